@@ -1,0 +1,128 @@
+//! A zero-copy, `no_std`, allocation-free codec for Erlang's External Term Format (ETF): the
+//! bytes of `term_to_binary/1`, what Erlang ports and distribution speak.
+//!
+//! Decoding validates the whole input once, with the same rules as Erlang's own
+//! `binary_to_term/1` (it accepts what Erlang accepts and rejects the rest), and then hands out
+//! a [`Term`] view that borrows the input. Walking a view cannot fail and allocates nothing.
+//!
+//! ```
+//! use erlport_codec::{decode, Term};
+//!
+//! // term_to_binary({ok, [1, 2], <<"x">>})
+//! let bytes = [131, 104, 3, 119, 2, b'o', b'k', 107, 0, 2, 1, 2, 109, 0, 0, 0, 1, b'x'];
+//! let term = decode(&bytes)?;
+//! assert_eq!(term.to_string(), r#"{ok,[1,2],<<120>>}"#);
+//!
+//! let Term::Tuple(tuple) = term else { panic!("a tuple") };
+//! let mut elements = tuple.iter();
+//! assert!(elements.next().unwrap().is_atom("ok"));
+//! if let Some(Term::List(list)) = elements.next() {
+//!     let sum: i64 = list.iter().filter_map(|t| t.as_i64()).sum();
+//!     assert_eq!(sum, 3);
+//! }
+//! # Ok::<(), erlport_codec::DecodeError>(())
+//! ```
+//!
+//! Three outcomes: a term, "incomplete" (more bytes could complete it:
+//! [`DecodeError::is_incomplete`] and [`DecodeError::needed`], erlport's `IncompleteData`), or
+//! "invalid" with the byte offset and what was wrong.
+//!
+//! # No panics, bounded work
+//! No input makes this crate panic, recurse without bound or allocate without bound: every
+//! length read off the wire is checked against the bytes that are there before anything is
+//! sized from it, validation keeps a count of terms still to read instead of recursing (a term
+//! nested 1,000,000 deep decodes on any stack), and `Display` stops at
+//! [`MAX_DISPLAY_DEPTH`] levels.
+//!
+//! # Features
+//! - `alloc`: lets map-key checking grow past its inline working memory (maps of more than 256
+//!   keys not in key order, multi-key maps nested more than 16 deep), and prints integers of
+//!   any size in decimal. Without it those inputs fail with [`DecodeErrorKind::NeedsAlloc`].
+//! - `std`: implies `alloc`.
+//! - `defmt`: `defmt::Format` for tags and errors.
+//!
+//! # Where this crate differs from ERTS 25 on purpose
+//! - The atom-table index tags 73 and 75 are rejected: no other VM can give them meaning.
+//! - Pids, ports and references are never checked against a local node: a codec is not a node.
+//! - Map keys `0.0` and `-0.0` are two keys, as in OTP 27 and later.
+//! - `FLOAT_EXT` text must end with a NUL inside its 31 bytes (ERTS reads on past the field).
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod bytes;
+mod cmp;
+mod display;
+mod error;
+mod stack;
+mod tag;
+mod term;
+mod validate;
+
+pub use display::MAX_DISPLAY_DEPTH;
+pub use error::{DecodeError, DecodeErrorKind};
+pub use tag::{Tag, VERSION};
+pub use term::{
+    Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, Port, Reference, Term,
+    Tuple,
+};
+
+/// Decodes one term from `input`: the version byte 131, one term, and nothing after it.
+///
+/// Bytes after the term are an error ([`DecodeErrorKind::TrailingBytes`], at the offset where
+/// they begin); [`decode_prefix`] allows them, as `binary_to_term/1` does.
+///
+/// ```
+/// # use erlport_codec::{decode, DecodeErrorKind};
+/// assert_eq!(decode(&[131, 97, 42])?.as_i64(), Some(42));
+/// assert!(decode(&[131, 104, 2, 97]).unwrap_err().is_incomplete());
+/// assert_eq!(
+///     decode(&[131, 97, 1, 0]).unwrap_err().kind(),
+///     DecodeErrorKind::TrailingBytes { count: 1 }
+/// );
+/// # Ok::<(), erlport_codec::DecodeError>(())
+/// ```
+pub fn decode(input: &[u8]) -> Result<Term<'_>, DecodeError> {
+    let (term, used) = decode_prefix(input)?;
+    if used < input.len() {
+        return Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count: input.len() - used }, used, None));
+    }
+    Ok(term)
+}
+
+/// Decodes the term at the start of `input` and returns it with the number of bytes it used
+/// (the version byte included), like `binary_to_term(Bytes, [used])`.
+///
+/// ```
+/// # use erlport_codec::decode_prefix;
+/// let (term, used) = decode_prefix(&[131, 97, 1, 131, 97, 2])?;
+/// assert_eq!((term.as_i64(), used), (Some(1), 3));
+/// # Ok::<(), erlport_codec::DecodeError>(())
+/// ```
+pub fn decode_prefix(input: &[u8]) -> Result<(Term<'_>, usize), DecodeError> {
+    match input {
+        [] => Err(DecodeError::incomplete(2, 0, None)),
+        [version, ..] if *version != VERSION => {
+            Err(DecodeError::new(DecodeErrorKind::BadVersion { found: *version }, 0, None))
+        }
+        [_, 80, rest @ ..] => match rest.first_chunk::<4>() {
+            None => Err(DecodeError::incomplete(4 - rest.len() + 1, input.len(), Some(Tag::Compressed))),
+            Some(size) => Err(DecodeError::new(
+                DecodeErrorKind::Compressed { size: u32::from_be_bytes(*size) },
+                1,
+                Some(Tag::Compressed),
+            )),
+        },
+        _ => {
+            let end = validate::validate(input, 1)?;
+            Ok((term::term_at(input, 1).0, end))
+        }
+    }
+}

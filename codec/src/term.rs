@@ -1,0 +1,822 @@
+//! Views over validated bytes: [`Term`] and the types it holds.
+//!
+//! Every view borrows the input. Nothing here can fail: the bytes behind a view were checked
+//! when it was decoded, so iterating a tuple, list or map yields [`Term`]s directly.
+
+use crate::bytes::{big_to_i64, skip, skip_atom, slice_at, strip_high_zeros, u8_at, u16_at, u32_at, u64_at};
+use crate::cmp::{atom_at, float_text_value, integer_at};
+use crate::tag::Tag;
+use core::fmt;
+
+/// One Erlang term, as a view over validated bytes.
+///
+/// Integers that fit an `i64` are [`Term::Integer`] whatever their encoding; `[]` is
+/// [`Term::Nil`] and a non-empty list is [`Term::List`]; a `BIT_BINARY_EXT` whose last byte is
+/// fully used is a [`Term::Binary`], as in Erlang.
+#[derive(Clone, Copy, Debug)]
+pub enum Term<'a> {
+    /// An integer that fits an `i64`.
+    Integer(i64),
+    /// An integer that does not fit an `i64`.
+    BigInt(BigInt<'a>),
+    /// A float (always finite).
+    Float(f64),
+    /// An atom.
+    Atom(Atom<'a>),
+    /// A binary: a bitstring of whole bytes.
+    Binary(&'a [u8]),
+    /// A bitstring whose length is not a whole number of bytes.
+    BitBinary(BitBinary<'a>),
+    /// The empty list `[]`.
+    Nil,
+    /// A non-empty list, proper or improper.
+    List(List<'a>),
+    /// A tuple.
+    Tuple(Tuple<'a>),
+    /// A map.
+    Map(Map<'a>),
+    /// A process identifier.
+    Pid(Pid<'a>),
+    /// A port identifier.
+    Port(Port<'a>),
+    /// A reference.
+    Reference(Reference<'a>),
+    /// A fun (closure) from `NEW_FUN_EXT`.
+    Fun(Fun<'a>),
+    /// An export fun, `fun M:F/A`.
+    Export(Export<'a>),
+}
+
+impl<'a> Term<'a> {
+    /// The atom, if this is one.
+    pub fn as_atom(&self) -> Option<Atom<'a>> {
+        match self {
+            Term::Atom(atom) => Some(*atom),
+            _ => None,
+        }
+    }
+
+    /// The integer, if this is one that fits an `i64`.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Term::Integer(value) => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is a binary.
+    pub fn as_binary(&self) -> Option<&'a [u8]> {
+        match self {
+            Term::Binary(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// The tuple, if this is one.
+    pub fn as_tuple(&self) -> Option<Tuple<'a>> {
+        match self {
+            Term::Tuple(tuple) => Some(*tuple),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the atom with this text.
+    pub fn is_atom(&self, name: &str) -> bool {
+        matches!(self, Term::Atom(atom) if *atom == *name)
+    }
+
+    /// Compares two terms exactly as Erlang orders them with `=:=` semantics for map keys:
+    /// integers before floats, `1` and `1.0` unequal, two encodings of one term equal.
+    ///
+    /// Fails only without the `alloc` feature, for terms nested more than 32 containers deep
+    /// in non-final positions.
+    pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
+        crate::cmp::compare_terms(self, other)
+    }
+
+    /// The bytes this term was decoded from (its encoding, without the version byte), for
+    /// terms that keep them: everything but integers, floats, `[]` and empty binaries
+    /// built by normalisation.
+    pub(crate) fn raw(&self) -> &'a [u8] {
+        match self {
+            Term::BigInt(v) => v.raw,
+            Term::Atom(v) => v.raw,
+            Term::Binary(_) | Term::Integer(_) | Term::Float(_) | Term::Nil => &[],
+            Term::BitBinary(v) => v.raw,
+            Term::List(v) => v.raw,
+            Term::Tuple(v) => v.raw,
+            Term::Map(v) => v.raw,
+            Term::Pid(v) => v.raw,
+            Term::Port(v) => v.raw,
+            Term::Reference(v) => v.raw,
+            Term::Fun(v) => v.raw,
+            Term::Export(v) => v.raw,
+        }
+    }
+}
+
+/// Reads the validated term at `pos`: the view and where the term ends.
+pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
+    let tag = Tag::from_byte(u8_at(buf, pos));
+    match tag {
+        Tag::SmallInteger => (Term::Integer(i64::from(u8_at(buf, pos + 1))), pos + 2),
+        Tag::Integer => (Term::Integer(i64::from(u32_at(buf, pos + 1) as i32)), pos + 5),
+        Tag::SmallBig | Tag::LargeBig => {
+            let (small, negative, magnitude, end) = integer_at(buf, pos);
+            let term = match small {
+                Some(value) => Term::Integer(value),
+                None => Term::BigInt(BigInt { negative, magnitude, raw: slice_at(buf, pos, end - pos) }),
+            };
+            (term, end)
+        }
+        Tag::NewFloat => (Term::Float(f64::from_bits(u64_at(buf, pos + 1))), pos + 9),
+        Tag::Float => (Term::Float(float_text_value(slice_at(buf, pos + 1, 31))), pos + 32),
+        Tag::Atom | Tag::SmallAtom | Tag::AtomUtf8 | Tag::SmallAtomUtf8 => {
+            let end = skip_atom(buf, pos);
+            (Term::Atom(Atom::at(buf, pos, end)), end)
+        }
+        Tag::Binary => {
+            let len = u32_at(buf, pos + 1) as usize;
+            (Term::Binary(slice_at(buf, pos + 5, len)), pos + 5 + len)
+        }
+        Tag::BitBinary => {
+            let len = u32_at(buf, pos + 1) as usize;
+            let bits = u8_at(buf, pos + 5);
+            let bytes = slice_at(buf, pos + 6, len);
+            let end = pos + 6 + len;
+            if bits == 8 || len == 0 {
+                (Term::Binary(bytes), end)
+            } else {
+                (Term::BitBinary(BitBinary { bytes, bits, raw: slice_at(buf, pos, end - pos) }), end)
+            }
+        }
+        Tag::Nil => (Term::Nil, pos + 1),
+        Tag::String => {
+            let len = u16_at(buf, pos + 1) as usize;
+            let end = pos + 3 + len;
+            if len == 0 {
+                (Term::Nil, end)
+            } else {
+                let raw = slice_at(buf, pos, end - pos);
+                (Term::List(List { raw, body: slice_at(raw, 3, len), segment: Segment::String }), end)
+            }
+        }
+        Tag::List => {
+            let len = u32_at(buf, pos + 1);
+            if len == 0 {
+                // `[] ++ Tail` is the tail itself.
+                return term_at(buf, pos + 5);
+            }
+            let end = skip(buf, pos);
+            let raw = slice_at(buf, pos, end - pos);
+            let body = raw.get(5..).unwrap_or(&[]);
+            (Term::List(List { raw, body, segment: Segment::Cons(len) }), end)
+        }
+        Tag::SmallTuple | Tag::LargeTuple => {
+            let (arity, header) =
+                if tag == Tag::SmallTuple { (u32::from(u8_at(buf, pos + 1)), 2) } else { (u32_at(buf, pos + 1), 5) };
+            let end = skip(buf, pos);
+            let raw = slice_at(buf, pos, end - pos);
+            (Term::Tuple(Tuple { arity, elements: raw.get(header..).unwrap_or(&[]), raw }), end)
+        }
+        Tag::Map => {
+            let end = skip(buf, pos);
+            let raw = slice_at(buf, pos, end - pos);
+            (Term::Map(Map { pairs: u32_at(buf, pos + 1), body: raw.get(5..).unwrap_or(&[]), raw }), end)
+        }
+        Tag::NewPid | Tag::Pid => {
+            let after = skip_atom(buf, pos + 1);
+            let node = Atom::at(buf, pos + 1, after);
+            let (creation, end) = if tag == Tag::NewPid {
+                (u32_at(buf, after + 8), after + 12)
+            } else {
+                (u32::from(u8_at(buf, after + 8)), after + 9)
+            };
+            let pid = Pid {
+                node,
+                id: u32_at(buf, after),
+                serial: u32_at(buf, after + 4),
+                creation,
+                raw: slice_at(buf, pos, end - pos),
+            };
+            (Term::Pid(pid), end)
+        }
+        Tag::NewPort | Tag::V4Port | Tag::Port => {
+            let after = skip_atom(buf, pos + 1);
+            let node = Atom::at(buf, pos + 1, after);
+            let (id, creation, end) = match tag {
+                Tag::NewPort => (u64::from(u32_at(buf, after)), u32_at(buf, after + 4), after + 8),
+                Tag::V4Port => (u64_at(buf, after), u32_at(buf, after + 8), after + 12),
+                _ => (u64::from(u32_at(buf, after)), u32::from(u8_at(buf, after + 4)), after + 5),
+            };
+            (Term::Port(Port { node, id, creation, raw: slice_at(buf, pos, end - pos) }), end)
+        }
+        Tag::NewerReference | Tag::NewReference => {
+            let words = u16_at(buf, pos + 1) as usize;
+            let after = skip_atom(buf, pos + 3);
+            let node = Atom::at(buf, pos + 3, after);
+            let (creation, width) =
+                if tag == Tag::NewerReference { (u32_at(buf, after), 4) } else { (u32::from(u8_at(buf, after)), 1) };
+            let end = after + width + 4 * words;
+            let reference = Reference {
+                node,
+                creation,
+                words: slice_at(buf, after + width, 4 * words),
+                raw: slice_at(buf, pos, end - pos),
+            };
+            (Term::Reference(reference), end)
+        }
+        Tag::Reference => {
+            let after = skip_atom(buf, pos + 1);
+            let node = Atom::at(buf, pos + 1, after);
+            let end = after + 5;
+            let reference = Reference {
+                node,
+                creation: u32::from(u8_at(buf, after + 4)),
+                words: slice_at(buf, after, 4),
+                raw: slice_at(buf, pos, end - pos),
+            };
+            (Term::Reference(reference), end)
+        }
+        Tag::Export => {
+            let after_module = skip_atom(buf, pos + 1);
+            let after_function = skip_atom(buf, after_module);
+            let (arity, _, _, end) = integer_at(buf, after_function);
+            let export = Export {
+                module: Atom::at(buf, pos + 1, after_module),
+                function: Atom::at(buf, after_module, after_function),
+                arity: arity.unwrap_or(0) as u64,
+                raw: slice_at(buf, pos, end - pos),
+            };
+            (Term::Export(export), end)
+        }
+        Tag::NewFun => {
+            let module_end = skip_atom(buf, pos + 30);
+            let (old_index, _, _, index_end) = integer_at(buf, module_end);
+            let (old_uniq, _, _, uniq_end) = integer_at(buf, index_end);
+            let end = skip(buf, pos);
+            let raw = slice_at(buf, pos, end - pos);
+            let fun = Fun {
+                arity: u8_at(buf, pos + 5),
+                uniq: crate::bytes::array_at(buf, pos + 6),
+                index: u32_at(buf, pos + 22),
+                free: u32_at(buf, pos + 26),
+                module: Atom::at(buf, pos + 30, module_end),
+                old_index: old_index.unwrap_or(0),
+                old_uniq: old_uniq.unwrap_or(0),
+                rest: raw.get(uniq_end - pos..).unwrap_or(&[]),
+                raw,
+            };
+            (Term::Fun(fun), end)
+        }
+        // Not reachable on validated bytes.
+        _ => (Term::Nil, buf.len()),
+    }
+}
+
+/// An integer too large for an `i64`: a sign and a little-endian magnitude.
+#[derive(Clone, Copy, Debug)]
+pub struct BigInt<'a> {
+    negative: bool,
+    magnitude: &'a [u8],
+    raw: &'a [u8],
+}
+
+impl<'a> BigInt<'a> {
+    /// Whether the integer is negative.
+    pub fn is_negative(&self) -> bool {
+        self.negative
+    }
+
+    /// The magnitude, least significant byte first, without high zero bytes.
+    pub fn magnitude(&self) -> &'a [u8] {
+        self.magnitude
+    }
+
+    /// The value, if it fits an `i128`.
+    pub fn to_i128(&self) -> Option<i128> {
+        let magnitude = strip_high_zeros(self.magnitude);
+        if magnitude.len() > 16 {
+            return None;
+        }
+        let mut le = [0u8; 16];
+        le[..magnitude.len()].copy_from_slice(magnitude);
+        let value = u128::from_le_bytes(le);
+        if self.negative {
+            if value <= 1 << 127 { Some((value as i128).wrapping_neg()) } else { None }
+        } else {
+            i128::try_from(value).ok()
+        }
+    }
+
+    /// The value, if it fits an `i64` (never, for a `BigInt` from [`decode`](crate::decode),
+    /// which gives such integers as [`Term::Integer`]).
+    pub fn to_i64(&self) -> Option<i64> {
+        big_to_i64(self.negative, self.magnitude)
+    }
+}
+
+/// An atom: its text, latin-1 or UTF-8 as it was written.
+///
+/// Two atoms are equal when their characters are, whichever encoding each uses.
+#[derive(Clone, Copy, Debug)]
+pub struct Atom<'a> {
+    bytes: &'a [u8],
+    utf8: bool,
+    raw: &'a [u8],
+}
+
+impl<'a> Atom<'a> {
+    fn at(buf: &'a [u8], pos: usize, end: usize) -> Self {
+        let text = atom_at(buf, pos);
+        Atom { bytes: text.bytes, utf8: text.utf8, raw: slice_at(buf, pos, end - pos) }
+    }
+
+    /// An atom with this text (UTF-8).
+    pub const fn new(text: &'a str) -> Self {
+        Atom { bytes: text.as_bytes(), utf8: true, raw: &[] }
+    }
+
+    /// The text as a `&str`: always for UTF-8 atoms, and for latin-1 atoms that are ASCII.
+    /// Use [`Atom::chars`] for any atom.
+    pub fn as_str(&self) -> Option<&'a str> {
+        if self.utf8 || self.bytes.is_ascii() { core::str::from_utf8(self.bytes).ok() } else { None }
+    }
+
+    /// The characters of the atom.
+    pub fn chars(&self) -> AtomChars<'a> {
+        AtomChars::new(self.bytes, self.utf8)
+    }
+
+    /// The bytes as written: latin-1 or UTF-8, see [`Atom::is_utf8`].
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Whether the bytes are UTF-8 (`ATOM_UTF8_EXT`, `SMALL_ATOM_UTF8_EXT`) rather than latin-1.
+    pub fn is_utf8(&self) -> bool {
+        self.utf8
+    }
+
+    /// The number of characters.
+    pub fn char_count(&self) -> usize {
+        if self.utf8 { self.chars().count() } else { self.bytes.len() }
+    }
+}
+
+impl PartialEq for Atom<'_> {
+    fn eq(&self, other: &Atom<'_>) -> bool {
+        if self.utf8 == other.utf8 { self.bytes == other.bytes } else { self.chars().eq(other.chars()) }
+    }
+}
+
+impl Eq for Atom<'_> {}
+
+impl PartialEq<str> for Atom<'_> {
+    fn eq(&self, other: &str) -> bool {
+        if self.utf8 || self.bytes.is_ascii() { self.bytes == other.as_bytes() } else { self.chars().eq(other.chars()) }
+    }
+}
+
+impl PartialEq<&str> for Atom<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
+/// The characters of an [`Atom`].
+#[derive(Clone, Debug)]
+pub struct AtomChars<'a> {
+    inner: AtomCharsInner<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum AtomCharsInner<'a> {
+    Latin1(core::slice::Iter<'a, u8>),
+    Utf8(core::str::Chars<'a>),
+}
+
+impl<'a> AtomChars<'a> {
+    pub(crate) fn new(bytes: &'a [u8], utf8: bool) -> Self {
+        let inner = if utf8 {
+            AtomCharsInner::Utf8(core::str::from_utf8(bytes).unwrap_or_default().chars())
+        } else {
+            AtomCharsInner::Latin1(bytes.iter())
+        };
+        AtomChars { inner }
+    }
+}
+
+impl Iterator for AtomChars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        match &mut self.inner {
+            AtomCharsInner::Latin1(bytes) => bytes.next().map(|&b| char::from(b)),
+            AtomCharsInner::Utf8(chars) => chars.next(),
+        }
+    }
+}
+
+/// A bitstring whose last byte holds 1 to 7 bits.
+#[derive(Clone, Copy, Debug)]
+pub struct BitBinary<'a> {
+    bytes: &'a [u8],
+    bits: u8,
+    raw: &'a [u8],
+}
+
+impl<'a> BitBinary<'a> {
+    /// The bytes, the last one partly used. Its unused low bits are as written, which Erlang
+    /// ignores: use [`BitBinary::last_byte`] for the last byte with them cleared.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// How many high bits of the last byte belong to the bitstring (1 to 7).
+    pub fn bits_in_last_byte(&self) -> u8 {
+        self.bits
+    }
+
+    /// The last byte with its unused low bits cleared.
+    pub fn last_byte(&self) -> u8 {
+        self.bytes.last().copied().unwrap_or(0) & !(0xffu8 >> self.bits)
+    }
+
+    /// The length in bits.
+    pub fn bit_len(&self) -> u64 {
+        (self.bytes.len() as u64).saturating_sub(1) * 8 + u64::from(self.bits)
+    }
+}
+
+/// A tuple: its arity and its elements, read lazily.
+#[derive(Clone, Copy, Debug)]
+pub struct Tuple<'a> {
+    arity: u32,
+    elements: &'a [u8],
+    raw: &'a [u8],
+}
+
+impl<'a> Tuple<'a> {
+    /// The number of elements.
+    pub fn arity(&self) -> usize {
+        self.arity as usize
+    }
+
+    /// Whether the tuple is `{}`.
+    pub fn is_empty(&self) -> bool {
+        self.arity == 0
+    }
+
+    /// The elements in order.
+    pub fn iter(&self) -> Elements<'a> {
+        Elements { bytes: self.elements, pos: 0, left: u64::from(self.arity) }
+    }
+
+    /// The element at `index` (counting from 0), if there is one.
+    pub fn get(&self, index: usize) -> Option<Term<'a>> {
+        self.iter().nth(index)
+    }
+}
+
+impl<'a> IntoIterator for Tuple<'a> {
+    type Item = Term<'a>;
+    type IntoIter = Elements<'a>;
+
+    fn into_iter(self) -> Elements<'a> {
+        self.iter()
+    }
+}
+
+/// The elements of a tuple, or the key and value terms of a map, in order.
+#[derive(Clone, Debug)]
+pub struct Elements<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    left: u64,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Term<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Term<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let (term, end) = term_at(self.bytes, self.pos);
+        self.pos = end;
+        Some(term)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Elements<'_> {}
+
+#[derive(Clone, Copy, Debug)]
+enum Segment {
+    /// `LIST_EXT`: this many elements, then the tail, all in `body`.
+    Cons(u32),
+    /// `STRING_EXT`: `body` is the bytes.
+    String,
+}
+
+/// A non-empty list: its elements, read lazily, and its tail (`[]` for a proper list).
+///
+/// A `LIST_EXT` whose tail is itself a list continues into it, as in Erlang.
+#[derive(Clone, Copy, Debug)]
+pub struct List<'a> {
+    raw: &'a [u8],
+    body: &'a [u8],
+    segment: Segment,
+}
+
+impl<'a> List<'a> {
+    /// The elements in order (not the tail).
+    pub fn iter(&self) -> ListIter<'a> {
+        ListIter { body: self.body, pos: 0, segment: self.segment, left: self.first_len() }
+    }
+
+    fn first_len(&self) -> u32 {
+        match self.segment {
+            Segment::Cons(len) => len,
+            Segment::String => self.body.len() as u32,
+        }
+    }
+
+    /// The bytes of a list written as `STRING_EXT` (a list of integers 0..=255), if it was.
+    pub fn as_string_bytes(&self) -> Option<&'a [u8]> {
+        match self.segment {
+            Segment::String => Some(self.body),
+            Segment::Cons(_) => None,
+        }
+    }
+
+    /// The tail: [`Term::Nil`] for a proper list.
+    pub fn tail(&self) -> Term<'a> {
+        let mut iter = self.iter();
+        for _ in iter.by_ref() {}
+        iter.tail()
+    }
+
+    /// Whether the list ends in `[]`.
+    pub fn is_proper(&self) -> bool {
+        matches!(self.tail(), Term::Nil)
+    }
+
+    /// The number of elements (walks the list).
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Always `false`: `[]` is [`Term::Nil`], not a `List`.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl<'a> IntoIterator for List<'a> {
+    type Item = Term<'a>;
+    type IntoIter = ListIter<'a>;
+
+    fn into_iter(self) -> ListIter<'a> {
+        self.iter()
+    }
+}
+
+/// The elements of a [`List`]; after the last one, [`ListIter::tail`] gives the tail.
+#[derive(Clone, Debug)]
+pub struct ListIter<'a> {
+    body: &'a [u8],
+    pos: usize,
+    segment: Segment,
+    left: u32,
+}
+
+impl<'a> ListIter<'a> {
+    /// The tail, once every element was read: [`Term::Nil`] for a proper list. Before that,
+    /// [`Term::Nil`] too.
+    pub fn tail(&self) -> Term<'a> {
+        if self.left > 0 {
+            return Term::Nil;
+        }
+        match self.segment {
+            Segment::String => Term::Nil,
+            Segment::Cons(_) => term_at(self.body, self.pos).0,
+        }
+    }
+}
+
+impl<'a> Iterator for ListIter<'a> {
+    type Item = Term<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Term<'a>> {
+        loop {
+            if self.left > 0 {
+                self.left -= 1;
+                return Some(match self.segment {
+                    Segment::String => {
+                        let byte = u8_at(self.body, self.pos);
+                        self.pos += 1;
+                        Term::Integer(i64::from(byte))
+                    }
+                    Segment::Cons(_) => {
+                        let (term, end) = term_at(self.body, self.pos);
+                        self.pos = end;
+                        term
+                    }
+                });
+            }
+            if let Segment::String = self.segment {
+                return None;
+            }
+            // The tail may continue the list.
+            let pos = self.pos;
+            match Tag::from_byte(u8_at(self.body, pos)) {
+                Tag::List => {
+                    self.left = u32_at(self.body, pos + 1);
+                    self.pos = pos + 5;
+                }
+                Tag::String => {
+                    let len = u16_at(self.body, pos + 1) as usize;
+                    self.body = slice_at(self.body, pos + 3, len);
+                    self.pos = 0;
+                    self.left = len as u32;
+                    self.segment = Segment::String;
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// A map: its pairs in the order they were written, read lazily.
+#[derive(Clone, Copy, Debug)]
+pub struct Map<'a> {
+    pairs: u32,
+    body: &'a [u8],
+    raw: &'a [u8],
+}
+
+impl<'a> Map<'a> {
+    /// The number of pairs.
+    pub fn len(&self) -> usize {
+        self.pairs as usize
+    }
+
+    /// Whether the map is `#{}`.
+    pub fn is_empty(&self) -> bool {
+        self.pairs == 0
+    }
+
+    /// The pairs, in the order they were written (Erlang writes maps of up to 32 keys in
+    /// key order, larger ones in its internal hash order).
+    pub fn iter(&self) -> Pairs<'a> {
+        Pairs { inner: Elements { bytes: self.body, pos: 0, left: 2 * u64::from(self.pairs) } }
+    }
+
+    /// The value for a key that is an atom with this text.
+    pub fn get_atom(&self, key: &str) -> Option<Term<'a>> {
+        self.iter().find(|(k, _)| k.is_atom(key)).map(|(_, v)| v)
+    }
+
+    /// The value whose key is exactly equal (`=:=`) to `key`.
+    pub fn get(&self, key: &Term<'_>) -> Option<Term<'a>> {
+        self.iter().find(|(k, _)| k.exact_cmp(key) == Ok(core::cmp::Ordering::Equal)).map(|(_, v)| v)
+    }
+}
+
+impl<'a> IntoIterator for Map<'a> {
+    type Item = (Term<'a>, Term<'a>);
+    type IntoIter = Pairs<'a>;
+
+    fn into_iter(self) -> Pairs<'a> {
+        self.iter()
+    }
+}
+
+/// The key/value pairs of a [`Map`].
+#[derive(Clone, Debug)]
+pub struct Pairs<'a> {
+    inner: Elements<'a>,
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (Term<'a>, Term<'a>);
+
+    #[inline]
+    fn next(&mut self) -> Option<(Term<'a>, Term<'a>)> {
+        let key = self.inner.next()?;
+        let value = self.inner.next()?;
+        Some((key, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let (n, _) = self.inner.size_hint();
+        (n / 2, Some(n / 2))
+    }
+}
+
+impl ExactSizeIterator for Pairs<'_> {}
+
+/// A process identifier: node, id, serial and creation.
+#[derive(Clone, Copy, Debug)]
+pub struct Pid<'a> {
+    /// The node the process lives on.
+    pub node: Atom<'a>,
+    /// The process number.
+    pub id: u32,
+    /// The serial number.
+    pub serial: u32,
+    /// The node's creation (incarnation).
+    pub creation: u32,
+    raw: &'a [u8],
+}
+
+/// A port identifier: node, id and creation.
+#[derive(Clone, Copy, Debug)]
+pub struct Port<'a> {
+    /// The node the port lives on.
+    pub node: Atom<'a>,
+    /// The port number.
+    pub id: u64,
+    /// The node's creation (incarnation).
+    pub creation: u32,
+    raw: &'a [u8],
+}
+
+/// A reference: node, creation and 1 to 5 identifier words.
+#[derive(Clone, Copy, Debug)]
+pub struct Reference<'a> {
+    /// The node the reference was made on.
+    pub node: Atom<'a>,
+    /// The node's creation (incarnation).
+    pub creation: u32,
+    words: &'a [u8],
+    raw: &'a [u8],
+}
+
+impl Reference<'_> {
+    /// The identifier words, in the order written.
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
+        self.words.chunks_exact(4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+    }
+}
+
+/// A fun (closure) from `NEW_FUN_EXT`.
+#[derive(Clone, Copy, Debug)]
+pub struct Fun<'a> {
+    /// The number of arguments.
+    pub arity: u8,
+    /// The MD5 of the module's code that defines the fun.
+    pub uniq: [u8; 16],
+    /// The fun's index in its module.
+    pub index: u32,
+    /// The module that defines the fun.
+    pub module: Atom<'a>,
+    /// The old index (an integer).
+    pub old_index: i64,
+    /// The old uniq (an integer).
+    pub old_uniq: i64,
+    free: u32,
+    /// The creator pid, then the free variables.
+    rest: &'a [u8],
+    raw: &'a [u8],
+}
+
+impl<'a> Fun<'a> {
+    /// The process that created the fun (OTP 25 accepts any term here).
+    pub fn pid(&self) -> Term<'a> {
+        term_at(self.rest, 0).0
+    }
+
+    /// The captured variables, in environment order.
+    pub fn free_variables(&self) -> Elements<'a> {
+        let (_, after_pid) = term_at(self.rest, 0);
+        Elements { bytes: self.rest, pos: after_pid, left: u64::from(self.free) }
+    }
+}
+
+/// An export fun, `fun Module:Function/Arity`.
+#[derive(Clone, Copy, Debug)]
+pub struct Export<'a> {
+    /// The module.
+    pub module: Atom<'a>,
+    /// The function.
+    pub function: Atom<'a>,
+    /// The arity (any non-negative small integer: Erlang accepts more than 255).
+    pub arity: u64,
+    raw: &'a [u8],
+}
+
+impl fmt::Display for Atom<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::display::write_atom(f, *self)
+    }
+}

@@ -86,7 +86,7 @@ pub enum DecodeErrorKind {
     /// A `NEW_FUN_EXT` with more than 255 free variables.
     TooManyFreeVariables,
     /// A compressed term (tag 80). Inflating it needs a scratch buffer of `size` bytes:
-    /// use [`decode_in`](crate::decode_in).
+    /// `decode_in` (added with compression support).
     Compressed {
         /// The uncompressed size the term declares.
         size: u32,

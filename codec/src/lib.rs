@@ -66,6 +66,9 @@ mod tag;
 mod term;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 pub use display::MAX_DISPLAY_DEPTH;
 pub use error::{DecodeError, DecodeErrorKind};
 pub use tag::{Tag, VERSION};

@@ -60,6 +60,7 @@ extern crate std;
 mod bytes;
 mod cmp;
 mod display;
+mod encode;
 mod error;
 mod stack;
 mod tag;
@@ -70,6 +71,12 @@ mod validate;
 mod tests;
 
 pub use display::MAX_DISPLAY_DEPTH;
+#[cfg(feature = "alloc")]
+pub use encode::encode_to_vec;
+pub use encode::{
+    AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, SliceWriter, Write, encode,
+    encode_to_heapless, encode_with, encoded_len, encoded_len_with,
+};
 pub use error::{DecodeError, DecodeErrorKind};
 pub use tag::{Tag, VERSION};
 pub use term::{

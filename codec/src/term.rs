@@ -283,6 +283,11 @@ pub struct BigInt<'a> {
 }
 
 impl<'a> BigInt<'a> {
+    /// An integer from a sign and a little-endian magnitude, for encoding.
+    pub const fn new(negative: bool, magnitude: &'a [u8]) -> Self {
+        BigInt { negative, magnitude, raw: &[] }
+    }
+
     /// Whether the integer is negative.
     pub fn is_negative(&self) -> bool {
         self.negative
@@ -358,6 +363,10 @@ impl<'a> Atom<'a> {
         self.utf8
     }
 
+    pub(crate) fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
     /// The number of characters.
     pub fn char_count(&self) -> usize {
         if self.utf8 { self.chars().count() } else { self.bytes.len() }
@@ -427,6 +436,11 @@ pub struct BitBinary<'a> {
 }
 
 impl<'a> BitBinary<'a> {
+    /// A bitstring of `bytes`, of which the last holds `bits` (1..=7) high bits, for encoding.
+    pub const fn new(bytes: &'a [u8], bits: u8) -> Self {
+        BitBinary { bytes, bits, raw: &[] }
+    }
+
     /// The bytes, the last one partly used. Its unused low bits are as written, which Erlang
     /// ignores: use [`BitBinary::last_byte`] for the last byte with them cleared.
     pub fn bytes(&self) -> &'a [u8] {
@@ -739,6 +753,17 @@ pub struct Pid<'a> {
     raw: &'a [u8],
 }
 
+impl<'a> Pid<'a> {
+    pub(crate) fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// A pid, for encoding.
+    pub const fn new(node: Atom<'a>, id: u32, serial: u32, creation: u32) -> Self {
+        Pid { node, id, serial, creation, raw: &[] }
+    }
+}
+
 /// A port identifier: node, id and creation.
 #[derive(Clone, Copy, Debug)]
 pub struct Port<'a> {
@@ -749,6 +774,17 @@ pub struct Port<'a> {
     /// The node's creation (incarnation).
     pub creation: u32,
     raw: &'a [u8],
+}
+
+impl<'a> Port<'a> {
+    pub(crate) fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// A port, for encoding.
+    pub const fn new(node: Atom<'a>, id: u64, creation: u32) -> Self {
+        Port { node, id, creation, raw: &[] }
+    }
 }
 
 /// A reference: node, creation and 1 to 5 identifier words.

@@ -1,0 +1,43 @@
+#!/usr/bin/env escript
+%% -*- erlang -*-
+%%! -noshell
+%% Checks values the Rust encoder wrote. Each input line: Mode<TAB>Hex<TAB>Text, where Mode is
+%% mv1 or mv2 (the minor_version the Rust side wrote), Hex the bytes, and Text the term in
+%% Erlang syntax (or - for pids, ports, references and funs). For each line:
+%%   binary_to_term(Bytes) =:= the term parsed from Text, and
+%%   term_to_binary(T, [{minor_version, MV}]) =:= Bytes.
+%% Prints one line per failure and a summary; exits 1 on any failure.
+-mode(compile).
+
+main([File]) ->
+    {ok, Data} = file:read_file(File),
+    Lines = [L || L <- binary:split(Data, <<"\n">>, [global]), L =/= <<>>],
+    Failures = lists:filtermap(fun check/1, Lines),
+    [io:format("FAIL ~ts~n", [F]) || F <- lists:sublist(Failures, 20)],
+    io:format("~p passed, ~p failed~n", [length(Lines) - length(Failures), length(Failures)]),
+    halt(case Failures of [] -> 0; _ -> 1 end).
+
+check(Line) ->
+    [Mode, Hex, Text] = binary:split(Line, <<"\t">>, [global]),
+    Bytes = binary:decode_hex(Hex),
+    MV = case Mode of <<"mv1">> -> 1; <<"mv2">> -> 2 end,
+    try
+        T = binary_to_term(Bytes),
+        Parsed = case Text of
+                     <<"-">> -> T;
+                     _ ->
+                         {ok, Tokens, _} = erl_scan:string(unicode:characters_to_list(Text) ++ "."),
+                         {ok, P} = erl_parse:parse_term(Tokens),
+                         P
+                 end,
+        Again = term_to_binary(T, [{minor_version, MV}]),
+        if
+            Parsed =/= T -> {true, io_lib:format("~ts: decodes to ~w", [short(Line), T])};
+            Again =/= Bytes -> {true, io_lib:format("~ts~n  Erlang writes ~s", [short(Line), short(binary:encode_hex(Again))])};
+            true -> false
+        end
+    catch C:R -> {true, io_lib:format("~ts: ~0p:~0p", [short(Line), C, R])}
+    end.
+
+short(B) when byte_size(B) > 300 -> <<(binary:part(B, 0, 300))/binary, "...">>;
+short(B) -> B.

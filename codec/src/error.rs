@@ -14,6 +14,7 @@ pub struct DecodeError {
     kind: DecodeErrorKind,
     offset: usize,
     tag: Option<Tag>,
+    inflated: bool,
 }
 
 /// What was wrong with an input. See [`DecodeError`].
@@ -85,12 +86,32 @@ pub enum DecodeErrorKind {
     ExpectedSmallInteger,
     /// A `NEW_FUN_EXT` with more than 255 free variables.
     TooManyFreeVariables,
-    /// A compressed term (tag 80). Inflating it needs a scratch buffer of `size` bytes:
-    /// `decode_in` (added with compression support).
+    /// A compressed term (tag 80) given to [`decode`](crate::decode): inflating it needs a
+    /// scratch buffer of `size` bytes, so use [`decode_in`](crate::decode_in).
     Compressed {
         /// The uncompressed size the term declares.
         size: u32,
     },
+    /// The scratch buffer is smaller than the size the compressed term declares.
+    ScratchTooSmall {
+        /// The declared size, the scratch needed.
+        needed: usize,
+    },
+    /// The compressed term declares an inflated size above the caller's limit.
+    CompressedTooLarge {
+        /// The declared size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The zlib stream inflates to more or fewer bytes than declared (or 0 were declared).
+    InflatedSizeMismatch,
+    /// Not a zlib stream (raw deflate and gzip are refused, as in ERTS), or a corrupt one.
+    BadZlibStream,
+    /// The zlib stream's Adler-32 checksum does not match what it inflates to.
+    ChecksumMismatch,
+    /// The inflated bytes end before the term does.
+    InflatedTermIncomplete,
     /// Checking the input needs more working memory than this build has without the `alloc`
     /// feature (a map of many keys not in term order, or keys nested very deep). Enable `alloc`.
     NeedsAlloc,
@@ -98,7 +119,17 @@ pub enum DecodeErrorKind {
 
 impl DecodeError {
     pub(crate) const fn new(kind: DecodeErrorKind, offset: usize, tag: Option<Tag>) -> Self {
-        DecodeError { kind, offset, tag }
+        DecodeError { kind, offset, tag, inflated: false }
+    }
+
+    pub(crate) const fn inside_inflated(self) -> Self {
+        DecodeError { inflated: true, ..self }
+    }
+
+    /// Whether [`offset`](DecodeError::offset) counts from the start of the inflated bytes of a
+    /// compressed term rather than from the start of the input.
+    pub const fn is_in_inflated_term(&self) -> bool {
+        self.inflated
     }
 
     pub(crate) const fn incomplete(needed: usize, offset: usize, tag: Option<Tag>) -> Self {
@@ -179,6 +210,20 @@ impl fmt::Display for DecodeErrorKind {
             DecodeErrorKind::Compressed { size } => {
                 write!(f, "compressed: needs a scratch buffer of {size} bytes (use decode_in)")
             }
+            DecodeErrorKind::ScratchTooSmall { needed } => {
+                write!(f, "compressed: the scratch buffer is smaller than the {needed} bytes declared")
+            }
+            DecodeErrorKind::CompressedTooLarge { size, limit } => {
+                write!(f, "compressed: declares {size} bytes, above the limit of {limit}")
+            }
+            DecodeErrorKind::InflatedSizeMismatch => {
+                f.write_str("compressed: inflates to a size other than the one declared")
+            }
+            DecodeErrorKind::BadZlibStream => f.write_str("compressed: not a valid zlib stream"),
+            DecodeErrorKind::ChecksumMismatch => f.write_str("compressed: zlib checksum does not match"),
+            DecodeErrorKind::InflatedTermIncomplete => {
+                f.write_str("compressed: the inflated bytes end inside the term")
+            }
             DecodeErrorKind::NeedsAlloc => {
                 f.write_str("checking map keys here needs more memory than a build without `alloc` has")
             }
@@ -188,9 +233,10 @@ impl fmt::Display for DecodeErrorKind {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let within = if self.inflated { " of the inflated term" } else { "" };
         match self.tag {
-            Some(tag) => write!(f, "{} at byte {}: {}", tag, self.offset, self.kind),
-            None => write!(f, "at byte {}: {}", self.offset, self.kind),
+            Some(tag) => write!(f, "{} at byte {}{}: {}", tag, self.offset, within, self.kind),
+            None => write!(f, "at byte {}{}: {}", self.offset, within, self.kind),
         }
     }
 }
@@ -231,6 +277,16 @@ impl defmt::Format for DecodeErrorKind {
             DecodeErrorKind::Compressed { size } => {
                 defmt::write!(f, "compressed: needs {=u32} bytes of scratch", size)
             }
+            DecodeErrorKind::ScratchTooSmall { needed } => {
+                defmt::write!(f, "scratch smaller than {=usize} bytes", needed)
+            }
+            DecodeErrorKind::CompressedTooLarge { size, limit } => {
+                defmt::write!(f, "compressed size {=usize} above limit {=usize}", size, limit)
+            }
+            DecodeErrorKind::InflatedSizeMismatch => defmt::write!(f, "inflated size mismatch"),
+            DecodeErrorKind::BadZlibStream => defmt::write!(f, "bad zlib stream"),
+            DecodeErrorKind::ChecksumMismatch => defmt::write!(f, "zlib checksum mismatch"),
+            DecodeErrorKind::InflatedTermIncomplete => defmt::write!(f, "inflated term incomplete"),
             DecodeErrorKind::NeedsAlloc => defmt::write!(f, "needs the alloc feature"),
         }
     }

@@ -59,6 +59,7 @@ extern crate std;
 
 mod bytes;
 mod cmp;
+mod compress;
 mod display;
 mod encode;
 mod error;
@@ -70,6 +71,9 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+#[cfg(feature = "alloc")]
+pub use compress::{Compression, DEFAULT_INFLATE_LIMIT, Deflater, decode_in_vec, encode_to_vec_compressed};
+pub use compress::{Inflater, compressed_size, decode_in, decode_prefix_in, decode_prefix_in_with};
 pub use display::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;

@@ -322,6 +322,50 @@ fn erl_available() -> bool {
     found
 }
 
+/// Runs the Erlang check over `lines` and requires every one to pass.
+fn erlang_check(name: &str, lines: &str, expected: usize) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("encode-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, lines).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/erlang/encode_check.escript");
+    let out = Command::new("escript").arg(script).arg(&file).output().expect("escript");
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}");
+    assert!(out.status.success(), "Erlang disagrees:\n{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(report.contains(&format!("{expected} passed, 0 failed")), "{report}");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+#[cfg(feature = "alloc")]
+#[test]
+fn erlang_decodes_compressed_output_at_every_level() {
+    use erlport_codec::{Compression, Deflater};
+    if !erl_available() {
+        return;
+    }
+    let mut deflater = Deflater::new();
+    let mut lines = String::new();
+    let mut compressed = 0;
+    let mut values = values(0xc0de, 600);
+    // Large, repetitive values, which compression wins on.
+    values.extend((0..150).map(|i| V::List(vec![V::Tuple(vec![V::Atom("row".into()), V::Int(i)]); 50 + i as usize])));
+    for (i, v) in values.iter().filter(|v| readable(v)).enumerate() {
+        let level = Compression::new(1 + (i % 9) as u8).unwrap();
+        let mut bytes = Vec::new();
+        deflater.encode(v, level, &mut bytes).unwrap();
+        compressed += usize::from(bytes[1] == 80);
+        let mut scratch = vec![0u8; erlport_codec::compressed_size(&bytes).unwrap_or(0) as usize];
+        let text = erlport_codec::decode_in(&bytes, &mut scratch).unwrap().to_string();
+        lines.push_str(&format!("z\t{}\t{text}\n", hex(&bytes)));
+    }
+    assert!(compressed >= 100, "only {compressed} values were worth compressing");
+    erlang_check("compressed.tsv", &lines, lines.lines().count());
+}
+
 fn readable(v: &V) -> bool {
     match v {
         V::Pid(..) | V::Port(..) | V::Ref(..) | V::Export(..) => false,
@@ -346,18 +390,8 @@ fn erlang_agrees_with_encoded_values() {
         let text = term.to_string();
         // ~w text of pids, ports, references and funs cannot be read back.
         let readable = readable(v);
-        let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
         let mode = if atoms == AtomEncoding::Latin1 { "mv1" } else { "mv2" };
-        lines.push_str(&format!("{mode}\t{hex}\t{}\n", if readable { text.as_str() } else { "-" }));
+        lines.push_str(&format!("{mode}\t{}\t{}\n", hex(&bytes), if readable { text.as_str() } else { "-" }));
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("encode-check");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("values.tsv");
-    std::fs::write(&file, lines).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/erlang/encode_check.escript");
-    let out = Command::new("escript").arg(script).arg(&file).output().expect("escript");
-    let report = String::from_utf8_lossy(&out.stdout);
-    eprintln!("{report}");
-    assert!(out.status.success(), "Erlang disagrees:\n{report}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(report.contains("2500 passed, 0 failed"), "{report}");
+    erlang_check("values.tsv", &lines, 2500);
 }

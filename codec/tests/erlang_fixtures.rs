@@ -9,7 +9,7 @@
 //! to label the committed inputs again, and `fresh_erlang_cases_agree` generates new cases with
 //! another seed plus large inputs and checks them all.
 
-use erlport_codec::{DecodeErrorKind, Tag, Term, decode, decode_prefix};
+use erlport_codec::{DecodeErrorKind, Tag, Term, compressed_size, decode, decode_in, decode_prefix, decode_prefix_in};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -69,14 +69,18 @@ fn deliberate_rejection(case: &Case, kind: DecodeErrorKind, offset: usize) -> bo
         DecodeErrorKind::BadReferenceLength { len: 0 } => true,
         // Without `alloc`, large unordered maps and deeply nested multi-key maps are refused.
         DecodeErrorKind::NeedsAlloc => !cfg!(feature = "alloc"),
-        // Compressed terms need a scratch buffer (decode_in), not plain decode.
-        DecodeErrorKind::Compressed { .. } => case.input.get(1) == Some(&80),
         _ => false,
     }
 }
 
+/// A scratch buffer for the compressed term at the start of `input`, if it is one.
+fn scratch_for(input: &[u8]) -> Vec<u8> {
+    vec![0u8; compressed_size(input).map_or(0, |n| (n as usize).min(64 << 20))]
+}
+
 fn check(case: &Case) -> Result<(), String> {
-    let ours = decode_prefix(&case.input);
+    let mut scratch = scratch_for(&case.input);
+    let ours = decode_prefix_in(&case.input, &mut scratch);
     let at = |what: String| format!("line {} ({}): {what}; input {:02x?}", case.line, case.label, short(&case.input));
     match (case.ok, ours) {
         (true, Ok((term, used))) => {
@@ -91,7 +95,11 @@ fn check(case: &Case) -> Result<(), String> {
                     return Err(at(format!("displays as\n  {text}\nErlang ~w gives\n  {display}")));
                 }
             }
-            let whole = decode(&case.input);
+            let mut scratch = scratch_for(&case.input);
+            let whole = decode_in(&case.input, &mut scratch);
+            if case.input.get(1) != Some(&80) {
+                assert_eq!(decode(&case.input).is_ok(), whole.is_ok());
+            }
             match (used == case.input.len(), whole) {
                 (true, Ok(_)) => {}
                 (false, Err(e)) if matches!(e.kind(), DecodeErrorKind::TrailingBytes { .. }) && e.offset() == used => {}
@@ -180,7 +188,7 @@ fn committed_fixtures_agree_with_erlang() {
 #[test]
 fn every_strict_prefix_of_a_valid_term_is_incomplete() {
     let mut checked = 0;
-    for case in committed().iter().filter(|c| c.ok && decode_prefix(&c.input).is_ok()) {
+    for case in committed().iter().filter(|c| c.ok && decode_prefix_in(&c.input, &mut scratch_for(&c.input)).is_ok()) {
         let used = case.used.expect("used");
         let lengths: Vec<usize> = if used <= 512 {
             (0..used).collect()
@@ -189,7 +197,8 @@ fn every_strict_prefix_of_a_valid_term_is_incomplete() {
         };
         for len in lengths {
             let prefix = &case.input[..len];
-            match decode_prefix(prefix) {
+            let mut scratch = scratch_for(&case.input);
+            match decode_prefix_in(prefix, &mut scratch) {
                 Err(e) if e.is_incomplete() => {
                     assert!(e.needed().unwrap() >= 1);
                     assert!(
@@ -206,6 +215,32 @@ fn every_strict_prefix_of_a_valid_term_is_incomplete() {
         }
     }
     assert!(checked > 100_000, "{checked}");
+}
+
+#[test]
+fn compressed_fixtures_decode_like_their_plain_twins() {
+    let mut compressed = 0;
+    for case in committed().iter().filter(|c| c.ok && c.input.get(1) == Some(&80)) {
+        let size = compressed_size(&case.input).unwrap();
+        assert_eq!(decode(&case.input).unwrap_err().kind(), DecodeErrorKind::Compressed { size });
+        let mut inflated = scratch_for(&case.input);
+        let used = decode_prefix_in(&case.input, &mut inflated).unwrap().1;
+        assert_eq!(Some(used), case.used);
+        // The inflated bytes behind a version byte are the plain twin: the same term.
+        let mut plain = vec![131u8];
+        plain.extend_from_slice(&inflated);
+        let (twin, _) = decode_prefix(&plain).unwrap();
+        let mut scratch = scratch_for(&case.input);
+        let (term, _) = decode_prefix_in(&case.input, &mut scratch).unwrap();
+        assert_eq!(twin.to_string(), term.to_string());
+        assert_eq!(twin.exact_cmp(&term), Ok(std::cmp::Ordering::Equal));
+        if let Some(display) = &case.display {
+            assert_eq!(&term.to_string(), display);
+        }
+        compressed += 1;
+    }
+    // Most small terms are not worth compressing, so Erlang wrote them plain.
+    assert!(compressed > 100, "{compressed} compressed fixtures");
 }
 
 #[test]

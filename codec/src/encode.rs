@@ -854,28 +854,29 @@ impl Encode for Term<'_> {
 }
 
 /// An Erlang string: a list of characters (`STRING_EXT` when every character is latin-1 and
-/// there are at most 65,535; a `LIST_EXT` of integers otherwise).
+/// there are at most 65,535; a `LIST_EXT` of integers otherwise). Holds a `&str` or a `String`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ErlString<'a>(pub &'a str);
+pub struct ErlString<S>(pub S);
 
-impl Encode for ErlString<'_> {
+impl<S: AsRef<str>> Encode for ErlString<S> {
     fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
-        let count = self.0.chars().count();
-        if count <= 65535 && self.0.chars().all(|c| (c as u32) < 256) {
+        let text = self.0.as_ref();
+        let count = text.chars().count();
+        if count <= 65535 && text.chars().all(|c| (c as u32) < 256) {
             if count == 0 {
                 return e.nil();
             }
             e.written += 1;
             e.raw(&[Tag::String.byte(), (count >> 8) as u8, count as u8])?;
-            return self.0.chars().try_for_each(|c| e.raw(&[c as u32 as u8]));
+            return text.chars().try_for_each(|c| e.raw(&[c as u32 as u8]));
         }
-        e.list(count, |e| self.0.chars().try_for_each(|c| e.integer(i64::from(c as u32))))
+        e.list(count, |e| text.chars().try_for_each(|c| e.integer(i64::from(c as u32))))
     }
 }
 
-impl fmt::Display for ErlString<'_> {
+impl<S: AsRef<str>> fmt::Display for ErlString<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.0.as_ref())
     }
 }
 

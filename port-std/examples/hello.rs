@@ -1,0 +1,22 @@
+//! The erlport hello world: `hello:hello("Bob")` in Erlang gives `{ok, "Hello, Bob"}`.
+//! Also `divide(A, B)`, which panics on B = 0 (the reply is an exception, the port goes on).
+//!
+//! Packet 1 over stdio by default, as erlport's Python example; `--packet 2|4`, `--fds`,
+//! `--compressed N` for the other setups. The Erlang side is `hello.erl` next to this file.
+
+mod common;
+
+use erlport::Protocol;
+use erlport::codec::ErlString;
+
+fn main() {
+    let mut proto = Protocol::new();
+    proto.handle("hello", |name: String| {
+        if name.is_empty() { Err("a name, please") } else { Ok(ErlString(format!("Hello, {name}"))) }
+    });
+    proto.handle("divide", |a: i64, b: i64| a / b);
+    if let Err(e) = proto.run(common::port_from_args(1)) {
+        eprintln!("hello: {e}");
+        std::process::exit(1);
+    }
+}

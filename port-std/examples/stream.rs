@@ -1,0 +1,26 @@
+//! A generator: `{count, N}` makes the port send `{item, 1}` ... `{item, N}` as separate
+//! messages, then reply `done`. Messages written outside the request/reply rhythm go through a
+//! `Sender`, which also works from other threads.
+//!
+//! Packet 4 over stdio by default; `--packet 1|2`, `--fds`, `--compressed N`.
+
+mod common;
+
+use erlport::codec::Atom;
+use erlport::{Error, Protocol};
+
+fn main() {
+    let port = common::port_from_args(4);
+    let sender = port.sender();
+    let mut proto = Protocol::new();
+    proto.handle("count", move |n: u32| -> Result<Atom<'static>, Error> {
+        for i in 1..=n {
+            sender.send(&(Atom::new("item"), i))?;
+        }
+        Ok(Atom::new("done"))
+    });
+    if let Err(e) = proto.run(port) {
+        eprintln!("stream: {e}");
+        std::process::exit(1);
+    }
+}

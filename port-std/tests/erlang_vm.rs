@@ -1,0 +1,32 @@
+//! The example ports (`hello`, `echo`, `stream`) driven by a real Erlang VM: packet 1, 2 and 4,
+//! stdio and fds 3/4, compressed and not; every error reply; 100,000 pipelined requests; a
+//! 50 MB echo; oversized replies; the port closed mid-stream. See
+//! `tests/erlang/port_test.escript`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn examples_dir() -> PathBuf {
+    // target/<profile>/deps/<this test> -> target/<profile>/examples
+    let exe = std::env::current_exe().expect("test executable");
+    exe.parent().and_then(Path::parent).expect("target dir").join("examples")
+}
+
+#[test]
+fn erlang_drives_the_example_ports() {
+    if Command::new("erl").args(["-noshell", "-eval", "halt()."]).status().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install Erlang (erlang-nox): this test may not skip there");
+        eprintln!("erl not found: skipping (install erlang-nox)");
+        return;
+    }
+    let dir = examples_dir();
+    for example in ["hello", "echo", "stream"] {
+        assert!(dir.join(example).exists(), "{} missing: cargo test builds the examples", dir.join(example).display());
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/erlang/port_test.escript");
+    let out = Command::new("escript").arg(script).arg(&dir).output().expect("escript");
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "Erlang found failures:\n{report}");
+    assert!(report.contains(" passed, 0 failed"), "{report}");
+}

@@ -5,7 +5,7 @@
 //! that would produce more stops there and is refused (a zlib bomb claiming 10 bytes is refused
 //! after inflating at most 10), and one that produces fewer is refused too.
 //!
-//! The inflater's state ([`Inflater`], about 11 KiB) lives on the stack of [`decode_in`] and
+//! The inflater's state ([`Inflater`], about 10 KiB) lives on the stack of [`decode_in`] and
 //! [`decode_prefix_in`]; programs with small stacks keep one elsewhere (a `static`, a field)
 //! and use [`decode_prefix_in_with`].
 //!
@@ -23,7 +23,7 @@ use crate::validate::validate;
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
-/// The state of a zlib inflater (about 11 KiB), reusable across calls.
+/// The state of a zlib inflater (about 10 KiB), reusable across calls.
 pub struct Inflater {
     state: DecompressorOxide,
 }

@@ -118,7 +118,9 @@ pub enum DecodeErrorKind {
 }
 
 impl DecodeError {
-    pub(crate) const fn new(kind: DecodeErrorKind, offset: usize, tag: Option<Tag>) -> Self {
+    /// An error of this kind at this offset, while reading a term with this tag (for code
+    /// that checks more than the codec does, such as a port's size limits).
+    pub const fn new(kind: DecodeErrorKind, offset: usize, tag: Option<Tag>) -> Self {
         DecodeError { kind, offset, tag, inflated: false }
     }
 

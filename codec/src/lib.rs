@@ -39,7 +39,8 @@
 //!   keys not in key order, multi-key maps nested more than 16 deep), and prints integers of
 //!   any size in decimal. Without it those inputs fail with [`DecodeErrorKind::NeedsAlloc`].
 //! - `std`: implies `alloc`.
-//! - `defmt`: `defmt::Format` for tags and errors.
+//! - `defmt`: `defmt::Format` for views, tags and errors.
+//! - `fuzz`: the fuzz target bodies ([`fuzz`]), for cargo-fuzz and the corpus replay test.
 //!
 //! # Where this crate differs from ERTS 25 on purpose
 //! - The atom-table index tags 73 and 75 are rejected: no other VM can give them meaning.
@@ -63,6 +64,8 @@ mod compress;
 mod display;
 mod encode;
 mod error;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 mod stack;
 mod tag;
 mod term;

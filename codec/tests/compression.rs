@@ -138,3 +138,10 @@ mod with_alloc {
         assert_eq!(e.kind(), erlport_codec::DecodeErrorKind::CompressedTooLarge { size: 5005, limit: 1000 });
     }
 }
+
+#[test]
+fn inflater_state_size_is_as_documented() {
+    let size = std::mem::size_of::<erlport_codec::Inflater>();
+    eprintln!("Inflater: {size} bytes");
+    assert!(size <= 12 * 1024, "the docs say about 10 KiB; it is {size} bytes");
+}

@@ -19,6 +19,8 @@
 #![deny(missing_docs)]
 
 mod args;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 mod port;
 mod protocol;
 

@@ -1,7 +1,10 @@
 //! Packet I/O with Erlang: `{packet, N}` framing over stdio or file descriptors 3 and 4.
 
 use crate::Error;
-use erlport_codec::{Compression, DEFAULT_INFLATE_LIMIT, Deflater, Encode, Encoder, Term, decode_in_vec};
+use erlport_codec::{
+    Compression, DEFAULT_INFLATE_LIMIT, DecodeError, DecodeErrorKind, Deflater, Encode, Encoder, Inflater, Tag, Term,
+    compressed_size, decode_prefix, decode_prefix_in_with,
+};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -53,6 +56,7 @@ struct Reader<R> {
     packet: PacketSize,
     body: Vec<u8>,
     scratch: Vec<u8>,
+    inflater: Option<Box<Inflater>>,
     max_packet: usize,
     inflate_limit: usize,
 }
@@ -100,7 +104,20 @@ impl<R: Read> Reader<R> {
         if self.packet()?.is_none() {
             return Ok(None);
         }
-        let (term, used) = decode_in_vec(&self.body, &mut self.scratch, self.inflate_limit)?;
+        let (term, used) = match compressed_size(&self.body) {
+            None => decode_prefix(&self.body)?,
+            Some(size) => {
+                let size = size as usize;
+                if size > self.inflate_limit {
+                    let kind = DecodeErrorKind::CompressedTooLarge { size, limit: self.inflate_limit };
+                    return Err(DecodeError::new(kind, 2, Some(Tag::Compressed)).into());
+                }
+                // Grows only for a larger message than any before; the inflater is kept.
+                self.scratch.resize(size, 0);
+                let inflater = self.inflater.get_or_insert_with(|| Box::new(Inflater::new()));
+                decode_prefix_in_with(&self.body, &mut self.scratch, inflater)?
+            }
+        };
         if used < self.body.len() {
             return Err(Error::TrailingBytes { count: self.body.len() - used });
         }
@@ -179,6 +196,7 @@ impl<R: Read, W: Write> Port<R, W> {
                 packet,
                 body: Vec::new(),
                 scratch: Vec::new(),
+                inflater: None,
                 max_packet: usize::MAX,
                 inflate_limit: DEFAULT_INFLATE_LIMIT,
             },

@@ -1,0 +1,39 @@
+//! Replays the committed fuzz corpus (`fuzz/corpus/`) through the fuzz target bodies on
+//! stable, so every input a fuzzer kept (and every crash it found) stays a test.
+#![cfg(feature = "fuzz")]
+
+use std::path::Path;
+
+fn replay(target: &str, body: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        if let Err(panic) = std::panic::catch_unwind(|| body(&data)) {
+            panic!("{}: {:?}", path.display(), panic.downcast_ref::<String>());
+        }
+        count += 1;
+    }
+    assert!(count > 0, "empty corpus for {target}");
+}
+
+#[test]
+fn decode() {
+    replay("decode", erlport_codec::fuzz::decode_any);
+}
+
+#[test]
+fn roundtrip() {
+    replay("roundtrip", erlport_codec::fuzz::roundtrip);
+}
+
+#[test]
+fn compressed() {
+    replay("compressed", erlport_codec::fuzz::compressed);
+}
+
+#[test]
+fn encode_values() {
+    replay("encode_values", erlport_codec::fuzz::encode_values);
+}

@@ -61,6 +61,8 @@ extern crate std;
 mod bytes;
 mod cmp;
 mod compress;
+#[cfg(feature = "defmt")]
+mod defmt_impls;
 mod display;
 mod encode;
 mod error;

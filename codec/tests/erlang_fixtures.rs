@@ -9,171 +9,14 @@
 //! to label the committed inputs again, and `fresh_erlang_cases_agree` generates new cases with
 //! another seed plus large inputs and checks them all.
 
-use erlport_codec::{DecodeErrorKind, Tag, Term, compressed_size, decode, decode_in, decode_prefix, decode_prefix_in};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-struct Case {
-    line: usize,
-    input: Vec<u8>,
-    ok: bool,
-    used: Option<usize>,
-    display: Option<String>,
-    label: String,
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
-}
-
-fn parse(text: &str) -> Vec<Case> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.is_empty())
-        .map(|(i, line)| {
-            let fields: Vec<&str> = line.splitn(5, '\t').collect();
-            assert_eq!(fields.len(), 5, "line {}: {line}", i + 1);
-            Case {
-                line: i + 1,
-                input: hex(fields[0]),
-                ok: match fields[1] {
-                    "ok" => true,
-                    "error" => false,
-                    other => panic!("line {}: verdict {other}", i + 1),
-                },
-                used: fields[2].parse().ok(),
-                display: (fields[3] != "-").then(|| fields[3].to_string()),
-                label: fields[4].to_string(),
-            }
-        })
-        .collect()
-}
-
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
-}
+use common::*;
+use erlport_codec::{DecodeErrorKind, Tag, compressed_size, decode, decode_prefix, decode_prefix_in};
 
 fn committed() -> Vec<Case> {
     let text = std::fs::read_to_string(fixtures_dir().join("fixtures/decode.tsv")).expect("fixtures/decode.tsv");
     parse(&text)
-}
-
-/// Where this project differs from ERTS 25 on purpose (see the crate documentation).
-fn deliberate_rejection(case: &Case, kind: DecodeErrorKind, offset: usize) -> bool {
-    match kind {
-        DecodeErrorKind::UnsupportedTag => matches!(case.input.get(offset), Some(73 | 75)),
-        DecodeErrorKind::BadFloatText => {
-            case.input.get(offset + 1..offset + 32).is_some_and(|field| !field.contains(&0))
-        }
-        // ETF.md: OTP 25 reads a word past a reference of 0 words; we reject 0 words.
-        DecodeErrorKind::BadReferenceLength { len: 0 } => true,
-        // Without `alloc`, large unordered maps and deeply nested multi-key maps are refused.
-        DecodeErrorKind::NeedsAlloc => !cfg!(feature = "alloc"),
-        _ => false,
-    }
-}
-
-/// A scratch buffer for the compressed term at the start of `input`, if it is one.
-fn scratch_for(input: &[u8]) -> Vec<u8> {
-    vec![0u8; compressed_size(input).map_or(0, |n| (n as usize).min(64 << 20))]
-}
-
-fn check(case: &Case) -> Result<(), String> {
-    let mut scratch = scratch_for(&case.input);
-    let ours = decode_prefix_in(&case.input, &mut scratch);
-    let at = |what: String| format!("line {} ({}): {what}; input {:02x?}", case.line, case.label, short(&case.input));
-    match (case.ok, ours) {
-        (true, Ok((term, used))) => {
-            if Some(used) != case.used {
-                return Err(at(format!("used {used}, Erlang used {:?}", case.used)));
-            }
-            if let Some(display) = &case.display {
-                let text = term.to_string();
-                // Display elides below MAX_DISPLAY_DEPTH levels as `...`.
-                let elided = text.contains("...") && matches_with_elisions(&text, display);
-                if &text != display && !elided {
-                    return Err(at(format!("displays as\n  {text}\nErlang ~w gives\n  {display}")));
-                }
-            }
-            let mut scratch = scratch_for(&case.input);
-            let whole = decode_in(&case.input, &mut scratch);
-            if case.input.get(1) != Some(&80) {
-                assert_eq!(decode(&case.input).is_ok(), whole.is_ok());
-            }
-            match (used == case.input.len(), whole) {
-                (true, Ok(_)) => {}
-                (false, Err(e)) if matches!(e.kind(), DecodeErrorKind::TrailingBytes { .. }) && e.offset() == used => {}
-                (_, other) => {
-                    return Err(at(format!("decode gives {other:?} with {used} of {} used", case.input.len())));
-                }
-            }
-            Ok(())
-        }
-        (false, Err(_)) => Ok(()),
-        (true, Err(e)) if deliberate_rejection(case, e.kind(), e.offset()) => Ok(()),
-        (true, Err(e)) => Err(at(format!("Erlang accepts, we reject: {e}"))),
-        (false, Ok(_)) if case.label.starts_with("deviation: 0.0 and -0.0") => Ok(()),
-        // A VM range-checks pids, ports and references of its own node (`nonode@nohost`,
-        // creation 0); a codec is not a node (ETF.md).
-        (false, Ok((term, _))) if has_local_node_identifier(&term) => Ok(()),
-        (false, Ok((term, used))) => {
-            Err(at(format!("Erlang rejects, we accept {used} bytes as {}", truncate(&term.to_string()))))
-        }
-    }
-}
-
-fn has_local_node_identifier(term: &Term<'_>) -> bool {
-    let local = |node: &erlport_codec::Atom<'_>, creation: u32| *node == "nonode@nohost" && creation == 0;
-    match term {
-        Term::Pid(pid) => local(&pid.node, pid.creation),
-        Term::Port(port) => local(&port.node, port.creation),
-        Term::Reference(reference) => local(&reference.node, reference.creation),
-        Term::Tuple(tuple) => tuple.iter().any(|t| has_local_node_identifier(&t)),
-        Term::List(list) => {
-            let mut iter = list.iter();
-            iter.by_ref().any(|t| has_local_node_identifier(&t)) || has_local_node_identifier(&iter.tail())
-        }
-        Term::Map(map) => map.iter().any(|(k, v)| has_local_node_identifier(&k) || has_local_node_identifier(&v)),
-        Term::Fun(fun) => {
-            has_local_node_identifier(&fun.pid()) || fun.free_variables().any(|t| has_local_node_identifier(&t))
-        }
-        _ => false,
-    }
-}
-
-/// Whether `ours`, where `...` stands for subterms too deep to print, is `erlang` with some
-/// subterms left out: its pieces between the `...`s appear in order, the first at the start
-/// and the last at the end.
-fn matches_with_elisions(ours: &str, erlang: &str) -> bool {
-    let pieces: Vec<&str> = ours.split("...").collect();
-    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
-    if !erlang.starts_with(first) || !erlang.ends_with(last) || erlang.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &erlang[first.len()..erlang.len() - last.len()];
-    for piece in &pieces[1..pieces.len() - 1] {
-        match rest.find(piece) {
-            Some(at) => rest = &rest[at + piece.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
-fn short(input: &[u8]) -> &[u8] {
-    &input[..input.len().min(64)]
-}
-
-fn truncate(text: &str) -> String {
-    text.chars().take(200).collect()
-}
-
-fn check_all(cases: &[Case]) {
-    let failures: Vec<String> = cases.iter().filter_map(|case| check(case).err()).collect();
-    assert!(failures.is_empty(), "{} of {} cases disagree with Erlang:\n{}", failures.len(), cases.len(), {
-        let shown: Vec<&str> = failures.iter().take(20).map(String::as_str).collect();
-        shown.join("\n")
-    });
 }
 
 #[test]
@@ -257,31 +100,6 @@ fn deviations_are_the_documented_ones() {
     for input in [&[131u8, 73, 0, 0][..], &[131, 75, 0, 0, 2]] {
         assert_eq!(decode(input).unwrap_err().kind(), DecodeErrorKind::UnsupportedTag);
     }
-}
-
-fn erl_available() -> bool {
-    let found = Command::new("escript").arg("-h").output().is_ok()
-        && Command::new("erl").args(["-noshell", "-eval", "halt()."]).status().is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install Erlang (erlang-nox): these tests may not skip there"
-        );
-        eprintln!("erl not found: skipping the live Erlang comparison (install erlang-nox to run it)");
-    }
-    found
-}
-
-fn escript(args: &[&str]) {
-    let script = fixtures_dir().join("erlang/decode_fixtures.escript");
-    let output = Command::new("escript").arg(&script).args(args).output().expect("run escript");
-    assert!(output.status.success(), "escript {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("erlang-fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
 }
 
 #[test]

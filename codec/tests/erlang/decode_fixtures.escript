@@ -8,6 +8,8 @@
 %%   escript decode_fixtures.escript generate OUT [SEED]
 %%   escript decode_fixtures.escript huge OUT          (large inputs; not committed)
 %%   escript decode_fixtures.escript label IN OUT
+%%   escript decode_fixtures.escript differential N SEED OUT   (random terms and mutants, no ~w)
+%%   escript decode_fixtures.escript reencoded IN              (checks our re-encodings)
 %%
 %% One case per line, tab-separated:
 %%   HexInput  Verdict(ok|error)  Used(bytes, or -)  Display(~w text as UTF-8, or -)  Label
@@ -25,6 +27,17 @@ main(["generate", Out, Seed]) ->
     Prefixes = lists:append([prefixes(B) || B <- lists:sublist(Valid, 300)]),
     Cases = Random ++ Hostile ++ Mutants ++ Prefixes,
     write_cases(Out, Cases);
+main(["differential", N, Seed, Out]) ->
+    rand:seed(exsss, {list_to_integer(Seed), 13, 17}),
+    write_fast(Out, differential(list_to_integer(N), []));
+main(["reencoded", In]) ->
+    %% Lines: OriginalHex TAB ReencodedHex. Checks binary_to_term(Re) =:= binary_to_term(Orig).
+    {ok, Data} = file:read_file(In),
+    Lines = [L || L <- binary:split(Data, <<"\n">>, [global]), L =/= <<>>],
+    Bad = [L || L <- Lines, not reencoded_ok(L)],
+    [io:format("FAIL ~s~n", [binary:part(L, 0, min(byte_size(L), 300))]) || L <- lists:sublist(Bad, 10)],
+    io:format("~p passed, ~p failed~n", [length(Lines) - length(Bad), length(Bad)]),
+    halt(case Bad of [] -> 0; _ -> 1 end);
 main(["huge", Out]) ->
     write_cases(Out, huge_cases());
 main(["label", In, Out]) ->
@@ -67,6 +80,50 @@ printable(T) when is_tuple(T) -> printable(tuple_to_list(T));
 printable(T) when is_map(T) -> printable(maps:to_list(T));
 printable([H | T]) -> printable(H) andalso printable(T);
 printable(_) -> true.
+
+reencoded_ok(L) ->
+    [Orig, Re] = binary:split(L, <<"\t">>),
+    try binary_to_term(binary:decode_hex(Re)) =:= binary_to_term(binary:decode_hex(Orig))
+    catch _:_ -> false
+    end.
+
+%% Differential cases: a random term under a random option, then mutants of it (one to three
+%% byte flips, byte sets, truncations, extensions, splices or length-field edits each).
+differential(N, Acc) when N =< 0 -> Acc;
+differential(N, Acc) ->
+    {B, _} = random_case(N),
+    Mutants = [{mutate(B, rand:uniform(3)), "diff mutant"} || byte_size(B) > 2, _ <- lists:seq(1, 4)],
+    differential(N - 1 - length(Mutants), [{B, "diff random"} | Mutants] ++ Acc).
+
+mutate(B, 0) -> B;
+mutate(B, K) when byte_size(B) < 3 -> mutate(<<B/binary, (rand:uniform(256) - 1)>>, K - 1);
+mutate(B, K) ->
+    N = byte_size(B),
+    P = rand:uniform(N - 1),
+    M = case rand:uniform(6) of
+            1 -> <<H:P/binary, X, T/binary>> = B, <<H/binary, (X bxor (1 bsl (rand:uniform(8) - 1))), T/binary>>;
+            2 -> <<H:P/binary, _, T/binary>> = B, <<H/binary, (pick([0, 1, 2, 3, 4, 8, 70, 77, 80, 88, 97, 98, 99, 100, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 116, 118, 119, 127, 128, 255])), T/binary>>;
+            3 -> binary:part(B, 0, P);
+            4 -> <<B/binary, (rand:bytes(rand:uniform(4)))/binary>>;
+            5 -> Q = rand:uniform(N - 1), <<(binary:part(B, 0, P))/binary, (binary:part(B, Q, N - Q))/binary>>;
+            6 when P + 4 =< N ->
+                <<H:P/binary, V:32, T/binary>> = B,
+                V2 = pick([V + 1, V - 1, 0, 16#7fffffff, 16#ffffffff, V * 2]) band 16#ffffffff,
+                <<H/binary, V2:32, T/binary>>;
+            6 -> B
+        end,
+    mutate(M, K - 1).
+
+write_fast(Out, Cases) ->
+    {ok, F} = file:open(Out, [write, raw, binary, {delayed_write, 1 bsl 20, 2000}]),
+    lists:foreach(fun({B, Label}) ->
+        {V, U} = case catch binary_to_term(B, [used]) of
+                     {_, Used} when is_integer(Used) -> {<<"ok">>, integer_to_binary(Used)};
+                     _ -> {<<"error">>, <<"-">>}
+                 end,
+        ok = file:write(F, [binary:encode_hex(B), $\t, V, $\t, U, $\t, $-, $\t, Label, $\n])
+    end, Cases),
+    ok = file:close(F).
 
 %% ---------------------------------------------------------------------------------------
 %% Random terms of every kind, each encoded with a random term_to_binary option.

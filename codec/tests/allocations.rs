@@ -1,0 +1,92 @@
+//! Decoding (with a full walk of every view), encoding into a slice and inflating into a
+//! scratch buffer allocate nothing, even with the `alloc` feature on: counted by a global
+//! allocator. Run with `--nocapture` to see the counts.
+
+use erlport_codec::{Term, compressed_size, decode_prefix_in, encode, encoded_len};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: forwarding the caller's layout to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: as for `realloc` on the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+/// Visits every leaf without formatting into a `String`.
+fn walk(term: &Term<'_>) -> u64 {
+    match term {
+        Term::Integer(v) => *v as u64,
+        Term::Float(v) => v.to_bits(),
+        Term::Atom(a) => a.chars().fold(0, |acc, c| acc.wrapping_add(u64::from(c))),
+        Term::Binary(b) => b.len() as u64,
+        Term::BigInt(b) => b.magnitude().len() as u64,
+        Term::List(l) => {
+            let mut iter = l.iter();
+            let sum = iter.by_ref().fold(0u64, |acc, t| acc.wrapping_add(walk(&t)));
+            sum.wrapping_add(walk(&iter.tail()))
+        }
+        Term::Tuple(t) => t.iter().fold(0, |acc, e| acc.wrapping_add(walk(&e))),
+        Term::Map(m) => m.iter().fold(0, |acc, (k, v)| acc.wrapping_add(walk(&k)).wrapping_add(walk(&v))),
+        Term::Fun(f) => f.free_variables().fold(walk(&f.pid()), |acc, t| acc.wrapping_add(walk(&t))),
+        _ => 1,
+    }
+}
+
+#[test]
+fn decode_walk_encode_inflate_allocate_nothing() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decode.tsv")).unwrap();
+    let inputs: Vec<Vec<u8>> = text
+        .lines()
+        .filter(|l| l.split('\t').nth(1) == Some("ok"))
+        .map(|l| {
+            let hex = l.split('\t').next().unwrap();
+            (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+        })
+        .collect();
+    let mut scratch = vec![0u8; 1 << 20];
+    let mut out = vec![0u8; 1 << 20];
+    let (mut decoded, mut total) = (0, 0);
+    for input in &inputs {
+        if compressed_size(input).is_some_and(|n| n as usize > scratch.len()) {
+            continue;
+        }
+        let n = allocations_in(|| {
+            if let Ok((term, _)) = decode_prefix_in(input, &mut scratch) {
+                std::hint::black_box(walk(&term));
+                let len = encoded_len(&term).unwrap();
+                assert_eq!(encode(&term, &mut out[..len]), Ok(len));
+                decoded += 1;
+            }
+        });
+        assert_eq!(n, 0, "{n} allocations for {input:02x?}");
+        total += n;
+    }
+    eprintln!("{decoded} Erlang-made terms decoded, walked and re-encoded: {total} allocations");
+    assert!(decoded > 4000);
+}

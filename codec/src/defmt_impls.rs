@@ -116,19 +116,19 @@ via_term!(List, Tuple, Map);
 
 impl Format for Pid<'_> {
     fn format(&self, f: Formatter<'_>) {
-        write!(f, "<{}.{=u32}.{=u32}>", self.node, self.id, self.serial)
+        write!(f, "<{}.{=u32}.{=u32}>", self.node(), self.id(), self.serial())
     }
 }
 
 impl Format for Port<'_> {
     fn format(&self, f: Formatter<'_>) {
-        write!(f, "#Port<{}.{=u64}>", self.node, self.id)
+        write!(f, "#Port<{}.{=u64}>", self.node(), self.id())
     }
 }
 
 impl Format for Reference<'_> {
     fn format(&self, f: Formatter<'_>) {
-        write!(f, "#Ref<{}", self.node);
+        write!(f, "#Ref<{}", self.node());
         for id in self.ids() {
             write!(f, ".{=u32}", id);
         }
@@ -138,12 +138,12 @@ impl Format for Reference<'_> {
 
 impl Format for Fun<'_> {
     fn format(&self, f: Formatter<'_>) {
-        write!(f, "#Fun<{}.{=i64}.{=i64}>", self.module, self.old_index, self.old_uniq)
+        write!(f, "#Fun<{}.{=i64}.{=i64}>", self.module(), self.old_index(), self.old_uniq())
     }
 }
 
 impl Format for Export<'_> {
     fn format(&self, f: Formatter<'_>) {
-        write!(f, "fun {}:{}/{=u64}", self.module, self.function, self.arity)
+        write!(f, "fun {}:{}/{=u64}", self.module(), self.function(), self.arity())
     }
 }

@@ -77,10 +77,10 @@ fn write_term(f: &mut fmt::Formatter<'_>, term: &Term<'_>, depth: usize) -> fmt:
             }
             f.write_char('}')
         }
-        Term::Pid(pid) => write!(f, "<{}.{}.{}>", NodeNumber(&pid.node), pid.id, pid.serial),
-        Term::Port(port) => write!(f, "#Port<{}.{}>", NodeNumber(&port.node), port.id),
+        Term::Pid(pid) => write!(f, "<{}.{}.{}>", NodeNumber(&pid.node()), pid.id(), pid.serial()),
+        Term::Port(port) => write!(f, "#Port<{}.{}>", NodeNumber(&port.node()), port.id()),
         Term::Reference(reference) => {
-            write!(f, "#Ref<{}", NodeNumber(&reference.node))?;
+            write!(f, "#Ref<{}", NodeNumber(&reference.node()))?;
             let ids: heapless::Vec<u32, 5> = reference.ids().collect();
             for id in ids.iter().rev() {
                 write!(f, ".{id}")?;
@@ -89,15 +89,15 @@ fn write_term(f: &mut fmt::Formatter<'_>, term: &Term<'_>, depth: usize) -> fmt:
         }
         Term::Fun(fun) => {
             f.write_str("#Fun<")?;
-            write_atom(f, fun.module)?;
-            write!(f, ".{}.{}>", fun.old_index, fun.old_uniq)
+            write_atom(f, fun.module())?;
+            write!(f, ".{}.{}>", fun.old_index(), fun.old_uniq())
         }
         Term::Export(export) => {
             f.write_str("fun ")?;
-            write_atom(f, export.module)?;
+            write_atom(f, export.module())?;
             f.write_char(':')?;
-            write_atom(f, export.function)?;
-            write!(f, "/{}", export.arity)
+            write_atom(f, export.function())?;
+            write!(f, "/{}", export.arity())
         }
     }
 }

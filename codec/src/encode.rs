@@ -374,6 +374,18 @@ impl<W: Write> Encoder<W> {
         self.raw(utf8)
     }
 
+    /// An atom in the encoding its view has, whatever this encoder's setting.
+    fn atom_as_written(&mut self, atom: &Atom<'_>) -> Result<(), EncodeError> {
+        let bytes = atom.as_bytes();
+        self.written += 1;
+        match (atom.is_utf8(), bytes.len()) {
+            (false, len) => self.raw(&[Tag::Atom.byte(), (len >> 8) as u8, len as u8])?,
+            (true, len @ 0..=255) => self.raw(&[Tag::SmallAtomUtf8.byte(), len as u8])?,
+            (true, len) => self.raw(&[Tag::AtomUtf8.byte(), (len >> 8) as u8, len as u8])?,
+        }
+        self.raw(bytes)
+    }
+
     /// A boolean: the atom `true` or `false`.
     pub fn boolean(&mut self, value: bool) -> Result<(), EncodeError> {
         self.atom(if value { "true" } else { "false" })
@@ -803,13 +815,13 @@ impl Encode for BitBinary<'_> {
 
 impl Encode for crate::term::Pid<'_> {
     fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
-        e.pid(&self.node, self.id, self.serial, self.creation)
+        e.pid(&self.node(), self.id(), self.serial(), self.creation())
     }
 }
 
 impl Encode for crate::term::Port<'_> {
     fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
-        e.port(&self.node, self.id, self.creation)
+        e.port(&self.node(), self.id(), self.creation())
     }
 }
 
@@ -821,13 +833,14 @@ impl Encode for crate::term::Reference<'_> {
             *slot = id;
             n += 1;
         }
-        e.reference(&self.node, self.creation, &ids[..n])
+        e.reference(&self.node(), self.creation(), &ids[..n])
     }
 }
 
-/// Re-encodes a decoded view. Containers, atoms, pids, ports, references and funs are copied
-/// verbatim from the bytes they were decoded from, so input written by `term_to_binary` comes
-/// back byte for byte; integers, floats and binaries are written in Erlang's own form.
+/// Re-encodes a decoded view. Containers, pids, ports, references and funs are copied verbatim
+/// from the bytes they were decoded from, and atoms keep their encoding (latin-1 or UTF-8), so
+/// input written by `term_to_binary` (minor version 1 or 2) comes back byte for byte; integers,
+/// floats and binaries are written in Erlang's own form.
 impl Encode for Term<'_> {
     fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
         match self {
@@ -837,10 +850,8 @@ impl Encode for Term<'_> {
             Term::Nil => e.nil(),
             Term::BitBinary(bits) => bits.encode(e),
             Term::BigInt(big) => big.encode(e),
-            // Views made with `new` (not decoded) have no bytes to copy.
-            Term::Atom(atom) if atom.raw().is_empty() => atom.encode(e),
-            Term::Pid(pid) if pid.raw().is_empty() => pid.encode(e),
-            Term::Port(port) if port.raw().is_empty() => port.encode(e),
+            // As written: latin-1 atoms as ATOM_EXT, UTF-8 ones as (SMALL_)ATOM_UTF8_EXT.
+            Term::Atom(atom) => e.atom_as_written(atom),
             other => e.verbatim(other.raw()),
         }
     }

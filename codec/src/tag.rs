@@ -18,8 +18,13 @@ macro_rules! tags {
         }
 
         impl Tag {
-            /// The tag for a byte.
+            /// The tag for a byte (a table lookup).
+            #[inline(always)]
             pub const fn from_byte(byte: u8) -> Tag {
+                TAGS[byte as usize]
+            }
+
+            const fn from_byte_slow(byte: u8) -> Tag {
                 match byte {
                     $($value => Tag::$name,)*
                     other => Tag::Unknown(other),
@@ -27,6 +32,7 @@ macro_rules! tags {
             }
 
             /// The byte of this tag.
+            #[inline(always)]
             pub const fn byte(self) -> u8 {
                 match self {
                     $(Tag::$name => $value,)*
@@ -118,6 +124,17 @@ tags! {
     /// `121`: OTP 26's node-local encoding, meaningful only inside one VM.
     Local = 121 => "LOCAL_EXT",
 }
+
+/// Every byte's tag, computed at compile time: a byte-to-tag lookup, not a comparison chain.
+const TAGS: [Tag; 256] = {
+    let mut table = [Tag::Unknown(0); 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = Tag::from_byte_slow(i as u8);
+        i += 1;
+    }
+    table
+};
 
 impl core::fmt::Display for Tag {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

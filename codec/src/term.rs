@@ -99,10 +99,8 @@ impl<'a> Term<'a> {
     /// built by normalisation.
     pub(crate) fn raw(&self) -> &'a [u8] {
         match self {
-            Term::BigInt(v) => v.raw,
-            Term::Atom(v) => v.raw,
+            Term::BigInt(_) | Term::Atom(_) | Term::BitBinary(_) => &[],
             Term::Binary(_) | Term::Integer(_) | Term::Float(_) | Term::Nil => &[],
-            Term::BitBinary(v) => v.raw,
             Term::List(v) => v.raw,
             Term::Tuple(v) => v.raw,
             Term::Map(v) => v.raw,
@@ -116,6 +114,7 @@ impl<'a> Term<'a> {
 }
 
 /// Reads the validated term at `pos`: the view and where the term ends.
+#[inline]
 pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
     let tag = Tag::from_byte(u8_at(buf, pos));
     match tag {
@@ -125,15 +124,14 @@ pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
             let (small, negative, magnitude, end) = integer_at(buf, pos);
             let term = match small {
                 Some(value) => Term::Integer(value),
-                None => Term::BigInt(BigInt { negative, magnitude, raw: slice_at(buf, pos, end - pos) }),
+                None => Term::BigInt(BigInt { negative, magnitude }),
             };
             (term, end)
         }
         Tag::NewFloat => (Term::Float(f64::from_bits(u64_at(buf, pos + 1))), pos + 9),
         Tag::Float => (Term::Float(float_text_value(slice_at(buf, pos + 1, 31))), pos + 32),
         Tag::Atom | Tag::SmallAtom | Tag::AtomUtf8 | Tag::SmallAtomUtf8 => {
-            let end = skip_atom(buf, pos);
-            (Term::Atom(Atom::at(buf, pos, end)), end)
+            (Term::Atom(Atom::at(buf, pos)), skip_atom(buf, pos))
         }
         Tag::Binary => {
             let len = u32_at(buf, pos + 1) as usize;
@@ -147,7 +145,7 @@ pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
             if bits == 8 || len == 0 {
                 (Term::Binary(bytes), end)
             } else {
-                (Term::BitBinary(BitBinary { bytes, bits, raw: slice_at(buf, pos, end - pos) }), end)
+                (Term::BitBinary(BitBinary { bytes, bits }), end)
             }
         }
         Tag::Nil => (Term::Nil, pos + 1),
@@ -157,8 +155,7 @@ pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
             if len == 0 {
                 (Term::Nil, end)
             } else {
-                let raw = slice_at(buf, pos, end - pos);
-                (Term::List(List { raw, body: slice_at(raw, 3, len), segment: Segment::String }), end)
+                (Term::List(List { raw: slice_at(buf, pos, end - pos), first: len as u32 }), end)
             }
         }
         Tag::List => {
@@ -168,106 +165,37 @@ pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
                 return term_at(buf, pos + 5);
             }
             let end = skip(buf, pos);
-            let raw = slice_at(buf, pos, end - pos);
-            let body = raw.get(5..).unwrap_or(&[]);
-            (Term::List(List { raw, body, segment: Segment::Cons(len) }), end)
+            (Term::List(List { raw: slice_at(buf, pos, end - pos), first: len }), end)
         }
         Tag::SmallTuple | Tag::LargeTuple => {
-            let (arity, header) =
-                if tag == Tag::SmallTuple { (u32::from(u8_at(buf, pos + 1)), 2) } else { (u32_at(buf, pos + 1), 5) };
+            let arity = if tag == Tag::SmallTuple { u32::from(u8_at(buf, pos + 1)) } else { u32_at(buf, pos + 1) };
             let end = skip(buf, pos);
-            let raw = slice_at(buf, pos, end - pos);
-            (Term::Tuple(Tuple { arity, elements: raw.get(header..).unwrap_or(&[]), raw }), end)
+            (Term::Tuple(Tuple { raw: slice_at(buf, pos, end - pos), arity }), end)
         }
         Tag::Map => {
             let end = skip(buf, pos);
-            let raw = slice_at(buf, pos, end - pos);
-            (Term::Map(Map { pairs: u32_at(buf, pos + 1), body: raw.get(5..).unwrap_or(&[]), raw }), end)
+            (Term::Map(Map { raw: slice_at(buf, pos, end - pos), pairs: u32_at(buf, pos + 1) }), end)
         }
-        Tag::NewPid | Tag::Pid => {
-            let after = skip_atom(buf, pos + 1);
-            let node = Atom::at(buf, pos + 1, after);
-            let (creation, end) = if tag == Tag::NewPid {
-                (u32_at(buf, after + 8), after + 12)
-            } else {
-                (u32::from(u8_at(buf, after + 8)), after + 9)
-            };
-            let pid = Pid {
-                node,
-                id: u32_at(buf, after),
-                serial: u32_at(buf, after + 4),
-                creation,
-                raw: slice_at(buf, pos, end - pos),
-            };
-            (Term::Pid(pid), end)
-        }
-        Tag::NewPort | Tag::V4Port | Tag::Port => {
-            let after = skip_atom(buf, pos + 1);
-            let node = Atom::at(buf, pos + 1, after);
-            let (id, creation, end) = match tag {
-                Tag::NewPort => (u64::from(u32_at(buf, after)), u32_at(buf, after + 4), after + 8),
-                Tag::V4Port => (u64_at(buf, after), u32_at(buf, after + 8), after + 12),
-                _ => (u64::from(u32_at(buf, after)), u32::from(u8_at(buf, after + 4)), after + 5),
-            };
-            (Term::Port(Port { node, id, creation, raw: slice_at(buf, pos, end - pos) }), end)
-        }
-        Tag::NewerReference | Tag::NewReference => {
-            let words = u16_at(buf, pos + 1) as usize;
-            let after = skip_atom(buf, pos + 3);
-            let node = Atom::at(buf, pos + 3, after);
-            let (creation, width) =
-                if tag == Tag::NewerReference { (u32_at(buf, after), 4) } else { (u32::from(u8_at(buf, after)), 1) };
-            let end = after + width + 4 * words;
-            let reference = Reference {
-                node,
-                creation,
-                words: slice_at(buf, after + width, 4 * words),
-                raw: slice_at(buf, pos, end - pos),
-            };
-            (Term::Reference(reference), end)
-        }
-        Tag::Reference => {
-            let after = skip_atom(buf, pos + 1);
-            let node = Atom::at(buf, pos + 1, after);
-            let end = after + 5;
-            let reference = Reference {
-                node,
-                creation: u32::from(u8_at(buf, after + 4)),
-                words: slice_at(buf, after, 4),
-                raw: slice_at(buf, pos, end - pos),
-            };
-            (Term::Reference(reference), end)
-        }
-        Tag::Export => {
-            let after_module = skip_atom(buf, pos + 1);
-            let after_function = skip_atom(buf, after_module);
-            let (arity, _, _, end) = integer_at(buf, after_function);
-            let export = Export {
-                module: Atom::at(buf, pos + 1, after_module),
-                function: Atom::at(buf, after_module, after_function),
-                arity: arity.unwrap_or(0) as u64,
-                raw: slice_at(buf, pos, end - pos),
-            };
-            (Term::Export(export), end)
-        }
-        Tag::NewFun => {
-            let module_end = skip_atom(buf, pos + 30);
-            let (old_index, _, _, index_end) = integer_at(buf, module_end);
-            let (old_uniq, _, _, uniq_end) = integer_at(buf, index_end);
+        Tag::NewPid
+        | Tag::Pid
+        | Tag::NewPort
+        | Tag::V4Port
+        | Tag::Port
+        | Tag::NewerReference
+        | Tag::NewReference
+        | Tag::Reference
+        | Tag::Export
+        | Tag::NewFun => {
             let end = skip(buf, pos);
             let raw = slice_at(buf, pos, end - pos);
-            let fun = Fun {
-                arity: u8_at(buf, pos + 5),
-                uniq: crate::bytes::array_at(buf, pos + 6),
-                index: u32_at(buf, pos + 22),
-                free: u32_at(buf, pos + 26),
-                module: Atom::at(buf, pos + 30, module_end),
-                old_index: old_index.unwrap_or(0),
-                old_uniq: old_uniq.unwrap_or(0),
-                rest: raw.get(uniq_end - pos..).unwrap_or(&[]),
-                raw,
+            let term = match tag {
+                Tag::NewPid | Tag::Pid => Term::Pid(Pid { raw }),
+                Tag::NewPort | Tag::V4Port | Tag::Port => Term::Port(Port { raw }),
+                Tag::Export => Term::Export(Export { raw }),
+                Tag::NewFun => Term::Fun(Fun { raw }),
+                _ => Term::Reference(Reference { raw }),
             };
-            (Term::Fun(fun), end)
+            (term, end)
         }
         // Not reachable on validated bytes.
         _ => (Term::Nil, buf.len()),
@@ -279,13 +207,12 @@ pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
 pub struct BigInt<'a> {
     negative: bool,
     magnitude: &'a [u8],
-    raw: &'a [u8],
 }
 
 impl<'a> BigInt<'a> {
     /// An integer from a sign and a little-endian magnitude, for encoding.
     pub const fn new(negative: bool, magnitude: &'a [u8]) -> Self {
-        BigInt { negative, magnitude, raw: &[] }
+        BigInt { negative, magnitude }
     }
 
     /// Whether the integer is negative.
@@ -328,18 +255,17 @@ impl<'a> BigInt<'a> {
 pub struct Atom<'a> {
     bytes: &'a [u8],
     utf8: bool,
-    raw: &'a [u8],
 }
 
 impl<'a> Atom<'a> {
-    fn at(buf: &'a [u8], pos: usize, end: usize) -> Self {
+    pub(crate) fn at(buf: &'a [u8], pos: usize) -> Self {
         let text = atom_at(buf, pos);
-        Atom { bytes: text.bytes, utf8: text.utf8, raw: slice_at(buf, pos, end - pos) }
+        Atom { bytes: text.bytes, utf8: text.utf8 }
     }
 
     /// An atom with this text (UTF-8).
     pub const fn new(text: &'a str) -> Self {
-        Atom { bytes: text.as_bytes(), utf8: true, raw: &[] }
+        Atom { bytes: text.as_bytes(), utf8: true }
     }
 
     /// The text as a `&str`: always for UTF-8 atoms, and for latin-1 atoms that are ASCII.
@@ -361,10 +287,6 @@ impl<'a> Atom<'a> {
     /// Whether the bytes are UTF-8 (`ATOM_UTF8_EXT`, `SMALL_ATOM_UTF8_EXT`) rather than latin-1.
     pub fn is_utf8(&self) -> bool {
         self.utf8
-    }
-
-    pub(crate) fn raw(&self) -> &'a [u8] {
-        self.raw
     }
 
     /// The number of characters.
@@ -432,13 +354,12 @@ impl Iterator for AtomChars<'_> {
 pub struct BitBinary<'a> {
     bytes: &'a [u8],
     bits: u8,
-    raw: &'a [u8],
 }
 
 impl<'a> BitBinary<'a> {
     /// A bitstring of `bytes`, of which the last holds `bits` (1..=7) high bits, for encoding.
     pub const fn new(bytes: &'a [u8], bits: u8) -> Self {
-        BitBinary { bytes, bits, raw: &[] }
+        BitBinary { bytes, bits }
     }
 
     /// The bytes, the last one partly used. Its unused low bits are as written, which Erlang
@@ -466,9 +387,9 @@ impl<'a> BitBinary<'a> {
 /// A tuple: its arity and its elements, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Tuple<'a> {
-    arity: u32,
-    elements: &'a [u8],
+    /// The tuple's bytes, header included.
     raw: &'a [u8],
+    arity: u32,
 }
 
 impl<'a> Tuple<'a> {
@@ -484,7 +405,8 @@ impl<'a> Tuple<'a> {
 
     /// The elements in order.
     pub fn iter(&self) -> Elements<'a> {
-        Elements { bytes: self.elements, pos: 0, left: u64::from(self.arity) }
+        let header = if self.raw.first() == Some(&Tag::SmallTuple.byte()) { 2 } else { 5 };
+        Elements { bytes: self.raw, pos: header, left: u64::from(self.arity) }
     }
 
     /// The element at `index` (counting from 0), if there is one.
@@ -532,43 +454,34 @@ impl<'a> Iterator for Elements<'a> {
 
 impl ExactSizeIterator for Elements<'_> {}
 
-#[derive(Clone, Copy, Debug)]
-enum Segment {
-    /// `LIST_EXT`: this many elements, then the tail, all in `body`.
-    Cons(u32),
-    /// `STRING_EXT`: `body` is the bytes.
-    String,
-}
-
 /// A non-empty list: its elements, read lazily, and its tail (`[]` for a proper list).
 ///
 /// A `LIST_EXT` whose tail is itself a list continues into it, as in Erlang.
 #[derive(Clone, Copy, Debug)]
 pub struct List<'a> {
+    /// The list's bytes (`STRING_EXT` or `LIST_EXT`), header included.
     raw: &'a [u8],
-    body: &'a [u8],
-    segment: Segment,
+    /// Elements in the first segment.
+    first: u32,
 }
 
 impl<'a> List<'a> {
-    /// The elements in order (not the tail).
-    pub fn iter(&self) -> ListIter<'a> {
-        ListIter { body: self.body, pos: 0, segment: self.segment, left: self.first_len() }
+    fn is_string(&self) -> bool {
+        self.raw.first() == Some(&Tag::String.byte())
     }
 
-    fn first_len(&self) -> u32 {
-        match self.segment {
-            Segment::Cons(len) => len,
-            Segment::String => self.body.len() as u32,
+    /// The elements in order (not the tail).
+    pub fn iter(&self) -> ListIter<'a> {
+        if self.is_string() {
+            ListIter { body: self.raw, pos: 3, string: true, left: self.first }
+        } else {
+            ListIter { body: self.raw, pos: 5, string: false, left: self.first }
         }
     }
 
     /// The bytes of a list written as `STRING_EXT` (a list of integers 0..=255), if it was.
     pub fn as_string_bytes(&self) -> Option<&'a [u8]> {
-        match self.segment {
-            Segment::String => Some(self.body),
-            Segment::Cons(_) => None,
-        }
+        if self.is_string() { self.raw.get(3..) } else { None }
     }
 
     /// The tail: [`Term::Nil`] for a proper list.
@@ -608,7 +521,8 @@ impl<'a> IntoIterator for List<'a> {
 pub struct ListIter<'a> {
     body: &'a [u8],
     pos: usize,
-    segment: Segment,
+    /// Reading the bytes of a `STRING_EXT`.
+    string: bool,
     left: u32,
 }
 
@@ -616,13 +530,10 @@ impl<'a> ListIter<'a> {
     /// The tail, once every element was read: [`Term::Nil`] for a proper list. Before that,
     /// [`Term::Nil`] too.
     pub fn tail(&self) -> Term<'a> {
-        if self.left > 0 {
+        if self.left > 0 || self.string {
             return Term::Nil;
         }
-        match self.segment {
-            Segment::String => Term::Nil,
-            Segment::Cons(_) => term_at(self.body, self.pos).0,
-        }
+        term_at(self.body, self.pos).0
     }
 }
 
@@ -634,20 +545,28 @@ impl<'a> Iterator for ListIter<'a> {
         loop {
             if self.left > 0 {
                 self.left -= 1;
-                return Some(match self.segment {
-                    Segment::String => {
-                        let byte = u8_at(self.body, self.pos);
-                        self.pos += 1;
-                        Term::Integer(i64::from(byte))
+                if self.string {
+                    let byte = u8_at(self.body, self.pos);
+                    self.pos += 1;
+                    return Some(Term::Integer(i64::from(byte)));
+                }
+                // Integers, the most common elements, without the general dispatch.
+                match self.body.get(self.pos..).unwrap_or(&[]) {
+                    [97, value, ..] => {
+                        self.pos += 2;
+                        return Some(Term::Integer(i64::from(*value)));
                     }
-                    Segment::Cons(_) => {
-                        let (term, end) = term_at(self.body, self.pos);
-                        self.pos = end;
-                        term
+                    [98, a, b, c, d, ..] => {
+                        self.pos += 5;
+                        return Some(Term::Integer(i64::from(i32::from_be_bytes([*a, *b, *c, *d]))));
                     }
-                });
+                    _ => {}
+                }
+                let (term, end) = term_at(self.body, self.pos);
+                self.pos = end;
+                return Some(term);
             }
-            if let Segment::String = self.segment {
+            if self.string {
                 return None;
             }
             // The tail may continue the list.
@@ -658,11 +577,9 @@ impl<'a> Iterator for ListIter<'a> {
                     self.pos = pos + 5;
                 }
                 Tag::String => {
-                    let len = u16_at(self.body, pos + 1) as usize;
-                    self.body = slice_at(self.body, pos + 3, len);
-                    self.pos = 0;
-                    self.left = len as u32;
-                    self.segment = Segment::String;
+                    self.left = u32::from(u16_at(self.body, pos + 1));
+                    self.pos = pos + 3;
+                    self.string = true;
                 }
                 _ => return None,
             }
@@ -673,9 +590,9 @@ impl<'a> Iterator for ListIter<'a> {
 /// A map: its pairs in the order they were written, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Map<'a> {
-    pairs: u32,
-    body: &'a [u8],
+    /// The map's bytes, header included.
     raw: &'a [u8],
+    pairs: u32,
 }
 
 impl<'a> Map<'a> {
@@ -692,7 +609,7 @@ impl<'a> Map<'a> {
     /// The pairs, in the order they were written (Erlang writes maps of up to 32 keys in
     /// key order, larger ones in its internal hash order).
     pub fn iter(&self) -> Pairs<'a> {
-        Pairs { inner: Elements { bytes: self.body, pos: 0, left: 2 * u64::from(self.pairs) } }
+        Pairs { inner: Elements { bytes: self.raw, pos: 5, left: 2 * u64::from(self.pairs) } }
     }
 
     /// The value for a key that is an atom with this text.
@@ -739,116 +656,197 @@ impl<'a> Iterator for Pairs<'a> {
 
 impl ExactSizeIterator for Pairs<'_> {}
 
+/// The node atom at `at` and where it ends.
+fn node_at(raw: &[u8], at: usize) -> (Atom<'_>, usize) {
+    (Atom::at(raw, at), skip_atom(raw, at))
+}
+
 /// A process identifier: node, id, serial and creation.
 #[derive(Clone, Copy, Debug)]
 pub struct Pid<'a> {
-    /// The node the process lives on.
-    pub node: Atom<'a>,
-    /// The process number.
-    pub id: u32,
-    /// The serial number.
-    pub serial: u32,
-    /// The node's creation (incarnation).
-    pub creation: u32,
     raw: &'a [u8],
 }
 
 impl<'a> Pid<'a> {
-    pub(crate) fn raw(&self) -> &'a [u8] {
-        self.raw
+    /// The node the process lives on.
+    pub fn node(&self) -> Atom<'a> {
+        node_at(self.raw, 1).0
     }
 
-    /// A pid, for encoding.
-    pub const fn new(node: Atom<'a>, id: u32, serial: u32, creation: u32) -> Self {
-        Pid { node, id, serial, creation, raw: &[] }
+    /// The process number.
+    pub fn id(&self) -> u32 {
+        u32_at(self.raw, node_at(self.raw, 1).1)
+    }
+
+    /// The serial number.
+    pub fn serial(&self) -> u32 {
+        u32_at(self.raw, node_at(self.raw, 1).1 + 4)
+    }
+
+    /// The node's creation (incarnation).
+    pub fn creation(&self) -> u32 {
+        let at = node_at(self.raw, 1).1 + 8;
+        if self.raw.first() == Some(&Tag::NewPid.byte()) {
+            u32_at(self.raw, at)
+        } else {
+            u32::from(u8_at(self.raw, at))
+        }
     }
 }
 
 /// A port identifier: node, id and creation.
 #[derive(Clone, Copy, Debug)]
 pub struct Port<'a> {
-    /// The node the port lives on.
-    pub node: Atom<'a>,
-    /// The port number.
-    pub id: u64,
-    /// The node's creation (incarnation).
-    pub creation: u32,
     raw: &'a [u8],
 }
 
 impl<'a> Port<'a> {
-    pub(crate) fn raw(&self) -> &'a [u8] {
-        self.raw
+    /// The node the port lives on.
+    pub fn node(&self) -> Atom<'a> {
+        node_at(self.raw, 1).0
     }
 
-    /// A port, for encoding.
-    pub const fn new(node: Atom<'a>, id: u64, creation: u32) -> Self {
-        Port { node, id, creation, raw: &[] }
+    /// The port number.
+    pub fn id(&self) -> u64 {
+        let at = node_at(self.raw, 1).1;
+        if self.raw.first() == Some(&Tag::V4Port.byte()) {
+            u64_at(self.raw, at)
+        } else {
+            u64::from(u32_at(self.raw, at))
+        }
+    }
+
+    /// The node's creation (incarnation).
+    pub fn creation(&self) -> u32 {
+        let at = node_at(self.raw, 1).1;
+        match Tag::from_byte(u8_at(self.raw, 0)) {
+            Tag::V4Port => u32_at(self.raw, at + 8),
+            Tag::NewPort => u32_at(self.raw, at + 4),
+            _ => u32::from(u8_at(self.raw, at + 4)),
+        }
     }
 }
 
 /// A reference: node, creation and 1 to 5 identifier words.
 #[derive(Clone, Copy, Debug)]
 pub struct Reference<'a> {
-    /// The node the reference was made on.
-    pub node: Atom<'a>,
-    /// The node's creation (incarnation).
-    pub creation: u32,
-    words: &'a [u8],
     raw: &'a [u8],
 }
 
-impl Reference<'_> {
+impl<'a> Reference<'a> {
+    /// Where the node is, where the creation is and its width, where the words are and how many.
+    fn layout(&self) -> (usize, usize, usize, usize, usize) {
+        match Tag::from_byte(u8_at(self.raw, 0)) {
+            Tag::Reference => {
+                let after = skip_atom(self.raw, 1);
+                (1, after + 4, 1, after, 1)
+            }
+            tag => {
+                let words = usize::from(u16_at(self.raw, 1));
+                let after = skip_atom(self.raw, 3);
+                let width = if tag == Tag::NewerReference { 4 } else { 1 };
+                (3, after, width, after + width, words)
+            }
+        }
+    }
+
+    /// The node the reference was made on.
+    pub fn node(&self) -> Atom<'a> {
+        Atom::at(self.raw, self.layout().0)
+    }
+
+    /// The node's creation (incarnation).
+    pub fn creation(&self) -> u32 {
+        let (_, at, width, _, _) = self.layout();
+        if width == 4 { u32_at(self.raw, at) } else { u32::from(u8_at(self.raw, at)) }
+    }
+
     /// The identifier words, in the order written.
-    pub fn ids(&self) -> impl ExactSizeIterator<Item = u32> + '_ {
-        self.words.chunks_exact(4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+    pub fn ids(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
+        let (_, _, _, at, count) = self.layout();
+        let raw = self.raw;
+        (0..count).map(move |i| u32_at(raw, at + 4 * i))
     }
 }
 
 /// A fun (closure) from `NEW_FUN_EXT`.
 #[derive(Clone, Copy, Debug)]
 pub struct Fun<'a> {
-    /// The number of arguments.
-    pub arity: u8,
-    /// The MD5 of the module's code that defines the fun.
-    pub uniq: [u8; 16],
-    /// The fun's index in its module.
-    pub index: u32,
-    /// The module that defines the fun.
-    pub module: Atom<'a>,
-    /// The old index (an integer).
-    pub old_index: i64,
-    /// The old uniq (an integer).
-    pub old_uniq: i64,
-    free: u32,
-    /// The creator pid, then the free variables.
-    rest: &'a [u8],
     raw: &'a [u8],
 }
 
 impl<'a> Fun<'a> {
+    /// The number of arguments.
+    pub fn arity(&self) -> u8 {
+        u8_at(self.raw, 5)
+    }
+
+    /// The MD5 of the module's code that defines the fun.
+    pub fn uniq(&self) -> [u8; 16] {
+        crate::bytes::array_at(self.raw, 6)
+    }
+
+    /// The fun's index in its module.
+    pub fn index(&self) -> u32 {
+        u32_at(self.raw, 22)
+    }
+
+    /// The module that defines the fun.
+    pub fn module(&self) -> Atom<'a> {
+        Atom::at(self.raw, 30)
+    }
+
+    /// The old index, the old uniq, and where the creator pid starts.
+    fn integers(&self) -> (i64, i64, usize) {
+        let (old_index, _, _, index_end) = integer_at(self.raw, skip_atom(self.raw, 30));
+        let (old_uniq, _, _, uniq_end) = integer_at(self.raw, index_end);
+        (old_index.unwrap_or(0), old_uniq.unwrap_or(0), uniq_end)
+    }
+
+    /// The old index (an integer).
+    pub fn old_index(&self) -> i64 {
+        self.integers().0
+    }
+
+    /// The old uniq (an integer).
+    pub fn old_uniq(&self) -> i64 {
+        self.integers().1
+    }
+
     /// The process that created the fun (OTP 25 accepts any term here).
     pub fn pid(&self) -> Term<'a> {
-        term_at(self.rest, 0).0
+        term_at(self.raw, self.integers().2).0
     }
 
     /// The captured variables, in environment order.
     pub fn free_variables(&self) -> Elements<'a> {
-        let (_, after_pid) = term_at(self.rest, 0);
-        Elements { bytes: self.rest, pos: after_pid, left: u64::from(self.free) }
+        let (_, after_pid) = term_at(self.raw, self.integers().2);
+        Elements { bytes: self.raw, pos: after_pid, left: u64::from(u32_at(self.raw, 26)) }
     }
 }
 
 /// An export fun, `fun Module:Function/Arity`.
 #[derive(Clone, Copy, Debug)]
 pub struct Export<'a> {
-    /// The module.
-    pub module: Atom<'a>,
-    /// The function.
-    pub function: Atom<'a>,
-    /// The arity (any non-negative small integer: Erlang accepts more than 255).
-    pub arity: u64,
     raw: &'a [u8],
+}
+
+impl<'a> Export<'a> {
+    /// The module.
+    pub fn module(&self) -> Atom<'a> {
+        Atom::at(self.raw, 1)
+    }
+
+    /// The function.
+    pub fn function(&self) -> Atom<'a> {
+        Atom::at(self.raw, skip_atom(self.raw, 1))
+    }
+
+    /// The arity (any non-negative small integer: Erlang accepts more than 255).
+    pub fn arity(&self) -> u64 {
+        let at = skip_atom(self.raw, skip_atom(self.raw, 1));
+        integer_at(self.raw, at).0.unwrap_or(0) as u64
+    }
 }
 
 impl fmt::Display for Atom<'_> {

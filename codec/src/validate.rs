@@ -59,6 +59,9 @@ struct Validator<'a> {
     buf: &'a [u8],
     pos: usize,
     pending: u64,
+    /// The pending count at which the innermost open map reaches its next item (or its end);
+    /// `u64::MAX` when no map is open, which the count never reaches.
+    boundary: u64,
     tag: Tag,
     maps: Stack<MapFrame, INLINE_MAP_FRAMES>,
     keys: Stack<usize, INLINE_MAP_KEYS>,
@@ -66,7 +69,15 @@ struct Validator<'a> {
 
 /// Validates the term starting at `start` and returns where it ends.
 pub(crate) fn validate(buf: &[u8], start: usize) -> Result<usize, DecodeError> {
-    let mut v = Validator { buf, pos: start, pending: 1, tag: Tag::Unknown(0), maps: Stack::new(), keys: Stack::new() };
+    let mut v = Validator {
+        buf,
+        pos: start,
+        pending: 1,
+        boundary: u64::MAX,
+        tag: Tag::Unknown(0),
+        maps: Stack::new(),
+        keys: Stack::new(),
+    };
     v.run()?;
     Ok(v.pos)
 }
@@ -126,26 +137,44 @@ impl<'a> Validator<'a> {
     }
 
     fn run(&mut self) -> Result<(), DecodeError> {
+        let buf = self.buf;
         loop {
-            if let Some(frame) = self.maps.last_mut()
-                && self.pending == frame.outer + frame.left
-            {
+            if self.pending == self.boundary {
                 self.map_boundary()?;
             }
             if self.pending == 0 {
                 return Ok(());
             }
-            if self.rest().is_empty() {
-                self.tag = Tag::Unknown(0);
-                return Err(DecodeError::incomplete(
-                    usize::try_from(self.pending).unwrap_or(usize::MAX),
-                    self.pos,
-                    None,
-                ));
+            // The most common leaves, inline: small integers and integers.
+            match buf.get(self.pos) {
+                Some(97) if self.pos + 2 <= buf.len() => {
+                    self.pos += 2;
+                    self.pending -= 1;
+                    continue;
+                }
+                Some(98) if self.pos + 5 <= buf.len() => {
+                    self.pos += 5;
+                    self.pending -= 1;
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    self.tag = Tag::Unknown(0);
+                    return Err(DecodeError::incomplete(
+                        usize::try_from(self.pending).unwrap_or(usize::MAX),
+                        self.pos,
+                        None,
+                    ));
+                }
             }
             self.pending -= 1;
             self.term()?;
         }
+    }
+
+    /// Where the innermost open map reaches its next item.
+    fn set_boundary(&mut self) {
+        self.boundary = self.maps.as_slice().last().map_or(u64::MAX, |f| f.outer + f.left);
     }
 
     /// One term: its tag and fixed fields; nested terms are added to the pending count.
@@ -237,6 +266,7 @@ impl<'a> Validator<'a> {
                         keys_kept: true,
                     };
                     self.maps.push(frame).map_err(|_| self.err(DecodeErrorKind::NeedsAlloc, at))?;
+                    self.set_boundary();
                 }
             }
             Tag::NewPid => {
@@ -396,11 +426,10 @@ impl<'a> Validator<'a> {
     }
 
     /// The innermost open map reached the start of its next item (or its end).
-    #[cold]
     fn map_boundary(&mut self) -> Result<(), DecodeError> {
         while let Some(frame) = self.maps.last_mut() {
             if self.pending != frame.outer + frame.left {
-                return Ok(());
+                break;
             }
             let mut frame = *frame;
             if frame.current_is_key {
@@ -417,15 +446,20 @@ impl<'a> Validator<'a> {
             if let Some(top) = self.maps.last_mut() {
                 *top = frame;
             }
-            return Ok(());
+            break;
         }
+        self.set_boundary();
         Ok(())
     }
 
     fn key_done(&mut self, frame: &mut MapFrame) -> Result<(), DecodeError> {
         let key = frame.current;
         if let Some(previous) = frame.previous_key {
-            match compare(self.buf, previous, self.buf, key)? {
+            let order = match quick_compare(self.buf, previous, key) {
+                Some(order) => order,
+                None => compare(self.buf, previous, self.buf, key)?,
+            };
+            match order {
                 Ordering::Less => {}
                 Ordering::Equal => {
                     return Err(DecodeError::new(
@@ -465,6 +499,29 @@ impl<'a> Validator<'a> {
         }
         self.keys.truncate(frame.key_base);
         Ok(())
+    }
+}
+
+/// The exact order of two keys when both are atoms in the same encoding or both small
+/// integers, without the general comparison's machinery; `None` otherwise.
+#[inline]
+fn quick_compare(buf: &[u8], a: usize, b: usize) -> Option<Ordering> {
+    use crate::bytes::{slice_at, u8_at};
+    let (ta, tb) = (u8_at(buf, a), u8_at(buf, b));
+    match (ta, tb) {
+        (97, 97) => Some(u8_at(buf, a + 1).cmp(&u8_at(buf, b + 1))),
+        // SMALL_ATOM_UTF8_EXT or SMALL_ATOM_EXT on both sides: the bytes order the atoms.
+        (119, 119) | (115, 115) => {
+            let x = slice_at(buf, a + 2, usize::from(u8_at(buf, a + 1)));
+            let y = slice_at(buf, b + 2, usize::from(u8_at(buf, b + 1)));
+            Some(x.cmp(y))
+        }
+        (100, 100) | (118, 118) => {
+            let x = slice_at(buf, a + 3, usize::from(crate::bytes::u16_at(buf, a + 1)));
+            let y = slice_at(buf, b + 3, usize::from(crate::bytes::u16_at(buf, b + 1)));
+            Some(x.cmp(y))
+        }
+        _ => None,
     }
 }
 

@@ -4,8 +4,8 @@
 //! output navigates back to the value.
 
 use erlport_codec::{
-    Atom, AtomEncoding, BigInt, BitBinary, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Pid, Port,
-    Term, Write, decode, encode_with, encoded_len_with,
+    Atom, AtomEncoding, BigInt, BitBinary, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Term, Write,
+    decode, encode_with, encoded_len_with,
 };
 use std::path::Path;
 use std::process::Command;
@@ -60,8 +60,8 @@ impl Encode for V {
             V::Tuple(items) => e.tuple(items.len(), |e| items.iter().try_for_each(|i| i.encode(e))),
             V::Pair(a, b) => (&**a, &**b).encode(e),
             V::Map(pairs) => MapFrom(pairs.iter().map(|(k, v)| (k, v))).encode(e),
-            V::Pid(node, id, serial, creation) => Pid::new(Atom::new(node), *id, *serial, *creation).encode(e),
-            V::Port(node, id, creation) => Port::new(Atom::new(node), *id, *creation).encode(e),
+            V::Pid(node, id, serial, creation) => e.pid(&Atom::new(node), *id, *serial, *creation),
+            V::Port(node, id, creation) => e.port(&Atom::new(node), *id, *creation),
             V::Ref(node, creation, ids) => e.reference(&Atom::new(node), *creation, ids),
             V::Export(m, f, a) => e.export(m, f, *a),
         }
@@ -267,16 +267,16 @@ fn same(v: &V, t: &Term<'_>) -> bool {
             m.len() == pairs.len() && pairs.iter().zip(m.iter()).all(|((k, v), (tk, tv))| same(k, &tk) && same(v, &tv))
         }
         (V::Pid(node, id, serial, creation), Term::Pid(p)) => {
-            p.node == node.as_str() && (p.id, p.serial, p.creation) == (*id, *serial, *creation)
+            p.node() == node.as_str() && (p.id(), p.serial(), p.creation()) == (*id, *serial, *creation)
         }
         (V::Port(node, id, creation), Term::Port(p)) => {
-            p.node == node.as_str() && (p.id, p.creation) == (*id, *creation)
+            p.node() == node.as_str() && (p.id(), p.creation()) == (*id, *creation)
         }
         (V::Ref(node, creation, ids), Term::Reference(r)) => {
-            r.node == node.as_str() && r.creation == *creation && r.ids().eq(ids.iter().copied())
+            r.node() == node.as_str() && r.creation() == *creation && r.ids().eq(ids.iter().copied())
         }
         (V::Export(m, f, a), Term::Export(x)) => {
-            x.module == m.as_str() && x.function == f.as_str() && x.arity == u64::from(*a)
+            x.module() == m.as_str() && x.function() == f.as_str() && x.arity() == u64::from(*a)
         }
         _ => false,
     }

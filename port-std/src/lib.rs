@@ -9,7 +9,7 @@
 //!     let mut proto = Protocol::new();
 //!     proto.handle("hello", |name: String| ErlString(format!("Hello, {name}")));
 //!     // open_port({spawn, "hello"}, [{packet, 1}, binary]) on the Erlang side.
-//!     proto.run(Port::stdio(PacketSize::One))
+//!     proto.run(Port::stdio(PacketSize::One)?)
 //! }
 //! ```
 //!

@@ -113,9 +113,9 @@ pub fn check(case: &Case) -> Result<(), String> {
 pub fn has_local_node_identifier(term: &Term<'_>) -> bool {
     let local = |node: &erlport_codec::Atom<'_>, creation: u32| *node == "nonode@nohost" && creation == 0;
     match term {
-        Term::Pid(pid) => local(&pid.node, pid.creation),
-        Term::Port(port) => local(&port.node, port.creation),
-        Term::Reference(reference) => local(&reference.node, reference.creation),
+        Term::Pid(pid) => local(&pid.node(), pid.creation()),
+        Term::Port(port) => local(&port.node(), port.creation()),
+        Term::Reference(reference) => local(&reference.node(), reference.creation()),
         Term::Tuple(tuple) => tuple.iter().any(|t| has_local_node_identifier(&t)),
         Term::List(list) => {
             let mut iter = list.iter();

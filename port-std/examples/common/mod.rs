@@ -29,11 +29,25 @@ pub fn port_from_args(default_packet: u8) -> AnyPort {
         });
         Port::new(Box::new(input), Box::new(output), packet)
     } else {
-        Port::new(Box::new(std::io::stdin()), Box::new(std::io::stdout()), packet)
+        let (input, output) = stdio_files();
+        Port::new(Box::new(input), Box::new(output), packet)
     };
     match compression {
         Some(level) => port.compressed(level),
         None => port,
+    }
+}
+
+/// Stdin and stdout as plain files (unbuffered writes: one per packet).
+fn stdio_files() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::AsFd;
+    let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().map(std::fs::File::from);
+    match (dup(std::io::stdin().as_fd()), dup(std::io::stdout().as_fd())) {
+        (Ok(input), Ok(output)) => (input, output),
+        _ => {
+            eprintln!("cannot use stdin and stdout");
+            std::process::exit(2)
+        }
     }
 }
 

@@ -1,0 +1,129 @@
+//! Decode (plus a full walk of the result, so laziness does not flatter anyone) and encode
+//! the committed Erlang-made inputs with erlport-codec, eetf and erltf, side by side.
+//! `scripts/bench` runs this with ERTS's own timings and prints the ratios.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use erlport_codec::{Atom, Encode, EncodeError, Encoder, Term, Write, decode, decode_in, encode, encoded_len};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn input(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/data/{name}.etf", env!("CARGO_MANIFEST_DIR"))).expect("benches/data")
+}
+
+/// Visits every leaf of one of our views.
+fn walk(term: &Term<'_>) -> u64 {
+    match term {
+        Term::Integer(v) => *v as u64,
+        Term::Float(v) => v.to_bits(),
+        Term::Atom(a) => a.as_bytes().len() as u64,
+        Term::Binary(b) => b.len() as u64,
+        Term::List(l) => {
+            let mut iter = l.iter();
+            let sum = iter.by_ref().fold(0u64, |acc, t| acc.wrapping_add(walk(&t)));
+            sum.wrapping_add(walk(&iter.tail()))
+        }
+        Term::Tuple(t) => t.iter().fold(0, |acc, e| acc.wrapping_add(walk(&e))),
+        Term::Map(m) => m.iter().fold(0, |acc, (k, v)| acc.wrapping_add(walk(&k)).wrapping_add(walk(&v))),
+        _ => 1,
+    }
+}
+
+fn walk_eetf(term: &eetf::Term) -> u64 {
+    use eetf::Term as T;
+    match term {
+        T::FixInteger(v) => v.value as u64,
+        T::Float(v) => v.value.to_bits(),
+        T::Atom(a) => a.name.len() as u64,
+        T::Binary(b) => b.bytes.len() as u64,
+        T::ByteList(b) => b.bytes.len() as u64,
+        T::List(l) => l.elements.iter().fold(0, |acc, e| acc.wrapping_add(walk_eetf(e))),
+        T::Tuple(t) => t.elements.iter().fold(0, |acc, e| acc.wrapping_add(walk_eetf(e))),
+        T::Map(m) => m.map.iter().fold(0, |acc, (k, v)| acc.wrapping_add(walk_eetf(k)).wrapping_add(walk_eetf(v))),
+        _ => 1,
+    }
+}
+
+fn walk_erltf(term: &erltf::OwnedTerm) -> u64 {
+    use erltf::OwnedTerm as T;
+    match term {
+        T::Integer(v) => *v as u64,
+        T::Float(v) => v.to_bits(),
+        T::Atom(a) => a.as_str().len() as u64,
+        T::Binary(b) => b.len() as u64,
+        T::String(s) => s.len() as u64,
+        T::List(l) | T::Tuple(l) => l.iter().fold(0, |acc, e| acc.wrapping_add(walk_erltf(e))),
+        T::Map(m) => m.iter().fold(0, |acc, (k, v)| acc.wrapping_add(walk_erltf(k)).wrapping_add(walk_erltf(v))),
+        _ => 1,
+    }
+}
+
+/// The b input as Rust values.
+struct User {
+    id: i64,
+    name: String,
+    score: f64,
+}
+
+impl Encode for User {
+    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+        e.map(4, |e| {
+            e.atom("id")?;
+            e.integer(self.id)?;
+            e.atom("name")?;
+            e.binary(self.name.as_bytes())?;
+            e.atom("score")?;
+            e.float(self.score)?;
+            e.atom("tags")?;
+            [Atom::new("atom1"), Atom::new("atom2")].encode(e)
+        })
+    }
+}
+
+fn codecs(c: &mut Criterion) {
+    for name in ["a", "b", "c", "d"] {
+        let bytes = input(name);
+        let mut group = c.benchmark_group(format!("decode_walk/{name}"));
+        let mut scratch = vec![0u8; erlport_codec::compressed_size(&bytes).unwrap_or(0) as usize];
+        group.bench_function("erlport", |b| {
+            b.iter(|| {
+                let term = if name == "d" {
+                    decode_in(black_box(&bytes), &mut scratch).unwrap()
+                } else {
+                    decode(black_box(&bytes)).unwrap()
+                };
+                walk(&term)
+            })
+        });
+        group.bench_function("eetf", |b| b.iter(|| walk_eetf(&eetf::Term::decode(black_box(&bytes[..])).unwrap())));
+        group.bench_function("erltf", |b| b.iter(|| walk_erltf(&erltf::decode(black_box(&bytes)).unwrap())));
+        group.finish();
+    }
+
+    let bytes = input("b");
+    let users: Vec<User> =
+        (1..=10_000).map(|n| User { id: n, name: format!("user{n}"), score: n as f64 * 1.5 }).collect();
+    let view = decode(&bytes).unwrap();
+    let eetf_term = eetf::Term::decode(&bytes[..]).unwrap();
+    let erltf_term = erltf::decode(&bytes).unwrap();
+    let mut out = vec![0u8; encoded_len(&users[..]).unwrap().max(bytes.len())];
+    let mut group = c.benchmark_group("encode/b");
+    group.bench_function("erlport", |b| b.iter(|| encode(black_box(&users[..]), &mut out).unwrap()));
+    group.bench_function("erlport_view", |b| b.iter(|| encode(black_box(&view), &mut out).unwrap()));
+    group.bench_function("eetf", |b| {
+        b.iter(|| {
+            let mut v = Vec::with_capacity(bytes.len());
+            black_box(&eetf_term).encode(&mut v).unwrap();
+            v
+        })
+    });
+    group.bench_function("erltf", |b| b.iter(|| erltf::encode(black_box(&erltf_term)).unwrap()));
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).sample_size(30);
+    targets = codecs
+}
+criterion_main!(benches);

@@ -75,6 +75,34 @@ pub(crate) fn skip(buf: &[u8], mut pos: usize) -> usize {
         pending -= 1;
         let tag = u8_at(buf, pos);
         pos += 1;
+        // The most common tags first, by byte.
+        match tag {
+            97 => {
+                pos += 1;
+                continue;
+            }
+            98 => {
+                pos += 4;
+                continue;
+            }
+            119 => {
+                pos += 1 + u8_at(buf, pos) as usize;
+                continue;
+            }
+            70 => {
+                pos += 8;
+                continue;
+            }
+            100 => {
+                pos += 2 + u16_at(buf, pos) as usize;
+                continue;
+            }
+            109 => {
+                pos += 4 + u32_at(buf, pos) as usize;
+                continue;
+            }
+            _ => {}
+        }
         match Tag::from_byte(tag) {
             Tag::SmallInteger => pos += 1,
             Tag::Integer => pos += 4,

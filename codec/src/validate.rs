@@ -157,6 +157,42 @@ impl<'a> Validator<'a> {
                     self.pending -= 1;
                     continue;
                 }
+                // ASCII atoms of up to 255 bytes (every atom OTP 26+ writes for Erlang code):
+                // valid whatever the bytes, so only their presence needs checking.
+                Some(119) => {
+                    let len = usize::from(crate::bytes::u8_at(buf, self.pos + 1));
+                    if let Some(text) = buf.get(self.pos + 2..self.pos + 2 + len)
+                        && text.is_ascii()
+                    {
+                        self.pos += 2 + len;
+                        self.pending -= 1;
+                        continue;
+                    }
+                }
+                // Latin-1 atoms (ATOM_EXT, what OTP 25 writes): any bytes, up to 255 of them.
+                Some(100) => {
+                    let len = usize::from(crate::bytes::u16_at(buf, self.pos + 1));
+                    if len <= MAX_ATOM_CHARS && self.pos + 3 + len <= buf.len() {
+                        self.pos += 3 + len;
+                        self.pending -= 1;
+                        continue;
+                    }
+                }
+                Some(109) => {
+                    let len = crate::bytes::u32_at(buf, self.pos + 1) as usize;
+                    if self.pos + 5 <= buf.len() && len <= buf.len() - self.pos - 5 {
+                        self.pos += 5 + len;
+                        self.pending -= 1;
+                        continue;
+                    }
+                }
+                Some(70) if self.pos + 9 <= buf.len() => {
+                    if f64::from_bits(crate::bytes::u64_at(buf, self.pos + 1)).is_finite() {
+                        self.pos += 9;
+                        self.pending -= 1;
+                        continue;
+                    }
+                }
                 Some(_) => {}
                 None => {
                     self.tag = Tag::Unknown(0);

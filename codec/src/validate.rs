@@ -463,54 +463,45 @@ impl<'a> Validator<'a> {
 
     /// The innermost open map reached the start of its next item (or its end).
     fn map_boundary(&mut self) -> Result<(), DecodeError> {
+        let buf = self.buf;
         while let Some(frame) = self.maps.last_mut() {
             if self.pending != frame.outer + frame.left {
                 break;
             }
-            let mut frame = *frame;
             if frame.current_is_key {
-                self.key_done(&mut frame)?;
+                // The key that just ended, against the one before it.
+                let key = frame.current;
+                if let Some(previous) = frame.previous_key {
+                    let order = match quick_compare(buf, previous, key) {
+                        Some(order) => order,
+                        None => compare(buf, previous, buf, key)?,
+                    };
+                    match order {
+                        Ordering::Less => {}
+                        Ordering::Equal => {
+                            let kind = DecodeErrorKind::DuplicateMapKey { other: previous };
+                            return Err(DecodeError::new(kind, key, Some(Tag::Map)));
+                        }
+                        Ordering::Greater => frame.ordered = false,
+                    }
+                }
+                frame.previous_key = Some(key);
+                if frame.keys_kept && self.keys.push(key).is_err() {
+                    frame.keys_kept = false;
+                }
             }
             if frame.left == 0 {
+                let done = *frame;
                 self.maps.pop();
-                self.map_done(&frame)?;
+                self.map_done(&done)?;
                 continue;
             }
             frame.current = self.pos;
             frame.current_is_key = frame.left % 2 == 0;
             frame.left -= 1;
-            if let Some(top) = self.maps.last_mut() {
-                *top = frame;
-            }
             break;
         }
         self.set_boundary();
-        Ok(())
-    }
-
-    fn key_done(&mut self, frame: &mut MapFrame) -> Result<(), DecodeError> {
-        let key = frame.current;
-        if let Some(previous) = frame.previous_key {
-            let order = match quick_compare(self.buf, previous, key) {
-                Some(order) => order,
-                None => compare(self.buf, previous, self.buf, key)?,
-            };
-            match order {
-                Ordering::Less => {}
-                Ordering::Equal => {
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::DuplicateMapKey { other: previous },
-                        key,
-                        Some(Tag::Map),
-                    ));
-                }
-                Ordering::Greater => frame.ordered = false,
-            }
-        }
-        frame.previous_key = Some(key);
-        if frame.keys_kept && self.keys.push(key).is_err() {
-            frame.keys_kept = false;
-        }
         Ok(())
     }
 

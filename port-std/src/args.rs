@@ -233,3 +233,10 @@ from_tuple! {
     5 => (A, B, C, D, E);
     6 => (A, B, C, D, E, F);
 }
+
+/// A string argument given as an Erlang string (a list) or a binary: `|name: ErlString<String>|`.
+impl FromTerm for erlport_codec::ErlString<String> {
+    fn from_term(term: &Term<'_>) -> Option<Self> {
+        String::from_term(term).map(erlport_codec::ErlString)
+    }
+}

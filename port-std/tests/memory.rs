@@ -98,6 +98,7 @@ fn protocol_replies_in_order_with_erlports_shapes() {
         encode_to_vec(&(Atom::new("fail"), "why")).unwrap(),
         encode_to_vec(&(Atom::new("boom"),)).unwrap(),
         encode_to_vec(&(Atom::new("add"), 40, 2)).unwrap(),
+        encode_to_vec(&(Atom::new("greet"), ErlString("Bob"))).unwrap(),
     ];
     let input: Vec<u8> = messages.iter().flat_map(|m| frame(PacketSize::Four, m)).collect();
     let mut out = Vec::new();
@@ -105,6 +106,7 @@ fn protocol_replies_in_order_with_erlports_shapes() {
         let mut proto = Protocol::new();
         proto.handle("add", |a: i64, b: i64| a + b);
         proto.handle("ping", || Atom::new("pong"));
+        proto.handle("greet", |name: ErlString<String>| format!("Hello, {name}"));
         proto.handle("fail", |why: String| -> Result<u8, String> { Err(why) });
         proto.handle("boom", || -> u8 { panic!("kaboom") });
         proto.run(Port::new(&input[..], &mut out, PacketSize::Four)).unwrap();
@@ -120,4 +122,5 @@ fn protocol_replies_in_order_with_erlports_shapes() {
     assert_eq!(replies[5], "{error,{exception,{'String',<<119,104,121>>,[]}}}");
     assert!(replies[6].starts_with("{error,{exception,{panic,<<107,97,98,111,111,109>>,[<<"), "{}", replies[6]);
     assert_eq!(replies[7], "42");
+    assert_eq!(replies[8], "<<72,101,108,108,111,44,32,66,111,98>>");
 }

@@ -148,7 +148,7 @@ enum Head<'a> {
     Atom(AtomText<'a>),
     Reference { node: AtomText<'a>, creation: u32, words: &'a [u8] },
     Fun { header: &'a [u8], module: AtomText<'a>, free: u32 },
-    Export { module: AtomText<'a>, function: AtomText<'a> },
+    Export { module: AtomText<'a>, function: AtomText<'a>, arity: i64 },
     Port { node: AtomText<'a>, id: u64, creation: u32 },
     Pid { node: AtomText<'a>, id: u32, serial: u32, creation: u32 },
     Tuple(u32),
@@ -232,8 +232,10 @@ fn head<'a>(buf: &'a [u8], pos: &mut usize) -> Head<'a> {
                 let module = atom_at(buf, p + 1);
                 let after = skip_atom(buf, p + 1);
                 let function = atom_at(buf, after);
-                *pos = skip_atom(buf, after);
-                Head::Export { module, function }
+                // The arity is an integer term after the two atoms.
+                let (arity, _, _, end) = integer_at(buf, skip_atom(buf, after));
+                *pos = end;
+                Head::Export { module, function, arity: arity.unwrap_or(0) }
             }
             Tag::NewPort | Tag::V4Port | Tag::Port => {
                 let node = atom_at(buf, p + 1);
@@ -348,9 +350,10 @@ fn cmp_same_rank(a: &Head<'_>, b: &Head<'_>) -> Ordering {
         (Head::Fun { header: ha, module: ma, free: fa }, Head::Fun { header: hb, module: mb, free: fb }) => {
             ma.cmp(mb).then_with(|| ha.cmp(hb)).then(fa.cmp(fb))
         }
-        (Head::Export { module: ma, function: fa }, Head::Export { module: mb, function: fb }) => {
-            ma.cmp(mb).then_with(|| fa.cmp(fb))
-        }
+        (
+            Head::Export { module: ma, function: fa, arity: aa },
+            Head::Export { module: mb, function: fb, arity: ab },
+        ) => ma.cmp(mb).then_with(|| fa.cmp(fb)).then(aa.cmp(ab)),
         (Head::Port { node: na, id: ia, creation: ca }, Head::Port { node: nb, id: ib, creation: cb }) => {
             na.cmp(nb).then(ia.cmp(ib)).then(ca.cmp(cb))
         }

@@ -470,3 +470,38 @@ mod encoding {
         assert_eq!(bytes(&decode(&[131, 77, 0, 0, 0, 1, 3, 255]).unwrap()), [131, 77, 0, 0, 0, 1, 3, 224]);
     }
 }
+
+/// Found by the differential run: an export fun's arity is a term of its own, and a key
+/// comparison must step over it (and compare it) before the next element.
+#[test]
+fn map_keys_holding_export_funs_compare_every_element() {
+    let export = [113u8, 100, 0, 6, b'e', b'r', b'l', b'a', b'n', b'g', 100, 0, 3, b'a', b'b', b's', 97, 1];
+    let key = |second: &[u8]| {
+        let mut k = std::vec![104u8, 2];
+        k.extend(export);
+        k.extend(second);
+        k
+    };
+    let mut bytes = std::vec![131u8, 116, 0, 0, 0, 2];
+    bytes.extend(key(&[97, 255]));
+    bytes.extend([106]);
+    bytes.extend(key(&[98, 255, 219, 135, 249]));
+    bytes.extend([106]);
+    assert_eq!(decode(&bytes).map(|_| ()), Ok(()), "{{fun erlang:abs/1, 255}} and {{fun erlang:abs/1, -2390023}}");
+    // The same arity and element: a duplicate.
+    let mut dup = std::vec![131u8, 116, 0, 0, 0, 2];
+    dup.extend(key(&[97, 7]));
+    dup.extend([106]);
+    dup.extend(key(&[97, 7]));
+    dup.extend([106]);
+    assert!(matches!(kind(&dup), K::DuplicateMapKey { .. }));
+    // Different arities: two keys.
+    let mut arity2 = export;
+    arity2[17] = 2;
+    let mut two = std::vec![131u8, 116, 0, 0, 0, 2];
+    two.extend(export);
+    two.extend([106]);
+    two.extend(arity2);
+    two.extend([106]);
+    assert!(decode(&two).is_ok());
+}

@@ -94,7 +94,7 @@ impl<'a> SliceWriter<'a> {
 }
 
 impl Write for SliceWriter<'_> {
-    #[inline]
+    #[inline(always)]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let end = self.len + bytes.len();
         if let Some(dest) = self.buf.get_mut(self.len..end) {
@@ -120,6 +120,7 @@ impl Write for Counter {
 /// A full vector fails with `BufferTooSmall`, whose `needed` counts the bytes up to and
 /// including the write that did not fit ([`encode_to_heapless`] reports the whole size).
 impl<const N: usize> Write for heapless::Vec<u8, N> {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let needed = self.len() + bytes.len();
         self.extend_from_slice(bytes).map_err(|_| EncodeError::BufferTooSmall { needed })
@@ -128,6 +129,7 @@ impl<const N: usize> Write for heapless::Vec<u8, N> {
 
 #[cfg(feature = "alloc")]
 impl Write for alloc::vec::Vec<u8> {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.extend_from_slice(bytes);
         Ok(())
@@ -199,12 +201,12 @@ impl<W: Write> Encoder<W> {
         self.sink
     }
 
-    #[inline]
+    #[inline(always)]
     fn raw(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.sink.write(bytes)
     }
 
-    #[inline]
+    #[inline(always)]
     fn term(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.written += 1;
         self.sink.write(bytes)
@@ -302,6 +304,16 @@ impl<W: Write> Encoder<W> {
 
     /// An atom with this text.
     pub fn atom(&mut self, text: &str) -> Result<(), EncodeError> {
+        // ASCII, the common case: one byte a character, the same bytes in both encodings.
+        if text.len() <= 255 && text.is_ascii() {
+            let tag = if self.atoms == AtomEncoding::Latin1 { Tag::Atom } else { Tag::SmallAtomUtf8 };
+            self.written += 1;
+            match tag {
+                Tag::Atom => self.raw(&[tag.byte(), 0, text.len() as u8])?,
+                _ => self.raw(&[tag.byte(), text.len() as u8])?,
+            }
+            return self.raw(text.as_bytes());
+        }
         self.atom_chars(text.len(), text.chars(), text.as_bytes())
     }
 

@@ -163,6 +163,10 @@ impl<W: Write> Protocol<W> {
     /// of binaries). The loop goes on after every error reply. Returns `Ok(())` at a clean end
     /// of input (or when Erlang closed the port while replies were being written), or the I/O
     /// or framing error that stopped it.
+    ///
+    /// While it runs, the process's panic hook is replaced by one that records where a
+    /// handler panicked (for the exception's trace) instead of printing to stderr; the
+    /// previous hook is restored when it returns.
     pub fn run<R: Read>(&self, mut port: Port<R, W>) -> Result<(), Error> {
         let sender = port.sender();
         let previous_hook = panic::take_hook();

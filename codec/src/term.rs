@@ -115,7 +115,11 @@ impl<'a> Term<'a> {
 
 /// Reads the validated term at `pos`: the view and where the term ends.
 #[inline]
-pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
+pub(crate) fn term_at(buf: &[u8], mut pos: usize) -> (Term<'_>, usize) {
+    // `[] ++ Tail` (a LIST_EXT of no elements) is the tail itself.
+    while u8_at(buf, pos) == Tag::List.byte() && u32_at(buf, pos + 1) == 0 {
+        pos += 5;
+    }
     let tag = Tag::from_byte(u8_at(buf, pos));
     match tag {
         Tag::SmallInteger => (Term::Integer(i64::from(u8_at(buf, pos + 1))), pos + 2),
@@ -160,10 +164,6 @@ pub(crate) fn term_at(buf: &[u8], pos: usize) -> (Term<'_>, usize) {
         }
         Tag::List => {
             let len = u32_at(buf, pos + 1);
-            if len == 0 {
-                // `[] ++ Tail` is the tail itself.
-                return term_at(buf, pos + 5);
-            }
             let end = skip(buf, pos);
             (Term::List(List { raw: slice_at(buf, pos, end - pos), first: len }), end)
         }
@@ -258,9 +258,20 @@ pub struct Atom<'a> {
 }
 
 impl<'a> Atom<'a> {
+    #[inline]
     pub(crate) fn at(buf: &'a [u8], pos: usize) -> Self {
-        let text = atom_at(buf, pos);
-        Atom { bytes: text.bytes, utf8: text.utf8 }
+        // The two tags Erlang writes, without the general dispatch.
+        match buf.get(pos..) {
+            Some([119, len, rest @ ..]) => Atom { bytes: rest.get(..usize::from(*len)).unwrap_or(&[]), utf8: true },
+            Some([100, hi, lo, rest @ ..]) => {
+                let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+                Atom { bytes: rest.get(..len).unwrap_or(&[]), utf8: false }
+            }
+            _ => {
+                let text = atom_at(buf, pos);
+                Atom { bytes: text.bytes, utf8: text.utf8 }
+            }
+        }
     }
 
     /// An atom with this text (UTF-8).

@@ -505,3 +505,13 @@ fn map_keys_holding_export_funs_compare_every_element() {
     two.extend([106]);
     assert!(decode(&two).is_ok());
 }
+
+/// Found by the differential run: an atom-index tag where a node atom goes is refused as the
+/// tag it is (a deliberate difference from ERTS), not as "not an atom".
+#[test]
+fn atom_index_tags_are_refused_in_node_position_too() {
+    let e = decode(&[131, 88, 73, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
+    assert_eq!((e.kind(), e.offset(), e.tag()), (K::UnsupportedTag, 2, Some(Tag::AtomInternalRef2)));
+    let e = decode(&[131, 113, 75, 0, 0, 1, 100, 0, 1, b'f', 97, 1]).unwrap_err();
+    assert_eq!((e.kind(), e.offset()), (K::UnsupportedTag, 2));
+}

@@ -416,6 +416,10 @@ impl<'a> Validator<'a> {
                     return Err(self.err(DecodeErrorKind::AtomTooLong, at));
                 }
             }
+            // Atoms by their index in one VM's atom table: refused everywhere (ETF.md).
+            Tag::AtomInternalRef2 | Tag::AtomInternalRef3 => {
+                return Err(self.err(DecodeErrorKind::UnsupportedTag, at));
+            }
             _ => return Err(self.err(DecodeErrorKind::ExpectedAtom, at)),
         }
         Ok(())

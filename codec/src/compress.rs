@@ -177,10 +177,9 @@ mod with_alloc {
                     Some(Tag::Compressed),
                 ));
             }
-            scratch.clear();
+            // Keeps its capacity: grows (and zeroes) only for a larger term than any before.
             scratch.resize(size, 0);
-            let mut inflater = Box::new(Inflater::new());
-            return decode_prefix_in_with(input, scratch, &mut inflater);
+            return decode_prefix_in(input, scratch);
         }
         crate::decode_prefix(input)
     }

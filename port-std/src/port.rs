@@ -143,11 +143,6 @@ impl<W: Write> Writer<W> {
         let header = self.packet.bytes();
         self.frame.clear();
         self.frame.resize(header, 0);
-        // One allocation of the right size for a larger reply than any before, instead of
-        // doubling through it (a pass that copies nothing: views count their bytes in O(1)).
-        if self.compression.is_none() {
-            self.frame.reserve(erlport_codec::encoded_len(value)?);
-        }
         match self.compression {
             Some(level) if level != Compression::NONE => {
                 let deflater = self.deflater.get_or_insert_with(Deflater::new);

@@ -1,5 +1,5 @@
 //! Exact comparison of two validated terms, as Erlang compares map keys (`=:=` and the
-//! exact term order), without recursion.
+//! exact term order), with bounded stack.
 //!
 //! The order is Erlang's: numbers < atoms < references < funs < ports < pids < tuples < maps <
 //! `[]` < lists < bitstrings; in the exact order used for map keys every integer sorts before
@@ -8,30 +8,26 @@
 //! `LIST_EXT` lists however split, `FLOAT_EXT` and `NEW_FLOAT_EXT`, old and new pid, port and
 //! reference forms, bit binaries with 8 bits and binaries, unused low bits.
 //!
-//! One documented simplification: a map that appears *inside* a map key is compared pair by
-//! pair in its encoded order, so two encodings of one inner map whose pairs are written in
-//! different orders count as different keys. Erlang writes every map of one VM in one order,
-//! so this only matters for hand-made input.
+//! Maps compare as in Erlang: by size, then their keys in key order, then their values in key
+//! order, whatever order their pairs were written in. Putting a map's pairs in key order needs
+//! one slot per pair: inline up to 32 pairs, on the heap beyond with `alloc`, else
+//! `NeedsAlloc`. Maps nested inside maps being compared are put in order up to
+//! `MAX_MAP_LEVELS` levels deep; deeper ones (only hand-made input has them) compare pair by
+//! pair as written.
 //!
-//! Memory: a stack of one frame per container nested inside a key (containers in last
-//! position need none), kept inline up to 32 frames, beyond that on the heap with the `alloc`
-//! feature, or [`DecodeErrorKind::NeedsAlloc`] without it.
+//! Memory: one frame per list or tuple nested in a non-final position (final ones need none),
+//! inline up to 32, on the heap beyond with `alloc`, else `NeedsAlloc`.
 
-use crate::bytes::{big_to_i64, skip_atom, slice_at, strip_high_zeros, u8_at, u16_at, u32_at, u64_at};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::stack::Stack;
-use crate::tag::Tag;
-use crate::term::Term;
+use crate::term::{Term, float_text_value};
+use crate::wire::{self, AtomText, Head, Int};
 use core::cmp::Ordering;
 
 const INLINE_FRAMES: usize = 32;
-
-/// An atom's text as stored: latin-1 bytes or UTF-8 bytes.
-#[derive(Clone, Copy)]
-pub(crate) struct AtomText<'a> {
-    pub(crate) bytes: &'a [u8],
-    pub(crate) utf8: bool,
-}
+const INLINE_PAIRS: usize = 32;
+/// How many levels of maps inside compared maps are put in key order.
+const MAX_MAP_LEVELS: u32 = 4;
 
 impl AtomText<'_> {
     pub(crate) fn cmp(&self, other: &AtomText<'_>) -> Ordering {
@@ -47,50 +43,31 @@ impl AtomText<'_> {
     }
 }
 
-/// Reads the atom term at `pos`.
-pub(crate) fn atom_at(buf: &[u8], pos: usize) -> AtomText<'_> {
-    match Tag::from_byte(u8_at(buf, pos)) {
-        Tag::Atom => AtomText { bytes: slice_at(buf, pos + 3, u16_at(buf, pos + 1) as usize), utf8: false },
-        Tag::AtomUtf8 => AtomText { bytes: slice_at(buf, pos + 3, u16_at(buf, pos + 1) as usize), utf8: true },
-        Tag::SmallAtom => AtomText { bytes: slice_at(buf, pos + 2, u8_at(buf, pos + 1) as usize), utf8: false },
-        _ => AtomText { bytes: slice_at(buf, pos + 2, u8_at(buf, pos + 1) as usize), utf8: true },
-    }
-}
-
 /// A number in the exact order: integers (small or big) before floats.
 #[derive(Clone, Copy)]
 enum Number<'a> {
-    Int(i64),
-    /// Does not fit an `i64`; magnitude little-endian without high zero bytes.
-    Big {
-        negative: bool,
-        magnitude: &'a [u8],
-    },
+    Int(Int<'a>),
     Float(f64),
 }
 
-fn cmp_numbers(a: &Number<'_>, b: &Number<'_>) -> Ordering {
-    use Number::*;
+fn cmp_ints(a: &Int<'_>, b: &Int<'_>) -> Ordering {
     match (*a, *b) {
-        (Int(x), Int(y)) => x.cmp(&y),
-        (Float(x), Float(y)) => x.total_cmp(&y),
-        (Float(_), _) => Ordering::Greater,
-        (_, Float(_)) => Ordering::Less,
-        (Int(_), Big { negative, .. }) => {
+        (Int::Small(x), Int::Small(y)) => x.cmp(&y),
+        (Int::Small(_), Int::Big { negative, .. }) => {
             if negative {
                 Ordering::Greater
             } else {
                 Ordering::Less
             }
         }
-        (Big { negative, .. }, Int(_)) => {
+        (Int::Big { negative, .. }, Int::Small(_)) => {
             if negative {
                 Ordering::Less
             } else {
                 Ordering::Greater
             }
         }
-        (Big { negative: na, magnitude: ma }, Big { negative: nb, magnitude: mb }) => match (na, nb) {
+        (Int::Big { negative: na, magnitude: ma }, Int::Big { negative: nb, magnitude: mb }) => match (na, nb) {
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
             _ => {
@@ -101,37 +78,21 @@ fn cmp_numbers(a: &Number<'_>, b: &Number<'_>) -> Ordering {
     }
 }
 
-/// The integer written at `pos` (any integer tag), and where it ends.
-pub(crate) fn integer_at(buf: &[u8], pos: usize) -> (Option<i64>, bool, &[u8], usize) {
-    match Tag::from_byte(u8_at(buf, pos)) {
-        Tag::SmallInteger => (Some(i64::from(u8_at(buf, pos + 1))), false, &[], pos + 2),
-        Tag::Integer => (Some(i64::from(u32_at(buf, pos + 1) as i32)), false, &[], pos + 5),
-        Tag::SmallBig => {
-            let n = u8_at(buf, pos + 1) as usize;
-            let negative = u8_at(buf, pos + 2) != 0;
-            let magnitude = strip_high_zeros(slice_at(buf, pos + 3, n));
-            (big_to_i64(negative, magnitude), negative, magnitude, pos + 3 + n)
-        }
-        _ => {
-            let n = u32_at(buf, pos + 1) as usize;
-            let negative = u8_at(buf, pos + 5) != 0;
-            let magnitude = strip_high_zeros(slice_at(buf, pos + 6, n));
-            (big_to_i64(negative, magnitude), negative, magnitude, pos + 6 + n)
-        }
+fn cmp_numbers(a: &Number<'_>, b: &Number<'_>) -> Ordering {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => cmp_ints(x, y),
+        (Number::Float(x), Number::Float(y)) => x.total_cmp(y),
+        (Number::Float(_), _) => Ordering::Greater,
+        (_, Number::Float(_)) => Ordering::Less,
     }
 }
 
-/// The value of a `FLOAT_EXT` field that validation accepted.
-pub(crate) fn float_text_value(field: &[u8]) -> f64 {
-    crate::validate::parse_float_text(field).unwrap_or(0.0)
-}
-
 /// Where a list continues: elements of a `LIST_EXT` segment (at the side's position), or
-/// bytes of a `STRING_EXT`.
+/// bytes of a `STRING_EXT` (at the side's position).
 #[derive(Clone, Copy)]
 enum ListCursor {
     Cons { left: u32 },
-    Str { at: usize, left: u32 },
+    Str { left: u32 },
 }
 
 #[derive(Clone, Copy)]
@@ -141,14 +102,14 @@ enum Frame {
     List(ListCursor, ListCursor),
 }
 
-/// The head of a term, with the position advanced past it (past the whole term for leaves,
-/// past the header for containers).
-enum Head<'a> {
+/// The head of a term, for comparing; the cursor is moved past the whole term for leaves,
+/// past the header for containers.
+enum Key<'a> {
     Number(Number<'a>),
     Atom(AtomText<'a>),
     Reference { node: AtomText<'a>, creation: u32, words: &'a [u8] },
-    Fun { header: &'a [u8], module: AtomText<'a>, free: u32 },
-    Export { module: AtomText<'a>, function: AtomText<'a>, arity: i64 },
+    Fun { module: AtomText<'a>, fields: (u8, [u8; 16], u32, u32), old: (Int<'a>, Int<'a>), free: u32 },
+    Export { module: AtomText<'a>, function: AtomText<'a>, arity: Int<'a> },
     Port { node: AtomText<'a>, id: u64, creation: u32 },
     Pid { node: AtomText<'a>, id: u32, serial: u32, creation: u32 },
     Tuple(u32),
@@ -158,156 +119,87 @@ enum Head<'a> {
     Bits { bytes: &'a [u8], last_bits: u8 },
 }
 
-impl Head<'_> {
+impl Key<'_> {
     fn rank(&self) -> u8 {
         match self {
-            Head::Number(_) => 0,
-            Head::Atom(_) => 1,
-            Head::Reference { .. } => 2,
-            Head::Fun { .. } | Head::Export { .. } => 3,
-            Head::Port { .. } => 4,
-            Head::Pid { .. } => 5,
-            Head::Tuple(_) => 6,
-            Head::Map(_) => 7,
-            Head::Nil => 8,
-            Head::List(_) => 9,
-            Head::Bits { .. } => 10,
+            Key::Number(_) => 0,
+            Key::Atom(_) => 1,
+            Key::Reference { .. } => 2,
+            Key::Fun { .. } | Key::Export { .. } => 3,
+            Key::Port { .. } => 4,
+            Key::Pid { .. } => 5,
+            Key::Tuple(_) => 6,
+            Key::Map(_) => 7,
+            Key::Nil => 8,
+            Key::List(_) => 9,
+            Key::Bits { .. } => 10,
         }
     }
 }
 
 const LIST_RANK: u8 = 9;
 
-fn head<'a>(buf: &'a [u8], pos: &mut usize) -> Head<'a> {
+#[inline]
+fn advance(cursor: &mut &[u8], by: usize) {
+    *cursor = cursor.get(by..).unwrap_or(&[]);
+}
+
+fn key<'a>(cursor: &mut &'a [u8]) -> Key<'a> {
     loop {
-        let p = *pos;
-        let tag = Tag::from_byte(u8_at(buf, p));
-        let head = match tag {
-            Tag::SmallInteger | Tag::Integer | Tag::SmallBig | Tag::LargeBig => {
-                let (small, negative, magnitude, end) = integer_at(buf, p);
-                *pos = end;
-                Head::Number(match small {
-                    Some(value) => Number::Int(value),
-                    None => Number::Big { negative, magnitude },
-                })
+        let at = *cursor;
+        let (head, len) = wire::head_of(at);
+        advance(cursor, len);
+        return match head {
+            Head::Int(value) => Key::Number(Number::Int(value)),
+            Head::Float(value) => Key::Number(Number::Float(value)),
+            Head::FloatText(text) => Key::Number(Number::Float(float_text_value(text))),
+            Head::Atom(text) => Key::Atom(text),
+            Head::Reference(raw) => {
+                let f = wire::fields(wire::reference, raw);
+                Key::Reference { node: f.node, creation: f.creation, words: f.words }
             }
-            Tag::NewFloat => {
-                *pos = p + 9;
-                Head::Number(Number::Float(f64::from_bits(u64_at(buf, p + 1))))
-            }
-            Tag::Float => {
-                *pos = p + 32;
-                Head::Number(Number::Float(float_text_value(slice_at(buf, p + 1, 31))))
-            }
-            Tag::Atom | Tag::AtomUtf8 | Tag::SmallAtom | Tag::SmallAtomUtf8 => {
-                *pos = skip_atom(buf, p);
-                Head::Atom(atom_at(buf, p))
-            }
-            Tag::NewerReference | Tag::NewReference => {
-                let words = u16_at(buf, p + 1) as usize;
-                let node = atom_at(buf, p + 3);
-                let after = skip_atom(buf, p + 3);
-                let (creation, width) = if tag == Tag::NewerReference {
-                    (u32_at(buf, after), 4)
-                } else {
-                    (u32::from(u8_at(buf, after)), 1)
-                };
-                *pos = after + width + 4 * words;
-                Head::Reference { node, creation, words: slice_at(buf, after + width, 4 * words) }
-            }
-            Tag::Reference => {
-                let node = atom_at(buf, p + 1);
-                let after = skip_atom(buf, p + 1);
-                *pos = after + 5;
-                Head::Reference { node, creation: u32::from(u8_at(buf, after + 4)), words: slice_at(buf, after, 4) }
-            }
-            Tag::NewFun => {
-                let free = u32_at(buf, p + 26);
-                let module = atom_at(buf, p + 30);
-                *pos = skip_atom(buf, p + 30);
-                // Compared: arity, uniq, index and free count (the size field is ignored).
-                Head::Fun { header: slice_at(buf, p + 5, 25), module, free }
-            }
-            Tag::Export => {
-                let module = atom_at(buf, p + 1);
-                let after = skip_atom(buf, p + 1);
-                let function = atom_at(buf, after);
-                // The arity is an integer term after the two atoms.
-                let (arity, _, _, end) = integer_at(buf, skip_atom(buf, after));
-                *pos = end;
-                Head::Export { module, function, arity: arity.unwrap_or(0) }
-            }
-            Tag::NewPort | Tag::V4Port | Tag::Port => {
-                let node = atom_at(buf, p + 1);
-                let after = skip_atom(buf, p + 1);
-                let (id, creation, end) = match tag {
-                    Tag::NewPort => (u64::from(u32_at(buf, after)), u32_at(buf, after + 4), after + 8),
-                    Tag::V4Port => (u64_at(buf, after), u32_at(buf, after + 8), after + 12),
-                    _ => (u64::from(u32_at(buf, after)), u32::from(u8_at(buf, after + 4)), after + 5),
-                };
-                *pos = end;
-                Head::Port { node, id, creation }
-            }
-            Tag::NewPid | Tag::Pid => {
-                let node = atom_at(buf, p + 1);
-                let after = skip_atom(buf, p + 1);
-                let creation = if tag == Tag::NewPid {
-                    *pos = after + 12;
-                    u32_at(buf, after + 8)
-                } else {
-                    *pos = after + 9;
-                    u32::from(u8_at(buf, after + 8))
-                };
-                Head::Pid { node, id: u32_at(buf, after), serial: u32_at(buf, after + 4), creation }
-            }
-            Tag::SmallTuple => {
-                *pos = p + 2;
-                Head::Tuple(u32::from(u8_at(buf, p + 1)))
-            }
-            Tag::LargeTuple => {
-                *pos = p + 5;
-                Head::Tuple(u32_at(buf, p + 1))
-            }
-            Tag::Map => {
-                *pos = p + 5;
-                Head::Map(u32_at(buf, p + 1))
-            }
-            Tag::Nil => {
-                *pos = p + 1;
-                Head::Nil
-            }
-            Tag::String => {
-                let len = u16_at(buf, p + 1);
-                *pos = p + 3 + len as usize;
-                if len == 0 { Head::Nil } else { Head::List(ListCursor::Str { at: p + 3, left: u32::from(len) }) }
-            }
-            Tag::List => {
-                let len = u32_at(buf, p + 1);
-                *pos = p + 5;
-                if len == 0 {
-                    // `[] ++ Tail`: the term is its tail.
-                    continue;
+            Head::Fun { header, .. } => {
+                let f = wire::fields(wire::fun, header);
+                Key::Fun {
+                    module: f.module,
+                    fields: (f.arity, f.uniq, f.index, f.free),
+                    old: (f.old_index, f.old_uniq),
+                    free: f.free,
                 }
-                Head::List(ListCursor::Cons { left: len })
             }
-            Tag::Binary => {
-                let len = u32_at(buf, p + 1) as usize;
-                *pos = p + 5 + len;
-                Head::Bits { bytes: slice_at(buf, p + 5, len), last_bits: 8 }
+            Head::Export(raw) => {
+                let f = wire::fields(wire::export, raw);
+                Key::Export { module: f.module, function: f.function, arity: f.arity }
             }
-            Tag::BitBinary => {
-                let len = u32_at(buf, p + 1) as usize;
-                *pos = p + 6 + len;
-                Head::Bits { bytes: slice_at(buf, p + 6, len), last_bits: u8_at(buf, p + 5) }
+            Head::Port(raw) => {
+                let f = wire::fields(wire::port, raw);
+                Key::Port { node: f.node, id: f.id, creation: f.creation }
             }
-            // Not reachable on validated bytes.
-            _ => {
-                *pos = buf.len();
-                Head::Nil
+            Head::Pid(raw) => {
+                let f = wire::fields(wire::pid, raw);
+                Key::Pid { node: f.node, id: f.id, serial: f.serial, creation: f.creation }
             }
+            Head::Tuple(n) => Key::Tuple(n),
+            Head::Map(n) => Key::Map(n),
+            Head::Nil => Key::Nil,
+            Head::String([]) => Key::Nil,
+            Head::String(bytes) => {
+                // Back to the first byte: the cursor reads the string's bytes one by one.
+                *cursor = at.get(len - bytes.len()..).unwrap_or(&[]);
+                Key::List(ListCursor::Str { left: bytes.len() as u32 })
+            }
+            // `[] ++ Tail`: the term is its tail.
+            Head::List(0) => continue,
+            Head::List(n) => Key::List(ListCursor::Cons { left: n }),
+            Head::Bits { bytes, bits } => Key::Bits { bytes, last_bits: bits },
         };
-        return head;
     }
+}
+
+/// The head of the term at the start of `at`, without moving a cursor.
+fn peek(at: &[u8]) -> Key<'_> {
+    let mut cursor = at;
+    key(&mut cursor)
 }
 
 fn cmp_bits(a: &[u8], a_last: u8, b: &[u8], b_last: u8) -> Ordering {
@@ -320,14 +212,15 @@ fn cmp_bits(a: &[u8], a_last: u8, b: &[u8], b_last: u8) -> Ordering {
     let (na, nb) = (bits(a, a_last), bits(b, b_last));
     let common = na.min(nb);
     let full = (common / 8) as usize;
-    let by_bytes = slice_at(a, 0, full).cmp(slice_at(b, 0, full));
+    let by_bytes = a.get(..full).cmp(&b.get(..full));
     if by_bytes != Ordering::Equal {
         return by_bytes;
     }
     let rest = (common % 8) as u32;
     if rest > 0 {
         let mask = !(0xffu8 >> rest);
-        let ordering = (u8_at(a, full) & mask).cmp(&(u8_at(b, full) & mask));
+        let byte = |s: &[u8]| s.get(full).copied().unwrap_or(0) & mask;
+        let ordering = byte(a).cmp(&byte(b));
         if ordering != Ordering::Equal {
             return ordering;
         }
@@ -337,34 +230,33 @@ fn cmp_bits(a: &[u8], a_last: u8, b: &[u8], b_last: u8) -> Ordering {
 
 /// Compares two leaves or container headers of the same rank. `Equal` with containers means
 /// "same shape so far"; the caller continues with their contents.
-fn cmp_same_rank(a: &Head<'_>, b: &Head<'_>) -> Ordering {
+fn cmp_same_rank(a: &Key<'_>, b: &Key<'_>) -> Ordering {
     match (a, b) {
-        (Head::Number(x), Head::Number(y)) => cmp_numbers(x, y),
-        (Head::Atom(x), Head::Atom(y)) => x.cmp(y),
+        (Key::Number(x), Key::Number(y)) => cmp_numbers(x, y),
+        (Key::Atom(x), Key::Atom(y)) => x.cmp(y),
         (
-            Head::Reference { node: na, creation: ca, words: wa },
-            Head::Reference { node: nb, creation: cb, words: wb },
+            Key::Reference { node: na, creation: ca, words: wa },
+            Key::Reference { node: nb, creation: cb, words: wb },
         ) => na.cmp(nb).then(ca.cmp(cb)).then_with(|| wa.len().cmp(&wb.len())).then_with(|| wa.cmp(wb)),
-        (Head::Fun { .. }, Head::Export { .. }) => Ordering::Less,
-        (Head::Export { .. }, Head::Fun { .. }) => Ordering::Greater,
-        (Head::Fun { header: ha, module: ma, free: fa }, Head::Fun { header: hb, module: mb, free: fb }) => {
-            ma.cmp(mb).then_with(|| ha.cmp(hb)).then(fa.cmp(fb))
+        (Key::Fun { .. }, Key::Export { .. }) => Ordering::Less,
+        (Key::Export { .. }, Key::Fun { .. }) => Ordering::Greater,
+        (Key::Fun { module: ma, fields: fa, old: oa, .. }, Key::Fun { module: mb, fields: fb, old: ob, .. }) => ma
+            .cmp(mb)
+            .then_with(|| fa.cmp(fb))
+            .then_with(|| cmp_ints(&oa.0, &ob.0))
+            .then_with(|| cmp_ints(&oa.1, &ob.1)),
+        (Key::Export { module: ma, function: fa, arity: aa }, Key::Export { module: mb, function: fb, arity: ab }) => {
+            ma.cmp(mb).then_with(|| fa.cmp(fb)).then_with(|| cmp_ints(aa, ab))
         }
-        (
-            Head::Export { module: ma, function: fa, arity: aa },
-            Head::Export { module: mb, function: fb, arity: ab },
-        ) => ma.cmp(mb).then_with(|| fa.cmp(fb)).then(aa.cmp(ab)),
-        (Head::Port { node: na, id: ia, creation: ca }, Head::Port { node: nb, id: ib, creation: cb }) => {
+        (Key::Port { node: na, id: ia, creation: ca }, Key::Port { node: nb, id: ib, creation: cb }) => {
             na.cmp(nb).then(ia.cmp(ib)).then(ca.cmp(cb))
         }
         (
-            Head::Pid { node: na, id: ia, serial: sa, creation: ca },
-            Head::Pid { node: nb, id: ib, serial: sb, creation: cb },
+            Key::Pid { node: na, id: ia, serial: sa, creation: ca },
+            Key::Pid { node: nb, id: ib, serial: sb, creation: cb },
         ) => na.cmp(nb).then(ia.cmp(ib)).then(sa.cmp(sb)).then(ca.cmp(cb)),
-        (Head::Tuple(x), Head::Tuple(y)) | (Head::Map(x), Head::Map(y)) => x.cmp(y),
-        (Head::Bits { bytes: ba, last_bits: la }, Head::Bits { bytes: bb, last_bits: lb }) => {
-            cmp_bits(ba, *la, bb, *lb)
-        }
+        (Key::Tuple(x), Key::Tuple(y)) | (Key::Map(x), Key::Map(y)) => x.cmp(y),
+        (Key::Bits { bytes: ba, last_bits: la }, Key::Bits { bytes: bb, last_bits: lb }) => cmp_bits(ba, *la, bb, *lb),
         _ => Ordering::Equal,
     }
 }
@@ -382,15 +274,15 @@ enum Item {
     Tail,
 }
 
-fn next_item(buf: &[u8], pos: &mut usize, cursor: &mut ListCursor) -> Item {
+fn next_item(pos: &mut &[u8], cursor: &mut ListCursor) -> Item {
     loop {
         match cursor {
-            ListCursor::Str { at, left } => {
+            ListCursor::Str { left } => {
                 if *left == 0 {
                     return Item::End;
                 }
-                let byte = u8_at(buf, *at);
-                *at += 1;
+                let Some((&byte, rest)) = pos.split_first() else { return Item::End };
+                *pos = rest;
                 *left -= 1;
                 return Item::Byte(byte);
             }
@@ -400,20 +292,19 @@ fn next_item(buf: &[u8], pos: &mut usize, cursor: &mut ListCursor) -> Item {
             }
             ListCursor::Cons { .. } => {
                 // The tail: another list continues this one.
-                let p = *pos;
-                match Tag::from_byte(u8_at(buf, p)) {
-                    Tag::Nil => {
-                        *pos = p + 1;
+                let at = *pos;
+                match wire::head_of(at) {
+                    (Head::Nil, len) => {
+                        advance(pos, len);
                         return Item::End;
                     }
-                    Tag::List => {
-                        *pos = p + 5;
-                        *cursor = ListCursor::Cons { left: u32_at(buf, p + 1) };
+                    (Head::List(n), len) => {
+                        advance(pos, len);
+                        *cursor = ListCursor::Cons { left: n };
                     }
-                    Tag::String => {
-                        let len = u16_at(buf, p + 1);
-                        *pos = p + 3 + len as usize;
-                        *cursor = ListCursor::Str { at: p + 3, left: u32::from(len) };
+                    (Head::String(bytes), len) => {
+                        advance(pos, len - bytes.len());
+                        *cursor = ListCursor::Str { left: bytes.len() as u32 };
                     }
                     _ => return Item::Tail,
                 }
@@ -422,35 +313,52 @@ fn next_item(buf: &[u8], pos: &mut usize, cursor: &mut ListCursor) -> Item {
     }
 }
 
-/// Compares the validated term at `a[pa..]` with the one at `b[pb..]`.
-pub(crate) fn compare(a: &[u8], mut pa: usize, b: &[u8], mut pb: usize) -> Result<Ordering, DecodeError> {
+/// Compares the validated terms at the start of `a` and `b`.
+pub(crate) fn compare(a: &[u8], b: &[u8]) -> Result<Ordering, DecodeError> {
+    compare_at(a, b, 0).map(|(ordering, _, _)| ordering)
+}
+
+/// Compares the validated terms at the start of `a` and `b`; when equal, also says where each
+/// ends (for a map being put in key order).
+fn compare_at<'a, 'b>(
+    mut pa: &'a [u8],
+    mut pb: &'b [u8],
+    level: u32,
+) -> Result<(Ordering, &'a [u8], &'b [u8]), DecodeError> {
     let mut stack = Stack::<Frame, INLINE_FRAMES>::new();
-    let overflow = |at: usize| DecodeError::new(DecodeErrorKind::NeedsAlloc, at, None);
+    let overflow = || DecodeError::new(DecodeErrorKind::NeedsAlloc, 0, None);
     'pair: loop {
-        let ha = head(a, &mut pa);
-        let hb = head(b, &mut pb);
-        let by_rank = ha.rank().cmp(&hb.rank());
+        let (start_a, start_b) = (pa, pb);
+        let ka = key(&mut pa);
+        let kb = key(&mut pb);
+        let by_rank = ka.rank().cmp(&kb.rank());
         if by_rank != Ordering::Equal {
-            return Ok(by_rank);
+            return Ok((by_rank, pa, pb));
         }
-        let same = cmp_same_rank(&ha, &hb);
+        let same = cmp_same_rank(&ka, &kb);
         if same != Ordering::Equal {
-            return Ok(same);
+            return Ok((same, pa, pb));
         }
-        match (ha, hb) {
-            (Head::Tuple(n), _) if n > 0 => stack.push(Frame::Seq(u64::from(n))).map_err(|_| overflow(pa))?,
-            (Head::Map(n), _) if n > 0 => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow(pa))?,
-            (Head::Fun { free, .. }, _) => {
-                // old index, old uniq, pid, free variables
-                stack.push(Frame::Seq(3 + u64::from(free))).map_err(|_| overflow(pa))?
+        match (ka, kb) {
+            (Key::Tuple(n), _) if n > 0 => stack.push(Frame::Seq(u64::from(n))).map_err(|_| overflow())?,
+            (Key::Map(n), _) if n > 1 && level < MAX_MAP_LEVELS => {
+                let (ordering, end_a, end_b) = compare_maps(start_a, start_b, level + 1)?;
+                if ordering != Ordering::Equal {
+                    return Ok((ordering, pa, pb));
+                }
+                pa = end_a;
+                pb = end_b;
             }
-            (Head::List(ca), Head::List(cb)) => stack.push(Frame::List(ca, cb)).map_err(|_| overflow(pa))?,
+            (Key::Map(n), _) if n > 0 => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
+            // The creator pid, then the free variables.
+            (Key::Fun { free, .. }, _) => stack.push(Frame::Seq(1 + u64::from(free))).map_err(|_| overflow())?,
+            (Key::List(ca), Key::List(cb)) => stack.push(Frame::List(ca, cb)).map_err(|_| overflow())?,
             _ => {}
         }
         // Resume the innermost unfinished container.
         loop {
             match stack.last_mut() {
-                None => return Ok(Ordering::Equal),
+                None => return Ok((Ordering::Equal, pa, pb)),
                 Some(Frame::Seq(left)) => {
                     *left -= 1;
                     if *left == 0 {
@@ -460,53 +368,65 @@ pub(crate) fn compare(a: &[u8], mut pa: usize, b: &[u8], mut pb: usize) -> Resul
                     continue 'pair;
                 }
                 Some(Frame::List(ca, cb)) => {
-                    let ia = next_item(a, &mut pa, ca);
-                    let ib = next_item(b, &mut pb, cb);
+                    let ia = next_item(&mut pa, ca);
+                    let ib = next_item(&mut pb, cb);
                     match (ia, ib) {
                         (Item::End, Item::End) => {
                             stack.pop();
                         }
-                        (Item::End, _) => {
-                            return Ok(match ib {
-                                // [] against a tail term: by rank ([] is rank 8).
-                                Item::Tail => 8.cmp(&head(b, &mut pb).rank()),
-                                _ => Ordering::Less,
-                            });
-                        }
-                        (_, Item::End) => {
-                            return Ok(match ia {
-                                Item::Tail => head(a, &mut pa).rank().cmp(&8),
-                                _ => Ordering::Greater,
-                            });
-                        }
-                        (Item::Tail, Item::Tail) => {
+                        (Item::End, Item::Tail) => {
+                            // `[]` against the improper tail: the tail decides.
                             stack.pop();
-                            continue 'pair;
+                            let kb = peek(pb);
+                            return Ok((8u8.cmp(&kb.rank()), pa, pb));
                         }
-                        (Item::Tail, _) => return Ok(head(a, &mut pa).rank().cmp(&LIST_RANK)),
-                        (_, Item::Tail) => return Ok(LIST_RANK.cmp(&head(b, &mut pb).rank())),
+                        (Item::Tail, Item::End) => {
+                            stack.pop();
+                            let ka = peek(pa);
+                            return Ok((ka.rank().cmp(&8), pa, pb));
+                        }
+                        // A shorter list (one that ended) against more elements.
+                        (Item::End, _) => return Ok((Ordering::Less, pa, pb)),
+                        (_, Item::End) => return Ok((Ordering::Greater, pa, pb)),
                         (Item::Byte(x), Item::Byte(y)) => {
                             if x != y {
-                                return Ok(x.cmp(&y));
+                                return Ok((x.cmp(&y), pa, pb));
                             }
                         }
                         (Item::Byte(x), Item::Term) => {
-                            let hb = head(b, &mut pb);
-                            let ha = Head::Number(Number::Int(i64::from(x)));
-                            let ordering = ha.rank().cmp(&hb.rank()).then_with(|| cmp_same_rank(&ha, &hb));
+                            let kb = peek(pb);
+                            let ordering = cmp_byte_with(x, &kb);
                             if ordering != Ordering::Equal {
-                                return Ok(ordering);
+                                return Ok((ordering, pa, pb));
                             }
+                            key(&mut pb);
                         }
                         (Item::Term, Item::Byte(y)) => {
-                            let ha = head(a, &mut pa);
-                            let hb = Head::Number(Number::Int(i64::from(y)));
-                            let ordering = ha.rank().cmp(&hb.rank()).then_with(|| cmp_same_rank(&ha, &hb));
+                            let ka = peek(pa);
+                            let ordering = cmp_byte_with(y, &ka).reverse();
                             if ordering != Ordering::Equal {
-                                return Ok(ordering);
+                                return Ok((ordering, pa, pb));
                             }
+                            key(&mut pa);
                         }
-                        (Item::Term, Item::Term) => continue 'pair,
+                        (Item::Tail, Item::Tail) => {
+                            // Two improper tails: compare them as terms; nothing follows.
+                            stack.pop();
+                            continue 'pair;
+                        }
+                        (Item::Tail, Item::Byte(_) | Item::Term) => {
+                            // The tail against a list of more elements.
+                            let ka = peek(pa);
+                            return Ok((ka.rank().cmp(&LIST_RANK), pa, pb));
+                        }
+                        (Item::Byte(_) | Item::Term, Item::Tail) => {
+                            let kb = peek(pb);
+                            return Ok((LIST_RANK.cmp(&kb.rank()), pa, pb));
+                        }
+                        (Item::Term, Item::Term) => {
+                            stack.push(Frame::Seq(1)).map_err(|_| overflow())?;
+                            continue 'pair;
+                        }
                     }
                 }
             }
@@ -514,7 +434,118 @@ pub(crate) fn compare(a: &[u8], mut pa: usize, b: &[u8], mut pb: usize) -> Resul
     }
 }
 
-/// The rank of a decoded term in Erlang's order (as `Head::rank`).
+/// A byte of a string (a small integer) against a term.
+fn cmp_byte_with(byte: u8, other: &Key<'_>) -> Ordering {
+    match other {
+        Key::Number(n) => cmp_numbers(&Number::Int(Int::Small(i64::from(byte))), n),
+        other => 0u8.cmp(&other.rank()),
+    }
+}
+
+/// Where each key and value of a map starts.
+type Pair<'a> = (&'a [u8], &'a [u8]);
+
+/// Compares two maps of the same size (at least two pairs) as Erlang does: keys in key
+/// order, then values in key order. Returns where each map ends.
+fn compare_maps<'a, 'b>(a: &'a [u8], b: &'b [u8], level: u32) -> Result<(Ordering, &'a [u8], &'b [u8]), DecodeError> {
+    let mut pairs_a = PairList::new();
+    let mut pairs_b = PairList::new();
+    let end_a = pairs_a.collect(a)?;
+    let end_b = pairs_b.collect(b)?;
+    pairs_a.sort(level)?;
+    pairs_b.sort(level)?;
+    let (sa, sb) = (pairs_a.as_slice(), pairs_b.as_slice());
+    for (x, y) in sa.iter().zip(sb) {
+        let ordering = compare_at(x.0, y.0, level)?.0;
+        if ordering != Ordering::Equal {
+            return Ok((ordering, end_a, end_b));
+        }
+    }
+    for (x, y) in sa.iter().zip(sb) {
+        let ordering = compare_at(x.1, y.1, level)?.0;
+        if ordering != Ordering::Equal {
+            return Ok((ordering, end_a, end_b));
+        }
+    }
+    Ok((Ordering::Equal, end_a, end_b))
+}
+
+/// The pairs of one map, inline up to 32.
+struct PairList<'a> {
+    pairs: Stack<Pair<'a>, INLINE_PAIRS>,
+}
+
+impl<'a> PairList<'a> {
+    fn new() -> Self {
+        PairList { pairs: Stack::new() }
+    }
+
+    fn as_slice(&self) -> &[Pair<'a>] {
+        self.pairs.as_slice()
+    }
+
+    /// Records where each key and value of the map at the start of `map` begins; returns
+    /// where the map ends.
+    fn collect(&mut self, map: &'a [u8]) -> Result<&'a [u8], DecodeError> {
+        let (head, len) = wire::head_of(map);
+        let Head::Map(n) = head else { return Ok(map) };
+        let mut at = map.get(len..).unwrap_or(&[]);
+        for _ in 0..n {
+            let value = at.get(wire::skip(at)..).unwrap_or(&[]);
+            self.pairs.push((at, value)).map_err(|_| DecodeError::new(DecodeErrorKind::NeedsAlloc, 0, None))?;
+            at = value.get(wire::skip(value)..).unwrap_or(&[]);
+        }
+        Ok(at)
+    }
+
+    /// Puts the pairs in key order (already ordered ones, as Erlang writes small maps, cost
+    /// one comparison a pair). Heapsort: O(n log n), no recursion.
+    fn sort(&mut self, level: u32) -> Result<(), DecodeError> {
+        let pairs = self.pairs.as_mut_slice();
+        let mut ordered = true;
+        for w in pairs.windows(2) {
+            if compare_at(w[0].0, w[1].0, level)?.0 != Ordering::Less {
+                ordered = false;
+                break;
+            }
+        }
+        if ordered {
+            return Ok(());
+        }
+        heapsort(pairs, |x, y| compare_at(x.0, y.0, level).map(|r| r.0))
+    }
+}
+
+/// In-place heapsort with a fallible comparison: O(n log n), no recursion, no allocation.
+pub(crate) fn heapsort<T: Copy, E>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Result<Ordering, E>) -> Result<(), E> {
+    let mut sift_down = |v: &mut [T], mut root: usize, end: usize| -> Result<(), E> {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return Ok(());
+            }
+            if child + 1 < end && cmp(&v[child], &v[child + 1])? == Ordering::Less {
+                child += 1;
+            }
+            if cmp(&v[root], &v[child])? != Ordering::Less {
+                return Ok(());
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    };
+    let len = v.len();
+    for start in (0..len / 2).rev() {
+        sift_down(v, start, len)?;
+    }
+    for end in (1..len).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end)?;
+    }
+    Ok(())
+}
+
+/// The rank of a view in Erlang's order (as `Key::rank`).
 fn term_rank(term: &Term<'_>) -> u8 {
     match term {
         Term::Integer(_) | Term::BigInt(_) | Term::Float(_) => 0,
@@ -531,12 +562,14 @@ fn term_rank(term: &Term<'_>) -> u8 {
     }
 }
 
-/// Compares two views exactly (see the module documentation).
+/// Compares two views (see [`Term::exact_cmp`]).
 pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Result<Ordering, DecodeError> {
     fn number<'t>(t: &Term<'t>) -> Option<Number<'t>> {
         match *t {
-            Term::Integer(value) => Some(Number::Int(value)),
-            Term::BigInt(big) => Some(Number::Big { negative: big.is_negative(), magnitude: big.magnitude() }),
+            Term::Integer(value) => Some(Number::Int(Int::Small(value))),
+            Term::BigInt(big) => {
+                Some(Number::Int(Int::Big { negative: big.is_negative(), magnitude: big.magnitude() }))
+            }
             Term::Float(value) => Some(Number::Float(value)),
             _ => None,
         }
@@ -560,7 +593,7 @@ pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Result<Ordering, Deco
     }
     match (a, b) {
         (Term::Nil, Term::Nil) => Ok(Ordering::Equal),
-        (Term::Atom(x), Term::Atom(y)) => Ok(x.chars().cmp(y.chars())),
-        _ => compare(a.raw(), 0, b.raw(), 0),
+        (Term::Atom(x), Term::Atom(y)) => Ok(x.text().cmp(&y.text())),
+        _ => compare(a.raw(), b.raw()),
     }
 }

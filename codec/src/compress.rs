@@ -17,9 +17,9 @@
 //! from Erlang's; the term Erlang decodes is the same.
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::tag::{Tag, VERSION};
 use crate::term::{Term, term_at};
 use crate::validate::validate;
+use crate::wire::{self, COMPRESSED_HEADER_LEN, Tag};
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
@@ -55,10 +55,7 @@ impl core::fmt::Debug for Inflater {
 /// assert_eq!(erlport_codec::compressed_size(&[131, 97, 1]), None);
 /// ```
 pub fn compressed_size(input: &[u8]) -> Option<u32> {
-    match input {
-        [VERSION, 80, a, b, c, d, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
-        _ => None,
-    }
+    wire::compressed_size(input)
 }
 
 /// Decodes one whole term, compressed or not; a compressed one is inflated into `scratch`,
@@ -94,12 +91,16 @@ pub fn decode_prefix_in_with<'a>(
     scratch: &'a mut [u8],
     inflater: &mut Inflater,
 ) -> Result<(Term<'a>, usize), DecodeError> {
-    match input {
-        [VERSION, 80, ..] => {}
-        _ => return crate::decode_prefix(input),
+    if !wire::is_compressed(input) {
+        return crate::decode_prefix(input);
     }
     let (inflated, used) = inflate(input, scratch, inflater)?;
-    let end = validate(inflated, 0).map_err(|e| {
+    validated_inflated(inflated, used)
+}
+
+/// Validates an inflated term, which must fill the inflated bytes exactly.
+fn validated_inflated(inflated: &[u8], used: usize) -> Result<(Term<'_>, usize), DecodeError> {
+    let end = validate(inflated, 0, None).map_err(|e| {
         let e = if e.is_incomplete() {
             DecodeError::new(DecodeErrorKind::InflatedTermIncomplete, e.offset(), e.tag())
         } else {
@@ -108,7 +109,7 @@ pub fn decode_prefix_in_with<'a>(
         e.inside_inflated()
     })?;
     debug_assert!(end <= inflated.len());
-    Ok((term_at(inflated, 0).0, used))
+    Ok((term_at(inflated).0, used))
 }
 
 /// Inflates the compressed term at the start of `input` into `scratch`, returning the inflated
@@ -116,7 +117,11 @@ pub fn decode_prefix_in_with<'a>(
 fn inflate<'s>(input: &[u8], scratch: &'s mut [u8], inflater: &mut Inflater) -> Result<(&'s [u8], usize), DecodeError> {
     let tag = Some(Tag::Compressed);
     let Some(size) = compressed_size(input) else {
-        return Err(DecodeError::incomplete(7 - input.len().min(6), input.len(), tag));
+        return Err(DecodeError::incomplete(
+            COMPRESSED_HEADER_LEN + 1 - input.len().min(COMPRESSED_HEADER_LEN),
+            input.len(),
+            tag,
+        ));
     };
     if size == 0 {
         return Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, 2, tag));
@@ -125,13 +130,13 @@ fn inflate<'s>(input: &[u8], scratch: &'s mut [u8], inflater: &mut Inflater) -> 
     let Some(out) = scratch.get_mut(..size) else {
         return Err(DecodeError::new(DecodeErrorKind::ScratchTooSmall { needed: size }, 2, tag));
     };
-    let stream = input.get(6..).unwrap_or(&[]);
+    let stream = input.get(COMPRESSED_HEADER_LEN..).unwrap_or(&[]);
     inflater.state.init();
     let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
         | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
         | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
     let (status, read, written) = decompress(&mut inflater.state, stream, out, 0, flags);
-    let at = 6 + read;
+    let at = COMPRESSED_HEADER_LEN + read;
     match status {
         TINFLStatus::Done if written == size => Ok((&out[..], at)),
         // The output is full and every input byte was read: miniz_oxide cannot say whether
@@ -177,11 +182,59 @@ mod with_alloc {
                     Some(Tag::Compressed),
                 ));
             }
-            // Keeps its capacity: grows (and zeroes) only for a larger term than any before.
-            scratch.resize(size, 0);
-            return decode_prefix_in(input, scratch);
+            let used = inflate_growing(input, size, scratch, &mut Inflater::new())?;
+            return validated_inflated(scratch, used);
         }
         crate::decode_prefix(input)
+    }
+
+    /// Inflates the compressed term at the start of `input` (declaring `size` bytes) into
+    /// `out`, growing it only as the stream produces bytes: memory touched is bounded by what
+    /// the stream inflates to (at most twice), never by what it declares.
+    fn inflate_growing(
+        input: &[u8],
+        size: usize,
+        out: &mut Vec<u8>,
+        inflater: &mut Inflater,
+    ) -> Result<usize, DecodeError> {
+        const FIRST_CHUNK: usize = 64 << 10;
+        let tag = Some(Tag::Compressed);
+        if size == 0 {
+            return Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, 2, tag));
+        }
+        let stream = input.get(COMPRESSED_HEADER_LEN..).unwrap_or(&[]);
+        inflater.state.init();
+        let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+            | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+            | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+        out.clear();
+        let (mut read, mut written) = (0, 0);
+        loop {
+            let target = size.min(FIRST_CHUNK.max(2 * written));
+            out.resize(target, 0);
+            let (status, r, w) = decompress(&mut inflater.state, &stream[read..], out, written, flags);
+            read += r;
+            written += w;
+            let at = COMPRESSED_HEADER_LEN + read;
+            match status {
+                TINFLStatus::HasMoreOutput if written == target && target < size => continue,
+                TINFLStatus::Done if written == size => {
+                    out.truncate(size);
+                    return Ok(at);
+                }
+                TINFLStatus::HasMoreOutput if read == stream.len() => {
+                    return Err(DecodeError::incomplete(1, input.len(), tag));
+                }
+                TINFLStatus::Done | TINFLStatus::HasMoreOutput => {
+                    return Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, at, tag));
+                }
+                TINFLStatus::NeedsMoreInput => return Err(DecodeError::incomplete(1, input.len(), tag)),
+                TINFLStatus::Adler32Mismatch => {
+                    return Err(DecodeError::new(DecodeErrorKind::ChecksumMismatch, at, tag));
+                }
+                _ => return Err(DecodeError::new(DecodeErrorKind::BadZlibStream, at, tag)),
+            }
+        }
     }
 
     /// A zlib compression level, 0 to 9, as in `term_to_binary(T, [{compressed, Level}])`.
@@ -260,8 +313,7 @@ mod with_alloc {
             value.encode(&mut encoder)?;
             let body = self.plain.get(1..).unwrap_or(&[]);
             let size = u32::try_from(body.len()).map_err(|_| EncodeError::OutOfRange)?;
-            out.extend_from_slice(&[VERSION, 80]);
-            out.extend_from_slice(&size.to_be_bytes());
+            out.extend_from_slice(&wire::compressed_header(size));
             self.state.reset();
             self.state.set_compression_level_raw(level.0);
             let limit = self.plain.len();

@@ -1,25 +1,226 @@
 //! `Display` in Erlang syntax, exactly as `io_lib:format("~w", [T])` writes it on OTP 25
-//! (pids, ports, references and funs in their usual `~w` shapes too).
+//! (pids, ports, references and funs in their usual `~w` shapes too), with one exception:
+//! maps of more than 32 pairs are printed in the order their pairs were written. ERTS prints
+//! such a map (a hash trie inside the VM) in an order that depends on its own atom table and
+//! hashing, which no codec can reproduce.
 //!
-//! Printing recurses into containers up to [`MAX_DISPLAY_DEPTH`] levels; deeper terms are
-//! written as `...`, so printing any term is safe on any stack.
+//! Printing is iterative: one small frame per container open at the moment, at most
+//! [`MAX_DISPLAY_DEPTH`] of them (about 5 KiB on the stack); deeper terms are written as `...`,
+//! so printing any term is safe on any stack. Each byte is read a constant number of times,
+//! except inside maps of up to 32 pairs, which are read once more to check (and, when they were
+//! not written in key order, to find) their key order.
 
-use crate::term::{Atom, BigInt, BitBinary, Map, Term};
+use crate::term::{Atom, BigInt, BitBinary, Elements, ListIter, Map, Term};
+use core::cmp::Ordering;
 use core::fmt::{self, Write};
 
 /// How many containers deep `Display` goes before it writes `...` for the rest.
 pub const MAX_DISPLAY_DEPTH: usize = 100;
 
+/// Maps up to this size are kept sorted by key inside ERTS (flatmaps) and printed so.
+const SORTED_MAP_KEYS: usize = 32;
+
 impl fmt::Display for Term<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_term(f, self, 0)
+        Printer { frames: heapless::Vec::new() }.print(f, *self)
     }
 }
 
-fn write_term(f: &mut fmt::Formatter<'_>, term: &Term<'_>, depth: usize) -> fmt::Result {
-    if depth >= MAX_DISPLAY_DEPTH {
-        return f.write_str("...");
+/// What a frame prints next.
+enum Frame<'a> {
+    Tuple {
+        elements: Elements<'a>,
+        first: bool,
+    },
+    List {
+        elements: ListIter<'a>,
+        first: bool,
+        tail_done: bool,
+    },
+    /// A map printed in the order written: after a key, its value.
+    Map {
+        pairs: Elements<'a>,
+        first: bool,
+    },
+    /// A small map not written in key order: each pair found by a scan for the least key
+    /// above the last one printed (`last`: its index in the order written, plus one).
+    Sorted {
+        map: Map<'a>,
+        last: u32,
+        printed: u32,
+        value_due: bool,
+    },
+}
+
+struct Printer<'a> {
+    frames: heapless::Vec<Frame<'a>, MAX_DISPLAY_DEPTH>,
+}
+
+impl<'a> Printer<'a> {
+    fn print(&mut self, f: &mut fmt::Formatter<'_>, term: Term<'a>) -> fmt::Result {
+        self.open(f, term)?;
+        while let Some(frame) = self.frames.last_mut() {
+            let next = match frame {
+                Frame::Tuple { elements, first } => match elements.next() {
+                    Some(t) => {
+                        if !core::mem::replace(first, false) {
+                            f.write_char(',')?;
+                        }
+                        Some(t)
+                    }
+                    None => {
+                        f.write_char('}')?;
+                        None
+                    }
+                },
+                Frame::List { elements, first, tail_done } => match elements.next() {
+                    Some(t) => {
+                        if !core::mem::replace(first, false) {
+                            f.write_char(',')?;
+                        }
+                        Some(t)
+                    }
+                    None if !*tail_done => {
+                        *tail_done = true;
+                        match elements.tail() {
+                            Term::Nil => {
+                                f.write_char(']')?;
+                                None
+                            }
+                            tail => {
+                                f.write_char('|')?;
+                                Some(tail)
+                            }
+                        }
+                    }
+                    None => {
+                        f.write_char(']')?;
+                        None
+                    }
+                },
+                Frame::Map { pairs, first } => {
+                    let is_key = pairs.len() % 2 == 0;
+                    match pairs.next() {
+                        Some(t) => {
+                            if is_key && !core::mem::replace(first, false) {
+                                f.write_char(',')?;
+                            } else if !is_key {
+                                f.write_str(" => ")?;
+                            }
+                            Some(t)
+                        }
+                        None => {
+                            f.write_char('}')?;
+                            None
+                        }
+                    }
+                }
+                Frame::Sorted { map, last, printed, value_due } => {
+                    if core::mem::replace(value_due, false) {
+                        f.write_str(" => ")?;
+                        map.iter().nth(*last as usize - 1).map(|(_, v)| v)
+                    } else if *printed as usize == map.len() {
+                        f.write_char('}')?;
+                        None
+                    } else {
+                        let (index, key) = least_above(map, *last);
+                        if *printed > 0 {
+                            f.write_char(',')?;
+                        }
+                        *printed += 1;
+                        *last = index + 1;
+                        *value_due = true;
+                        Some(key)
+                    }
+                }
+            };
+            match next {
+                Some(child) => self.open(f, child)?,
+                None => self.close(),
+            }
+        }
+        Ok(())
     }
+
+    /// The frame on top is done: tell its parent where it ended, when it knows.
+    fn close(&mut self) {
+        let Some(done) = self.frames.pop() else { return };
+        let end = match &done {
+            Frame::Tuple { elements, .. } | Frame::Map { pairs: elements, .. } => elements.end(),
+            Frame::List { elements, .. } => elements.end(),
+            _ => None,
+        };
+        if let Some(end) = end {
+            match self.frames.last_mut() {
+                Some(Frame::Tuple { elements, .. } | Frame::Map { pairs: elements, .. }) => elements.resume(end),
+                Some(Frame::List { elements, .. }) => elements.resume(end),
+                _ => {}
+            }
+        }
+    }
+
+    /// Writes a leaf, or the opening of a container and pushes its frame.
+    fn open(&mut self, f: &mut fmt::Formatter<'_>, term: Term<'a>) -> fmt::Result {
+        let frame = match term {
+            Term::Tuple(_) | Term::List(_) | Term::Map(_) if self.frames.is_full() => return f.write_str("..."),
+            Term::Tuple(tuple) => {
+                f.write_char('{')?;
+                Frame::Tuple { elements: tuple.iter(), first: true }
+            }
+            Term::List(list) => {
+                f.write_char('[')?;
+                Frame::List { elements: list.iter(), first: true, tail_done: false }
+            }
+            Term::Map(map) => {
+                f.write_str("#{")?;
+                if map.len() <= SORTED_MAP_KEYS && !in_key_order(&map) {
+                    Frame::Sorted { map, last: 0, printed: 0, value_due: false }
+                } else {
+                    Frame::Map { pairs: map.iter().inner, first: true }
+                }
+            }
+            other => return write_leaf(f, &other),
+        };
+        // Not full: checked above.
+        let _ = self.frames.push(frame);
+        Ok(())
+    }
+}
+
+fn less(a: &Term<'_>, b: &Term<'_>) -> bool {
+    a.exact_cmp(b) == Ok(Ordering::Less)
+}
+
+/// Whether a map's keys were written in increasing key order (as Erlang writes small maps).
+fn in_key_order(map: &Map<'_>) -> bool {
+    let mut keys = map.iter().map(|(k, _)| k);
+    let Some(mut previous) = keys.next() else { return true };
+    for key in keys {
+        if !less(&previous, &key) {
+            return false;
+        }
+        previous = key;
+    }
+    true
+}
+
+/// The index and key of the pair with the least key above the key of pair `last - 1` (the
+/// least key when `last` is 0).
+fn least_above<'a>(map: &Map<'a>, last: u32) -> (u32, Term<'a>) {
+    let previous = last.checked_sub(1).and_then(|i| map.iter().nth(i as usize)).map(|(k, _)| k);
+    let mut best: Option<(u32, Term<'a>)> = None;
+    for (i, (k, _)) in map.iter().enumerate() {
+        if previous.as_ref().is_some_and(|p| !less(p, &k)) {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(_, b)| less(&k, b)) {
+            best = Some((i as u32, k));
+        }
+    }
+    best.unwrap_or((0, Term::Nil))
+}
+
+fn write_leaf(f: &mut fmt::Formatter<'_>, term: &Term<'_>) -> fmt::Result {
     match term {
         Term::Integer(value) => write!(f, "{value}"),
         Term::BigInt(big) => write_big(f, big),
@@ -32,51 +233,6 @@ fn write_term(f: &mut fmt::Formatter<'_>, term: &Term<'_>, depth: usize) -> fmt:
         }
         Term::BitBinary(bits) => write_bit_binary(f, bits),
         Term::Nil => f.write_str("[]"),
-        Term::List(list) => {
-            f.write_char('[')?;
-            let mut iter = list.iter();
-            let mut first = true;
-            for element in iter.by_ref() {
-                if !first {
-                    f.write_char(',')?;
-                }
-                first = false;
-                write_term(f, &element, depth + 1)?;
-            }
-            let tail = iter.tail();
-            if !matches!(tail, Term::Nil) {
-                f.write_char('|')?;
-                write_term(f, &tail, depth + 1)?;
-            }
-            f.write_char(']')
-        }
-        Term::Tuple(tuple) => {
-            f.write_char('{')?;
-            for (i, element) in tuple.iter().enumerate() {
-                if i > 0 {
-                    f.write_char(',')?;
-                }
-                write_term(f, &element, depth + 1)?;
-            }
-            f.write_char('}')
-        }
-        Term::Map(map) => {
-            f.write_str("#{")?;
-            if map.len() <= SORTED_MAP_KEYS {
-                // Erlang keeps maps of up to 32 keys sorted by key and prints them so,
-                // whatever order they were written in.
-                let mut pairs: heapless::Vec<(Term<'_>, Term<'_>), SORTED_MAP_KEYS> = map.iter().collect();
-                sort_pairs(&mut pairs);
-                for (i, (key, value)) in pairs.iter().enumerate() {
-                    write_pair(f, i, key, value, depth)?;
-                }
-            } else {
-                // Larger maps: `~w` walks ERTS's hash trie with a map iterator, the reverse of
-                // the order term_to_binary writes it in.
-                write_pairs_reversed(f, map, depth)?;
-            }
-            f.write_char('}')
-        }
         Term::Pid(pid) => write!(f, "<{}.{}.{}>", NodeNumber(&pid.node()), pid.id(), pid.serial()),
         Term::Port(port) => write!(f, "#Port<{}.{}>", NodeNumber(&port.node()), port.id()),
         Term::Reference(reference) => {
@@ -87,83 +243,54 @@ fn write_term(f: &mut fmt::Formatter<'_>, term: &Term<'_>, depth: usize) -> fmt:
             }
             f.write_char('>')
         }
+        // ERTS's own text for funs (`erlang:fun_to_list/1`): atoms as their UTF-8 bytes read as
+        // latin-1 characters; the module of a local fun is never quoted.
         Term::Fun(fun) => {
             f.write_str("#Fun<")?;
-            write_atom(f, fun.module())?;
+            write_utf8_bytes_as_latin1(f, fun.module())?;
             write!(f, ".{}.{}>", fun.old_index(), fun.old_uniq())
         }
         Term::Export(export) => {
             f.write_str("fun ")?;
-            write_atom(f, export.module())?;
+            write_fun_atom(f, export.module())?;
             f.write_char(':')?;
-            write_atom(f, export.function())?;
+            write_fun_atom(f, export.function())?;
             write!(f, "/{}", export.arity())
         }
+        // Containers are printed by the frames.
+        Term::Tuple(_) | Term::List(_) | Term::Map(_) => f.write_str("..."),
     }
 }
 
-/// Maps up to this size are kept sorted by key inside ERTS (flatmaps).
-const SORTED_MAP_KEYS: usize = 32;
-
-fn write_pair(f: &mut fmt::Formatter<'_>, i: usize, key: &Term<'_>, value: &Term<'_>, depth: usize) -> fmt::Result {
-    if i > 0 {
-        f.write_char(',')?;
+/// An atom's characters as UTF-8, each byte written as the latin-1 character of that value.
+fn write_utf8_bytes_as_latin1(f: &mut fmt::Formatter<'_>, atom: Atom<'_>) -> fmt::Result {
+    for c in atom.chars() {
+        let mut buf = [0u8; 4];
+        for &byte in c.encode_utf8(&mut buf).as_bytes() {
+            f.write_char(char::from(byte))?;
+        }
     }
-    write_term(f, key, depth + 1)?;
-    f.write_str(" => ")?;
-    write_term(f, value, depth + 1)
+    Ok(())
 }
 
-/// Insertion sort by exact key order (at most 32 keys). A comparison that cannot be made
-/// (keys nested too deep for a build without `alloc`) leaves the pair where it is.
-fn sort_pairs(pairs: &mut [(Term<'_>, Term<'_>)]) {
-    for i in 1..pairs.len() {
-        let mut j = i;
-        while j > 0 && pairs[j - 1].0.exact_cmp(&pairs[j].0) == Ok(core::cmp::Ordering::Greater) {
-            pairs.swap(j - 1, j);
-            j -= 1;
-        }
+/// An atom in an export fun, as ERTS writes it: quoted when `~w` would quote it, its UTF-8
+/// bytes as latin-1 characters.
+fn write_fun_atom(f: &mut fmt::Formatter<'_>, atom: Atom<'_>) -> fmt::Result {
+    if !needs_quotes(atom) {
+        return write_utf8_bytes_as_latin1(f, atom);
     }
-}
-
-/// Pairs of a large map, last first. With `alloc`, one pass records where each pair starts;
-/// without it, checkpoints every `stride` pairs (64 of them) bound the rescans, so maps of up
-/// to 4096 pairs print in O(n) and larger ones in O(n * n / 4096).
-fn write_pairs_reversed(f: &mut fmt::Formatter<'_>, map: &Map<'_>, depth: usize) -> fmt::Result {
-    #[cfg(feature = "alloc")]
-    {
-        let pairs: alloc::vec::Vec<(Term<'_>, Term<'_>)> = map.iter().collect();
-        for (i, (key, value)) in pairs.iter().rev().enumerate() {
-            write_pair(f, i, key, value, depth)?;
-        }
-        Ok(())
-    }
-    #[cfg(not(feature = "alloc"))]
-    {
-        const SLOTS: usize = 64;
-        let n = map.len();
-        let stride = n.div_ceil(SLOTS).max(1);
-        let mut checkpoints: heapless::Vec<crate::term::Pairs<'_>, SLOTS> = heapless::Vec::new();
-        let mut iter = map.iter();
-        loop {
-            if checkpoints.push(iter.clone()).is_err() {
-                break;
-            }
-            if iter.by_ref().take(stride).count() < stride {
-                break;
+    f.write_char('\'')?;
+    for c in atom.chars() {
+        let mut buf = [0u8; 4];
+        for &byte in c.encode_utf8(&mut buf).as_bytes() {
+            match byte {
+                b'\'' => f.write_str("\\'")?,
+                b'\\' => f.write_str("\\\\")?,
+                _ => f.write_char(char::from(byte))?,
             }
         }
-        let mut written = 0;
-        for start in checkpoints.iter().rev() {
-            let chunk = start.clone().take(stride).count();
-            for back in (0..chunk).rev() {
-                let Some((key, value)) = start.clone().nth(back) else { continue };
-                write_pair(f, written, &key, &value, depth)?;
-                written += 1;
-            }
-        }
-        Ok(())
     }
+    f.write_char('\'')
 }
 
 /// Erlang prints a remote node as a number local to the VM; a codec has no node table, so
@@ -188,9 +315,14 @@ fn write_bytes(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 
 fn write_bit_binary(f: &mut fmt::Formatter<'_>, bits: &BitBinary<'_>) -> fmt::Result {
     let bytes = bits.bytes();
-    let whole = &bytes[..bytes.len().saturating_sub(1)];
     let n = bits.bits_in_last_byte();
     f.write_str("<<")?;
+    if n >= 8 || bytes.is_empty() {
+        // Whole bytes (a `BitBinary::new` with a whole last byte): a binary.
+        write_bytes(f, bytes)?;
+        return f.write_str(">>");
+    }
+    let whole = &bytes[..bytes.len() - 1];
     write_bytes(f, whole)?;
     if !whole.is_empty() {
         f.write_char(',')?;
@@ -372,6 +504,9 @@ const INLINE_LIMBS: usize = 128;
 /// are written in Erlang's base-16 syntax (`16#...`), which reads back as the same integer.
 fn write_big(f: &mut fmt::Formatter<'_>, big: &BigInt<'_>) -> fmt::Result {
     let magnitude = big.magnitude();
+    if magnitude.is_empty() {
+        return f.write_char('0');
+    }
     let limbs_needed = magnitude.len().div_ceil(4);
     if big.is_negative() {
         f.write_char('-')?;

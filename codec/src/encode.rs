@@ -6,9 +6,8 @@
 //! Map keys are written in the order given: Erlang writes maps of up to 32 keys sorted by key,
 //! so give them sorted for byte-identical output.
 
-use crate::bytes::strip_high_zeros;
-use crate::tag::{Tag, VERSION};
 use crate::term::{Atom, BigInt, BitBinary, Term};
+use crate::wire::{self, VERSION, strip_high_zeros};
 use core::fmt;
 
 /// Why a value could not be encoded.
@@ -240,10 +239,10 @@ impl<W: Write> Encoder<W> {
     /// An integer, in the smallest form Erlang uses (97, 98, 110).
     pub fn integer(&mut self, value: i64) -> Result<(), EncodeError> {
         if (0..=255).contains(&value) {
-            self.term(&[Tag::SmallInteger.byte(), value as u8])
+            self.term(&[wire::SMALL_INTEGER_EXT, value as u8])
         } else if let Ok(small) = i32::try_from(value) {
             let [a, b, c, d] = small.to_be_bytes();
-            self.term(&[Tag::Integer.byte(), a, b, c, d])
+            self.term(&[wire::INTEGER_EXT, a, b, c, d])
         } else {
             self.big_ext(value < 0, &value.unsigned_abs().to_le_bytes())
         }
@@ -269,7 +268,7 @@ impl<W: Write> Encoder<W> {
     /// dropped), in the smallest form Erlang uses.
     pub fn big(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), EncodeError> {
         let magnitude = strip_high_zeros(magnitude);
-        match crate::bytes::big_to_i64(negative, magnitude) {
+        match wire::big_to_i64(negative, magnitude) {
             Some(value) if i32::try_from(value).is_ok() => self.integer(value),
             _ => self.big_ext(negative, magnitude),
         }
@@ -280,14 +279,14 @@ impl<W: Write> Encoder<W> {
         let magnitude = strip_high_zeros(magnitude);
         let sign = u8::from(negative);
         if magnitude.len() <= 255 {
-            self.term(&[Tag::SmallBig.byte(), magnitude.len() as u8, sign])?;
+            self.term(&[wire::SMALL_BIG_EXT, magnitude.len() as u8, sign])?;
         } else {
             let len = u32::try_from(magnitude.len())
                 .ok()
-                .filter(|&n| n <= crate::validate::MAX_BIG_BYTES)
+                .filter(|&n| n <= wire::MAX_BIG_BYTES)
                 .ok_or(EncodeError::OutOfRange)?;
             let [a, b, c, d] = len.to_be_bytes();
-            self.term(&[Tag::LargeBig.byte(), a, b, c, d, sign])?;
+            self.term(&[wire::LARGE_BIG_EXT, a, b, c, d, sign])?;
         }
         self.raw(magnitude)
     }
@@ -297,7 +296,7 @@ impl<W: Write> Encoder<W> {
         if !value.is_finite() {
             return Err(EncodeError::NonFiniteFloat);
         }
-        let mut bytes = [Tag::NewFloat.byte(); 9];
+        let mut bytes = [wire::NEW_FLOAT_EXT; 9];
         bytes[1..].copy_from_slice(&value.to_be_bytes());
         self.term(&bytes)
     }
@@ -306,11 +305,12 @@ impl<W: Write> Encoder<W> {
     pub fn atom(&mut self, text: &str) -> Result<(), EncodeError> {
         // ASCII, the common case: one byte a character, the same bytes in both encodings.
         if text.len() <= 255 && text.is_ascii() {
-            let tag = if self.atoms == AtomEncoding::Latin1 { Tag::Atom } else { Tag::SmallAtomUtf8 };
+            let latin1 = self.atoms == AtomEncoding::Latin1;
             self.written += 1;
-            match tag {
-                Tag::Atom => self.raw(&[tag.byte(), 0, text.len() as u8])?,
-                _ => self.raw(&[tag.byte(), text.len() as u8])?,
+            if latin1 {
+                self.raw(&[wire::ATOM_EXT, 0, text.len() as u8])?;
+            } else {
+                self.raw(&[wire::SMALL_ATOM_UTF8_EXT, text.len() as u8])?;
             }
             return self.raw(text.as_bytes());
         }
@@ -336,7 +336,7 @@ impl<W: Write> Encoder<W> {
         }
         if self.atoms == AtomEncoding::Latin1 && chars.clone().all(|c| (c as u32) < 256) {
             self.written += 1;
-            self.raw(&[Tag::Atom.byte(), 0, count as u8])?;
+            self.raw(&[wire::ATOM_EXT, 0, count as u8])?;
             let mut buf = [0u8; 64];
             let mut filled = 0;
             for c in chars {
@@ -358,15 +358,15 @@ impl<W: Write> Encoder<W> {
         }
         if self.atoms == AtomEncoding::Latin1 {
             self.written += 1;
-            self.raw(&[Tag::Atom.byte(), 0, latin1.len() as u8])?;
+            self.raw(&[wire::ATOM_EXT, 0, latin1.len() as u8])?;
             return self.raw(latin1);
         }
         self.written += 1;
         if utf8_len <= 255 {
-            self.raw(&[Tag::SmallAtomUtf8.byte(), utf8_len as u8])?;
+            self.raw(&[wire::SMALL_ATOM_UTF8_EXT, utf8_len as u8])?;
         } else {
             let [a, b] = (utf8_len as u16).to_be_bytes();
-            self.raw(&[Tag::AtomUtf8.byte(), a, b])?;
+            self.raw(&[wire::ATOM_UTF8_EXT, a, b])?;
         }
         for &byte in latin1 {
             let mut buf = [0u8; 4];
@@ -378,10 +378,10 @@ impl<W: Write> Encoder<W> {
     fn utf8_atom(&mut self, len: usize, utf8: &[u8]) -> Result<(), EncodeError> {
         self.written += 1;
         if len <= 255 {
-            self.raw(&[Tag::SmallAtomUtf8.byte(), len as u8])?;
+            self.raw(&[wire::SMALL_ATOM_UTF8_EXT, len as u8])?;
         } else {
             let [a, b] = u16::try_from(len).map_err(|_| EncodeError::OutOfRange)?.to_be_bytes();
-            self.raw(&[Tag::AtomUtf8.byte(), a, b])?;
+            self.raw(&[wire::ATOM_UTF8_EXT, a, b])?;
         }
         self.raw(utf8)
     }
@@ -391,9 +391,9 @@ impl<W: Write> Encoder<W> {
         let bytes = atom.as_bytes();
         self.written += 1;
         match (atom.is_utf8(), bytes.len()) {
-            (false, len) => self.raw(&[Tag::Atom.byte(), (len >> 8) as u8, len as u8])?,
-            (true, len @ 0..=255) => self.raw(&[Tag::SmallAtomUtf8.byte(), len as u8])?,
-            (true, len) => self.raw(&[Tag::AtomUtf8.byte(), (len >> 8) as u8, len as u8])?,
+            (false, len) => self.raw(&[wire::ATOM_EXT, (len >> 8) as u8, len as u8])?,
+            (true, len @ 0..=255) => self.raw(&[wire::SMALL_ATOM_UTF8_EXT, len as u8])?,
+            (true, len) => self.raw(&[wire::ATOM_UTF8_EXT, (len >> 8) as u8, len as u8])?,
         }
         self.raw(bytes)
     }
@@ -410,7 +410,7 @@ impl<W: Write> Encoder<W> {
     /// A binary (`BINARY_EXT`).
     pub fn binary(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let [a, b, c, d] = Self::length(bytes.len())?;
-        self.term(&[Tag::Binary.byte(), a, b, c, d])?;
+        self.term(&[wire::BINARY_EXT, a, b, c, d])?;
         self.raw(bytes)
     }
 
@@ -425,7 +425,7 @@ impl<W: Write> Encoder<W> {
             return Err(EncodeError::OutOfRange);
         }
         let [a, b, c, d] = Self::length(bytes.len())?;
-        self.term(&[Tag::BitBinary.byte(), a, b, c, d, bits])?;
+        self.term(&[wire::BIT_BINARY_EXT, a, b, c, d, bits])?;
         self.raw(whole)?;
         self.raw(&[last & !(0xffu8 >> bits)])
     }
@@ -437,7 +437,7 @@ impl<W: Write> Encoder<W> {
             0 => self.nil(),
             len @ 1..=65535 => {
                 let [a, b] = (len as u16).to_be_bytes();
-                self.term(&[Tag::String.byte(), a, b])?;
+                self.term(&[wire::STRING_EXT, a, b])?;
                 self.raw(bytes)
             }
             len => self.list(len, |e| bytes.iter().try_for_each(|&b| e.integer(i64::from(b)))),
@@ -446,7 +446,7 @@ impl<W: Write> Encoder<W> {
 
     /// `[]`.
     pub fn nil(&mut self) -> Result<(), EncodeError> {
-        self.term(&[Tag::Nil.byte()])
+        self.term(&[wire::NIL_EXT])
     }
 
     /// A tuple of `arity` elements, which `elements` must write.
@@ -456,10 +456,10 @@ impl<W: Write> Encoder<W> {
         elements: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
         if arity <= 255 {
-            self.term(&[Tag::SmallTuple.byte(), arity as u8])?;
+            self.term(&[wire::SMALL_TUPLE_EXT, arity as u8])?;
         } else {
             let [a, b, c, d] = Self::length(arity)?;
-            self.term(&[Tag::LargeTuple.byte(), a, b, c, d])?;
+            self.term(&[wire::LARGE_TUPLE_EXT, a, b, c, d])?;
         }
         self.contents(arity as u64, elements)
     }
@@ -475,7 +475,7 @@ impl<W: Write> Encoder<W> {
             return self.nil();
         }
         let [a, b, c, d] = Self::length(len)?;
-        self.term(&[Tag::List.byte(), a, b, c, d])?;
+        self.term(&[wire::LIST_EXT, a, b, c, d])?;
         self.contents(len as u64 + 1, |e| {
             elements(e)?;
             e.nil()
@@ -496,7 +496,7 @@ impl<W: Write> Encoder<W> {
             return Ok(());
         }
         let [a, b, c, d] = Self::length(len)?;
-        self.term(&[Tag::List.byte(), a, b, c, d])?;
+        self.term(&[wire::LIST_EXT, a, b, c, d])?;
         self.contents(len as u64 + 1, elements_and_tail)
     }
 
@@ -508,13 +508,13 @@ impl<W: Write> Encoder<W> {
         keys_and_values: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
         let [a, b, c, d] = Self::length(pairs)?;
-        self.term(&[Tag::Map.byte(), a, b, c, d])?;
+        self.term(&[wire::MAP_EXT, a, b, c, d])?;
         self.contents(2 * pairs as u64, keys_and_values)
     }
 
     fn list_of<T: Encode>(&mut self, items: &[T]) -> Result<(), EncodeError> {
         if !items.is_empty() && items.len() <= 65535 && items.iter().all(|i| i.as_byte().is_some()) {
-            self.term(&[Tag::String.byte(), (items.len() >> 8) as u8, items.len() as u8])?;
+            self.term(&[wire::STRING_EXT, (items.len() >> 8) as u8, items.len() as u8])?;
             for chunk in items.chunks(64) {
                 let mut buf = [0u8; 64];
                 for (slot, item) in buf.iter_mut().zip(chunk) {
@@ -536,7 +536,7 @@ impl<W: Write> Encoder<W> {
 
     /// A process identifier (`NEW_PID_EXT`).
     pub fn pid(&mut self, node: &Atom<'_>, id: u32, serial: u32, creation: u32) -> Result<(), EncodeError> {
-        self.term(&[Tag::NewPid.byte()])?;
+        self.term(&[wire::NEW_PID_EXT])?;
         self.node_creation(node)?;
         let mut fields = [0u8; 12];
         fields[..4].copy_from_slice(&id.to_be_bytes());
@@ -549,11 +549,11 @@ impl<W: Write> Encoder<W> {
     /// `V4_PORT_EXT` otherwise.
     pub fn port(&mut self, node: &Atom<'_>, id: u64, creation: u32) -> Result<(), EncodeError> {
         if id < 1 << 28 {
-            self.term(&[Tag::NewPort.byte()])?;
+            self.term(&[wire::NEW_PORT_EXT])?;
             self.node_creation(node)?;
             self.raw(&(id as u32).to_be_bytes())?;
         } else {
-            self.term(&[Tag::V4Port.byte()])?;
+            self.term(&[wire::V4_PORT_EXT])?;
             self.node_creation(node)?;
             self.raw(&id.to_be_bytes())?;
         }
@@ -565,7 +565,7 @@ impl<W: Write> Encoder<W> {
         if ids.is_empty() || ids.len() > 5 {
             return Err(EncodeError::OutOfRange);
         }
-        self.term(&[Tag::NewerReference.byte(), 0, ids.len() as u8])?;
+        self.term(&[wire::NEWER_REFERENCE_EXT, 0, ids.len() as u8])?;
         self.node_creation(node)?;
         self.raw(&creation.to_be_bytes())?;
         ids.iter().try_for_each(|id| self.raw(&id.to_be_bytes()))
@@ -573,7 +573,7 @@ impl<W: Write> Encoder<W> {
 
     /// An export fun, `fun Module:Function/Arity`.
     pub fn export(&mut self, module: &str, function: &str, arity: u8) -> Result<(), EncodeError> {
-        self.term(&[Tag::Export.byte()])?;
+        self.term(&[wire::EXPORT_EXT])?;
         let outer = self.written;
         self.atom(module)?;
         self.atom(function)?;
@@ -864,6 +864,7 @@ impl Encode for Term<'_> {
             Term::BigInt(big) => big.encode(e),
             // As written: latin-1 atoms as ATOM_EXT, UTF-8 ones as (SMALL_)ATOM_UTF8_EXT.
             Term::Atom(atom) => e.atom_as_written(atom),
+            Term::List(list) if list.as_string_bytes().is_some() => e.string(list.as_string_bytes().unwrap_or(&[])),
             other => e.verbatim(other.raw()),
         }
     }
@@ -890,7 +891,7 @@ impl<S: AsRef<str>> Encode for ErlString<S> {
                 return e.nil();
             }
             e.written += 1;
-            e.raw(&[Tag::String.byte(), (count >> 8) as u8, count as u8])?;
+            e.raw(&[wire::STRING_EXT, (count >> 8) as u8, count as u8])?;
             return text.chars().try_for_each(|c| e.raw(&[c as u32 as u8]));
         }
         e.list(count, |e| text.chars().try_for_each(|c| e.integer(i64::from(c as u32))))

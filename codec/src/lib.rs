@@ -58,7 +58,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-mod bytes;
 mod cmp;
 mod compress;
 #[cfg(feature = "defmt")]
@@ -69,9 +68,10 @@ mod error;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
 mod stack;
-mod tag;
 mod term;
 mod validate;
+mod walk;
+mod wire;
 
 #[cfg(test)]
 mod tests;
@@ -87,11 +87,12 @@ pub use encode::{
     encode_to_heapless, encode_with, encoded_len, encoded_len_with,
 };
 pub use error::{DecodeError, DecodeErrorKind};
-pub use tag::{Tag, VERSION};
 pub use term::{
     Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, Port, Reference, Term,
     Tuple,
 };
+pub use walk::{Visit, Walk};
+pub use wire::{Tag, VERSION};
 
 /// Decodes one term from `input`: the version byte 131, one term, and nothing after it.
 ///
@@ -131,17 +132,17 @@ pub fn decode_prefix(input: &[u8]) -> Result<(Term<'_>, usize), DecodeError> {
         [version, ..] if *version != VERSION => {
             Err(DecodeError::new(DecodeErrorKind::BadVersion { found: *version }, 0, None))
         }
-        [_, 80, rest @ ..] => match rest.first_chunk::<4>() {
-            None => Err(DecodeError::incomplete(4 - rest.len() + 1, input.len(), Some(Tag::Compressed))),
-            Some(size) => Err(DecodeError::new(
-                DecodeErrorKind::Compressed { size: u32::from_be_bytes(*size) },
-                1,
+        _ if wire::is_compressed(input) => match wire::compressed_size(input) {
+            None => Err(DecodeError::incomplete(
+                wire::COMPRESSED_HEADER_LEN + 1 - input.len(),
+                input.len(),
                 Some(Tag::Compressed),
             )),
+            Some(size) => Err(DecodeError::new(DecodeErrorKind::Compressed { size }, 1, Some(Tag::Compressed))),
         },
         _ => {
-            let end = validate::validate(input, 1)?;
-            Ok((term::term_at(input, 1).0, end))
+            let end = validate::validate(input, 1, None)?;
+            Ok((term::term_at(input.get(1..).unwrap_or(&[])).0, end))
         }
     }
 }

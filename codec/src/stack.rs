@@ -7,7 +7,7 @@
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
 
-pub(crate) struct Stack<T: Copy, const N: usize> {
+pub(crate) struct Stack<T: Clone, const N: usize> {
     inline: heapless::Vec<T, N>,
     #[cfg(feature = "alloc")]
     heap: Vec<T>,
@@ -19,7 +19,7 @@ pub(crate) struct Stack<T: Copy, const N: usize> {
 #[derive(Debug)]
 pub(crate) struct Full;
 
-impl<T: Copy, const N: usize> Stack<T, N> {
+impl<T: Clone, const N: usize> Stack<T, N> {
     pub(crate) const fn new() -> Self {
         Stack {
             inline: heapless::Vec::new(),

@@ -2,10 +2,15 @@
 //!
 //! Every view borrows the input. Nothing here can fail: the bytes behind a view were checked
 //! when it was decoded, so iterating a tuple, list or map yields [`Term`]s directly.
+//!
+//! A view is built from its header alone: a container holds where its body starts and its
+//! count, never its end, so building one costs O(1) whatever it contains. An iterator steps
+//! over an element only when it moves past a container it handed out (leaves' ends are known
+//! from their headers), and never past the last one; walks that visit a child fully tell the
+//! parent iterator where the child ended, so a depth-first walk reads each byte a constant
+//! number of times (see [`Term::walk`]).
 
-use crate::bytes::{big_to_i64, skip, skip_atom, slice_at, strip_high_zeros, u8_at, u16_at, u32_at, u64_at};
-use crate::cmp::{atom_at, float_text_value, integer_at};
-use crate::tag::Tag;
+use crate::wire::{self, AtomText, Head, Int};
 use core::fmt;
 
 /// One Erlang term, as a view over validated bytes.
@@ -85,121 +90,112 @@ impl<'a> Term<'a> {
         matches!(self, Term::Atom(atom) if *atom == *name)
     }
 
-    /// Compares two terms exactly as Erlang orders them with `=:=` semantics for map keys:
-    /// integers before floats, `1` and `1.0` unequal, two encodings of one term equal.
+    /// Compares two terms exactly as Erlang orders map keys: the standard term order, except
+    /// that every integer sorts before every float (`1` and `1.0` differ) and `-0.0` before
+    /// `0.0`; two encodings of one term are equal, and so are two maps holding the same pairs
+    /// in different orders.
     ///
-    /// Fails only without the `alloc` feature, for terms nested more than 32 containers deep
-    /// in non-final positions.
+    /// Uses a bounded amount of stack whatever the depth. Fails only without the `alloc`
+    /// feature, for terms holding more than 32 lists or tuples nested in non-final positions
+    /// along one path, or maps of more than 32 pairs to put in key order
+    /// ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)).
     pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
         crate::cmp::compare_terms(self, other)
     }
 
-    /// The bytes this term was decoded from (its encoding, without the version byte), for
-    /// terms that keep them: everything but integers, floats, `[]` and empty binaries
-    /// built by normalisation.
+    /// The bytes this term was decoded from (without the version byte), for terms that keep
+    /// them: containers, pids, ports, references and funs. Empty for the rest.
     pub(crate) fn raw(&self) -> &'a [u8] {
         match self {
-            Term::BigInt(_) | Term::Atom(_) | Term::BitBinary(_) => &[],
-            Term::Binary(_) | Term::Integer(_) | Term::Float(_) | Term::Nil => &[],
-            Term::List(v) => v.raw,
-            Term::Tuple(v) => v.raw,
-            Term::Map(v) => v.raw,
+            Term::List(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
+            Term::Tuple(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
+            Term::Map(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
+            Term::Fun(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
             Term::Pid(v) => v.raw,
             Term::Port(v) => v.raw,
             Term::Reference(v) => v.raw,
-            Term::Fun(v) => v.raw,
             Term::Export(v) => v.raw,
+            _ => &[],
         }
+    }
+
+    /// A depth-first walk of this term and everything in it, in the order written: each term
+    /// once ([`Visit::Term`]), and [`Visit::End`] after a container's last element. Steps over
+    /// nothing, so a whole walk reads each byte a constant number of times whatever the
+    /// shape; it keeps one small frame per container that is open with elements to come (on
+    /// the heap with the `alloc` feature; without it, up to 64, beyond which whole subterms
+    /// are handed out as one [`Visit::Term`] and not entered).
+    ///
+    /// ```
+    /// # use erlport_codec::{decode, Term, Visit};
+    /// // term_to_binary({a, [1, 2]})
+    /// let bytes = [131, 104, 2, 119, 1, b'a', 108, 0, 0, 0, 2, 97, 1, 97, 2, 106];
+    /// let term = decode(&bytes)?;
+    /// let leaves = term.walk().filter(|v| matches!(v, Visit::Term(Term::Integer(_)))).count();
+    /// assert_eq!(leaves, 2);
+    /// # Ok::<(), erlport_codec::DecodeError>(())
+    /// ```
+    pub fn walk(&self) -> crate::walk::Walk<'a> {
+        crate::walk::Walk::new(*self)
     }
 }
 
-/// Reads the validated term at `pos`: the view and where the term ends.
+/// Where a term read from validated bytes ends, when its header says so.
+pub(crate) enum End {
+    /// A leaf: it ends this many bytes after it starts.
+    At(usize),
+    /// A container: its end is found by stepping over it from its start.
+    Unknown,
+}
+
+/// Reads the validated term at the start of `raw`: the view and where it ends.
 #[inline]
-pub(crate) fn term_at(buf: &[u8], mut pos: usize) -> (Term<'_>, usize) {
-    // `[] ++ Tail` (a LIST_EXT of no elements) is the tail itself.
-    while u8_at(buf, pos) == Tag::List.byte() && u32_at(buf, pos + 1) == 0 {
-        pos += 5;
-    }
-    let tag = Tag::from_byte(u8_at(buf, pos));
-    match tag {
-        Tag::SmallInteger => (Term::Integer(i64::from(u8_at(buf, pos + 1))), pos + 2),
-        Tag::Integer => (Term::Integer(i64::from(u32_at(buf, pos + 1) as i32)), pos + 5),
-        Tag::SmallBig | Tag::LargeBig => {
-            let (small, negative, magnitude, end) = integer_at(buf, pos);
-            let term = match small {
-                Some(value) => Term::Integer(value),
-                None => Term::BigInt(BigInt { negative, magnitude }),
-            };
-            (term, end)
-        }
-        Tag::NewFloat => (Term::Float(f64::from_bits(u64_at(buf, pos + 1))), pos + 9),
-        Tag::Float => (Term::Float(float_text_value(slice_at(buf, pos + 1, 31))), pos + 32),
-        Tag::Atom | Tag::SmallAtom | Tag::AtomUtf8 | Tag::SmallAtomUtf8 => {
-            (Term::Atom(Atom::at(buf, pos)), skip_atom(buf, pos))
-        }
-        Tag::Binary => {
-            let len = u32_at(buf, pos + 1) as usize;
-            (Term::Binary(slice_at(buf, pos + 5, len)), pos + 5 + len)
-        }
-        Tag::BitBinary => {
-            let len = u32_at(buf, pos + 1) as usize;
-            let bits = u8_at(buf, pos + 5);
-            let bytes = slice_at(buf, pos + 6, len);
-            let end = pos + 6 + len;
-            if bits == 8 || len == 0 {
-                (Term::Binary(bytes), end)
-            } else {
-                (Term::BitBinary(BitBinary { bytes, bits }), end)
+pub(crate) fn term_at(mut raw: &[u8]) -> (Term<'_>, End) {
+    let mut prefix = 0;
+    loop {
+        let (head, len) = wire::head_of(raw);
+        let leaf = |term| (term, End::At(prefix + len));
+        return match head {
+            Head::Int(Int::Small(value)) => leaf(Term::Integer(value)),
+            Head::Int(Int::Big { negative, magnitude }) => leaf(Term::BigInt(BigInt { negative, magnitude })),
+            Head::Float(value) => leaf(Term::Float(value)),
+            Head::FloatText(text) => leaf(Term::Float(float_text_value(text))),
+            Head::Atom(text) => leaf(Term::Atom(Atom::from(text))),
+            Head::Bits { bytes, bits } => {
+                if bits == 8 || bytes.is_empty() {
+                    leaf(Term::Binary(bytes))
+                } else {
+                    leaf(Term::BitBinary(BitBinary { bytes, bits }))
+                }
             }
-        }
-        Tag::Nil => (Term::Nil, pos + 1),
-        Tag::String => {
-            let len = u16_at(buf, pos + 1) as usize;
-            let end = pos + 3 + len;
-            if len == 0 {
-                (Term::Nil, end)
-            } else {
-                (Term::List(List { raw: slice_at(buf, pos, end - pos), first: len as u32 }), end)
+            Head::Nil => leaf(Term::Nil),
+            Head::String([]) => leaf(Term::Nil),
+            Head::String(bytes) => {
+                let list = List { raw, body: (len - bytes.len()) as u8, first: bytes.len() as u32, string: true };
+                leaf(Term::List(list))
             }
-        }
-        Tag::List => {
-            let len = u32_at(buf, pos + 1);
-            let end = skip(buf, pos);
-            (Term::List(List { raw: slice_at(buf, pos, end - pos), first: len }), end)
-        }
-        Tag::SmallTuple | Tag::LargeTuple => {
-            let arity = if tag == Tag::SmallTuple { u32::from(u8_at(buf, pos + 1)) } else { u32_at(buf, pos + 1) };
-            let end = skip(buf, pos);
-            (Term::Tuple(Tuple { raw: slice_at(buf, pos, end - pos), arity }), end)
-        }
-        Tag::Map => {
-            let end = skip(buf, pos);
-            (Term::Map(Map { raw: slice_at(buf, pos, end - pos), pairs: u32_at(buf, pos + 1) }), end)
-        }
-        Tag::NewPid
-        | Tag::Pid
-        | Tag::NewPort
-        | Tag::V4Port
-        | Tag::Port
-        | Tag::NewerReference
-        | Tag::NewReference
-        | Tag::Reference
-        | Tag::Export
-        | Tag::NewFun => {
-            let end = skip(buf, pos);
-            let raw = slice_at(buf, pos, end - pos);
-            let term = match tag {
-                Tag::NewPid | Tag::Pid => Term::Pid(Pid { raw }),
-                Tag::NewPort | Tag::V4Port | Tag::Port => Term::Port(Port { raw }),
-                Tag::Export => Term::Export(Export { raw }),
-                Tag::NewFun => Term::Fun(Fun { raw }),
-                _ => Term::Reference(Reference { raw }),
-            };
-            (term, end)
-        }
-        // Not reachable on validated bytes.
-        _ => (Term::Nil, buf.len()),
+            Head::List(0) => {
+                // `[] ++ Tail` (a LIST_EXT of no elements) is the tail itself.
+                raw = raw.get(len..).unwrap_or(&[]);
+                prefix += len;
+                // The tail after it.
+                continue;
+            }
+            Head::List(n) => (Term::List(List { raw, body: len as u8, first: n, string: false }), End::Unknown),
+            Head::Tuple(arity) => (Term::Tuple(Tuple { raw, body: len as u8, arity }), End::Unknown),
+            Head::Map(pairs) => (Term::Map(Map { raw, body: len as u8, pairs }), End::Unknown),
+            Head::Pid(bytes) => leaf(Term::Pid(Pid { raw: bytes })),
+            Head::Port(bytes) => leaf(Term::Port(Port { raw: bytes })),
+            Head::Reference(bytes) => leaf(Term::Reference(Reference { raw: bytes })),
+            Head::Export(bytes) => leaf(Term::Export(Export { raw: bytes })),
+            Head::Fun { .. } => (Term::Fun(Fun { raw }), End::Unknown),
+        };
     }
+}
+
+/// The value of a `FLOAT_EXT` field that validation accepted.
+pub(crate) fn float_text_value(field: &[u8]) -> f64 {
+    crate::validate::parse_float_text(field).unwrap_or(0.0)
 }
 
 /// An integer too large for an `i64`: a sign and a little-endian magnitude.
@@ -210,9 +206,14 @@ pub struct BigInt<'a> {
 }
 
 impl<'a> BigInt<'a> {
-    /// An integer from a sign and a little-endian magnitude, for encoding.
+    /// An integer from a sign and a little-endian magnitude, for encoding. High zero bytes
+    /// are dropped; a zero magnitude is the integer 0, never negative.
     pub const fn new(negative: bool, magnitude: &'a [u8]) -> Self {
-        BigInt { negative, magnitude }
+        let mut magnitude = magnitude;
+        while let [rest @ .., 0] = magnitude {
+            magnitude = rest;
+        }
+        BigInt { negative: negative && !magnitude.is_empty(), magnitude }
     }
 
     /// Whether the integer is negative.
@@ -227,24 +228,13 @@ impl<'a> BigInt<'a> {
 
     /// The value, if it fits an `i128`.
     pub fn to_i128(&self) -> Option<i128> {
-        let magnitude = strip_high_zeros(self.magnitude);
-        if magnitude.len() > 16 {
-            return None;
-        }
-        let mut le = [0u8; 16];
-        le[..magnitude.len()].copy_from_slice(magnitude);
-        let value = u128::from_le_bytes(le);
-        if self.negative {
-            if value <= 1 << 127 { Some((value as i128).wrapping_neg()) } else { None }
-        } else {
-            i128::try_from(value).ok()
-        }
+        wire::big_to_i128(self.negative, self.magnitude)
     }
 
     /// The value, if it fits an `i64` (never, for a `BigInt` from [`decode`](crate::decode),
     /// which gives such integers as [`Term::Integer`]).
     pub fn to_i64(&self) -> Option<i64> {
-        big_to_i64(self.negative, self.magnitude)
+        wire::big_to_i64(self.negative, self.magnitude)
     }
 }
 
@@ -257,26 +247,21 @@ pub struct Atom<'a> {
     utf8: bool,
 }
 
-impl<'a> Atom<'a> {
+impl<'a> From<AtomText<'a>> for Atom<'a> {
     #[inline]
-    pub(crate) fn at(buf: &'a [u8], pos: usize) -> Self {
-        // The two tags Erlang writes, without the general dispatch.
-        match buf.get(pos..) {
-            Some([119, len, rest @ ..]) => Atom { bytes: rest.get(..usize::from(*len)).unwrap_or(&[]), utf8: true },
-            Some([100, hi, lo, rest @ ..]) => {
-                let len = usize::from(u16::from_be_bytes([*hi, *lo]));
-                Atom { bytes: rest.get(..len).unwrap_or(&[]), utf8: false }
-            }
-            _ => {
-                let text = atom_at(buf, pos);
-                Atom { bytes: text.bytes, utf8: text.utf8 }
-            }
-        }
+    fn from(text: AtomText<'a>) -> Self {
+        Atom { bytes: text.bytes, utf8: text.utf8 }
     }
+}
 
+impl<'a> Atom<'a> {
     /// An atom with this text (UTF-8).
     pub const fn new(text: &'a str) -> Self {
         Atom { bytes: text.as_bytes(), utf8: true }
+    }
+
+    pub(crate) fn text(&self) -> AtomText<'a> {
+        AtomText { bytes: self.bytes, utf8: self.utf8 }
     }
 
     /// The text as a `&str`: always for UTF-8 atoms, and for latin-1 atoms that are ASCII.
@@ -368,9 +353,11 @@ pub struct BitBinary<'a> {
 }
 
 impl<'a> BitBinary<'a> {
-    /// A bitstring of `bytes`, of which the last holds `bits` (1..=7) high bits, for encoding.
+    /// A bitstring of `bytes`, of which the last holds `bits` high bits, for encoding. A
+    /// `bits` of 0 or above 7 means the last byte is whole (a binary: Erlang has no other
+    /// reading of it).
     pub const fn new(bytes: &'a [u8], bits: u8) -> Self {
-        BitBinary { bytes, bits }
+        BitBinary { bytes, bits: if bits == 0 || bits > 8 { 8 } else { bits } }
     }
 
     /// The bytes, the last one partly used. Its unused low bits are as written, which Erlang
@@ -379,27 +366,32 @@ impl<'a> BitBinary<'a> {
         self.bytes
     }
 
-    /// How many high bits of the last byte belong to the bitstring (1 to 7).
+    /// How many high bits of the last byte belong to the bitstring (1 to 8).
     pub fn bits_in_last_byte(&self) -> u8 {
         self.bits
     }
 
     /// The last byte with its unused low bits cleared.
     pub fn last_byte(&self) -> u8 {
-        self.bytes.last().copied().unwrap_or(0) & !(0xffu8 >> self.bits)
+        self.bytes.last().copied().unwrap_or(0) & !0xffu8.checked_shr(u32::from(self.bits)).unwrap_or(0)
     }
 
     /// The length in bits.
     pub fn bit_len(&self) -> u64 {
-        (self.bytes.len() as u64).saturating_sub(1) * 8 + u64::from(self.bits)
+        match self.bytes.len() {
+            0 => 0,
+            n => (n as u64 - 1) * 8 + u64::from(self.bits),
+        }
     }
 }
 
 /// A tuple: its arity and its elements, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Tuple<'a> {
-    /// The tuple's bytes, header included.
+    /// From the tuple's tag to the end of the input.
     raw: &'a [u8],
+    /// The header's length: the elements start there.
+    body: u8,
     arity: u32,
 }
 
@@ -416,8 +408,7 @@ impl<'a> Tuple<'a> {
 
     /// The elements in order.
     pub fn iter(&self) -> Elements<'a> {
-        let header = if self.raw.first() == Some(&Tag::SmallTuple.byte()) { 2 } else { 5 };
-        Elements { bytes: self.raw, pos: header, left: u64::from(self.arity) }
+        Elements::new(self.raw.get(usize::from(self.body)..).unwrap_or(&[]), u64::from(self.arity))
     }
 
     /// The element at `index` (counting from 0), if there is one.
@@ -438,9 +429,47 @@ impl<'a> IntoIterator for Tuple<'a> {
 /// The elements of a tuple, or the key and value terms of a map, in order.
 #[derive(Clone, Debug)]
 pub struct Elements<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+    /// From the next element on, or from the last one handed out when `unwalked`.
+    rest: &'a [u8],
     left: u64,
+    /// The last element handed out is a container whose end is not known yet.
+    unwalked: bool,
+}
+
+impl<'a> Elements<'a> {
+    pub(crate) fn new(rest: &'a [u8], left: u64) -> Self {
+        Elements { rest, left, unwalked: false }
+    }
+
+    #[inline]
+    fn settle(&mut self) {
+        if self.unwalked {
+            self.unwalked = false;
+            self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+        }
+    }
+
+    /// Where the elements end, once the iterator is exhausted and its last element was a leaf
+    /// or was walked (`None` otherwise).
+    pub(crate) fn end(&self) -> Option<&'a [u8]> {
+        (self.left == 0 && !self.unwalked).then_some(self.rest)
+    }
+
+    /// The element last handed out was walked and ends where `end` begins: no need to step
+    /// over it. Ignored unless `end` lies within this iterator's bytes.
+    pub(crate) fn resume(&mut self, end: &'a [u8]) {
+        if self.unwalked && within(self.rest, end) {
+            self.rest = end;
+            self.unwalked = false;
+        }
+    }
+}
+
+/// Whether `inner` is a suffix of `outer` (same input, at or after its start).
+#[inline]
+pub(crate) fn within(outer: &[u8], inner: &[u8]) -> bool {
+    let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
+    i >= o && i + inner.len() == o + outer.len()
 }
 
 impl<'a> Iterator for Elements<'a> {
@@ -451,9 +480,13 @@ impl<'a> Iterator for Elements<'a> {
         if self.left == 0 {
             return None;
         }
+        self.settle();
         self.left -= 1;
-        let (term, end) = term_at(self.bytes, self.pos);
-        self.pos = end;
+        let (term, end) = term_at(self.rest);
+        match end {
+            End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
+            End::Unknown => self.unwalked = true,
+        }
         Some(term)
     }
 
@@ -470,29 +503,30 @@ impl ExactSizeIterator for Elements<'_> {}
 /// A `LIST_EXT` whose tail is itself a list continues into it, as in Erlang.
 #[derive(Clone, Copy, Debug)]
 pub struct List<'a> {
-    /// The list's bytes (`STRING_EXT` or `LIST_EXT`), header included.
+    /// From its tag (`LIST_EXT` or `STRING_EXT`) to the end of the input.
     raw: &'a [u8],
+    /// The header's length.
+    body: u8,
     /// Elements in the first segment.
     first: u32,
+    string: bool,
 }
 
 impl<'a> List<'a> {
-    fn is_string(&self) -> bool {
-        self.raw.first() == Some(&Tag::String.byte())
-    }
-
     /// The elements in order (not the tail).
     pub fn iter(&self) -> ListIter<'a> {
-        if self.is_string() {
-            ListIter { body: self.raw, pos: 3, string: true, left: self.first }
-        } else {
-            ListIter { body: self.raw, pos: 5, string: false, left: self.first }
+        ListIter {
+            rest: self.raw.get(usize::from(self.body)..).unwrap_or(&[]),
+            left: self.first,
+            string: self.string,
+            unwalked: false,
         }
     }
 
     /// The bytes of a list written as `STRING_EXT` (a list of integers 0..=255), if it was.
     pub fn as_string_bytes(&self) -> Option<&'a [u8]> {
-        if self.is_string() { self.raw.get(3..) } else { None }
+        let start = usize::from(self.body);
+        self.string.then(|| self.raw.get(start..start + self.first as usize).unwrap_or(&[]))
     }
 
     /// The tail: [`Term::Nil`] for a proper list.
@@ -530,11 +564,13 @@ impl<'a> IntoIterator for List<'a> {
 /// The elements of a [`List`]; after the last one, [`ListIter::tail`] gives the tail.
 #[derive(Clone, Debug)]
 pub struct ListIter<'a> {
-    body: &'a [u8],
-    pos: usize,
+    /// From the next element (or the tail) on; in a string, from its next byte.
+    rest: &'a [u8],
+    left: u32,
     /// Reading the bytes of a `STRING_EXT`.
     string: bool,
-    left: u32,
+    /// The last element handed out is a container whose end is not known yet.
+    unwalked: bool,
 }
 
 impl<'a> ListIter<'a> {
@@ -544,7 +580,36 @@ impl<'a> ListIter<'a> {
         if self.left > 0 || self.string {
             return Term::Nil;
         }
-        term_at(self.body, self.pos).0
+        let rest = if self.unwalked { self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]) } else { self.rest };
+        term_at(rest).0
+    }
+
+    /// Where the list ends (after its tail), once the elements are exhausted, the last was a
+    /// leaf or was walked, and the tail is a leaf; `None` otherwise.
+    pub(crate) fn end(&self) -> Option<&'a [u8]> {
+        if self.left > 0 || self.unwalked {
+            return None;
+        }
+        if self.string {
+            return Some(self.rest);
+        }
+        match term_at(self.rest) {
+            (_, End::At(len)) => self.rest.get(len..),
+            (_, End::Unknown) => None,
+        }
+    }
+
+    /// The bytes from the next element (or the tail) on.
+    pub(crate) fn rest_bytes(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// See [`Elements::resume`].
+    pub(crate) fn resume(&mut self, end: &'a [u8]) {
+        if self.unwalked && within(self.rest, end) {
+            self.rest = end;
+            self.unwalked = false;
+        }
     }
 }
 
@@ -554,42 +619,36 @@ impl<'a> Iterator for ListIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Term<'a>> {
         loop {
+            if self.unwalked {
+                self.unwalked = false;
+                self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+            }
             if self.left > 0 {
                 self.left -= 1;
                 if self.string {
-                    let byte = u8_at(self.body, self.pos);
-                    self.pos += 1;
+                    let (&byte, rest) = self.rest.split_first()?;
+                    self.rest = rest;
                     return Some(Term::Integer(i64::from(byte)));
                 }
-                // Integers, the most common elements, without the general dispatch.
-                match self.body.get(self.pos..).unwrap_or(&[]) {
-                    [97, value, ..] => {
-                        self.pos += 2;
-                        return Some(Term::Integer(i64::from(*value)));
-                    }
-                    [98, a, b, c, d, ..] => {
-                        self.pos += 5;
-                        return Some(Term::Integer(i64::from(i32::from_be_bytes([*a, *b, *c, *d]))));
-                    }
-                    _ => {}
+                let (term, end) = term_at(self.rest);
+                match end {
+                    End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
+                    End::Unknown => self.unwalked = true,
                 }
-                let (term, end) = term_at(self.body, self.pos);
-                self.pos = end;
                 return Some(term);
             }
             if self.string {
                 return None;
             }
             // The tail may continue the list.
-            let pos = self.pos;
-            match Tag::from_byte(u8_at(self.body, pos)) {
-                Tag::List => {
-                    self.left = u32_at(self.body, pos + 1);
-                    self.pos = pos + 5;
+            match wire::head_of(self.rest) {
+                (Head::List(n), len) => {
+                    self.left = n;
+                    self.rest = self.rest.get(len..).unwrap_or(&[]);
                 }
-                Tag::String => {
-                    self.left = u32::from(u16_at(self.body, pos + 1));
-                    self.pos = pos + 3;
+                (Head::String(bytes), len) => {
+                    self.left = bytes.len() as u32;
+                    self.rest = self.rest.get(len - bytes.len()..).unwrap_or(&[]);
                     self.string = true;
                 }
                 _ => return None,
@@ -601,8 +660,9 @@ impl<'a> Iterator for ListIter<'a> {
 /// A map: its pairs in the order they were written, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Map<'a> {
-    /// The map's bytes, header included.
+    /// From the map's tag to the end of the input.
     raw: &'a [u8],
+    body: u8,
     pairs: u32,
 }
 
@@ -620,7 +680,7 @@ impl<'a> Map<'a> {
     /// The pairs, in the order they were written (Erlang writes maps of up to 32 keys in
     /// key order, larger ones in its internal hash order).
     pub fn iter(&self) -> Pairs<'a> {
-        Pairs { inner: Elements { bytes: self.raw, pos: 5, left: 2 * u64::from(self.pairs) } }
+        Pairs { inner: Elements::new(self.raw.get(usize::from(self.body)..).unwrap_or(&[]), 2 * u64::from(self.pairs)) }
     }
 
     /// The value for a key that is an atom with this text.
@@ -646,7 +706,7 @@ impl<'a> IntoIterator for Map<'a> {
 /// The key/value pairs of a [`Map`].
 #[derive(Clone, Debug)]
 pub struct Pairs<'a> {
-    inner: Elements<'a>,
+    pub(crate) inner: Elements<'a>,
 }
 
 impl<'a> Iterator for Pairs<'a> {
@@ -667,11 +727,6 @@ impl<'a> Iterator for Pairs<'a> {
 
 impl ExactSizeIterator for Pairs<'_> {}
 
-/// The node atom at `at` and where it ends.
-fn node_at(raw: &[u8], at: usize) -> (Atom<'_>, usize) {
-    (Atom::at(raw, at), skip_atom(raw, at))
-}
-
 /// A process identifier: node, id, serial and creation.
 #[derive(Clone, Copy, Debug)]
 pub struct Pid<'a> {
@@ -679,29 +734,28 @@ pub struct Pid<'a> {
 }
 
 impl<'a> Pid<'a> {
+    fn fields(&self) -> wire::PidFields<'a> {
+        wire::fields(wire::pid, self.raw)
+    }
+
     /// The node the process lives on.
     pub fn node(&self) -> Atom<'a> {
-        node_at(self.raw, 1).0
+        self.fields().node.into()
     }
 
     /// The process number.
     pub fn id(&self) -> u32 {
-        u32_at(self.raw, node_at(self.raw, 1).1)
+        self.fields().id
     }
 
     /// The serial number.
     pub fn serial(&self) -> u32 {
-        u32_at(self.raw, node_at(self.raw, 1).1 + 4)
+        self.fields().serial
     }
 
     /// The node's creation (incarnation).
     pub fn creation(&self) -> u32 {
-        let at = node_at(self.raw, 1).1 + 8;
-        if self.raw.first() == Some(&Tag::NewPid.byte()) {
-            u32_at(self.raw, at)
-        } else {
-            u32::from(u8_at(self.raw, at))
-        }
+        self.fields().creation
     }
 }
 
@@ -712,29 +766,23 @@ pub struct Port<'a> {
 }
 
 impl<'a> Port<'a> {
+    fn fields(&self) -> wire::PortFields<'a> {
+        wire::fields(wire::port, self.raw)
+    }
+
     /// The node the port lives on.
     pub fn node(&self) -> Atom<'a> {
-        node_at(self.raw, 1).0
+        self.fields().node.into()
     }
 
     /// The port number.
     pub fn id(&self) -> u64 {
-        let at = node_at(self.raw, 1).1;
-        if self.raw.first() == Some(&Tag::V4Port.byte()) {
-            u64_at(self.raw, at)
-        } else {
-            u64::from(u32_at(self.raw, at))
-        }
+        self.fields().id
     }
 
     /// The node's creation (incarnation).
     pub fn creation(&self) -> u32 {
-        let at = node_at(self.raw, 1).1;
-        match Tag::from_byte(u8_at(self.raw, 0)) {
-            Tag::V4Port => u32_at(self.raw, at + 8),
-            Tag::NewPort => u32_at(self.raw, at + 4),
-            _ => u32::from(u8_at(self.raw, at + 4)),
-        }
+        self.fields().creation
     }
 }
 
@@ -745,94 +793,96 @@ pub struct Reference<'a> {
 }
 
 impl<'a> Reference<'a> {
-    /// Where the node is, where the creation is and its width, where the words are and how many.
-    fn layout(&self) -> (usize, usize, usize, usize, usize) {
-        match Tag::from_byte(u8_at(self.raw, 0)) {
-            Tag::Reference => {
-                let after = skip_atom(self.raw, 1);
-                (1, after + 4, 1, after, 1)
-            }
-            tag => {
-                let words = usize::from(u16_at(self.raw, 1));
-                let after = skip_atom(self.raw, 3);
-                let width = if tag == Tag::NewerReference { 4 } else { 1 };
-                (3, after, width, after + width, words)
-            }
-        }
+    fn fields(&self) -> wire::ReferenceFields<'a> {
+        wire::fields(wire::reference, self.raw)
     }
 
     /// The node the reference was made on.
     pub fn node(&self) -> Atom<'a> {
-        Atom::at(self.raw, self.layout().0)
+        self.fields().node.into()
     }
 
     /// The node's creation (incarnation).
     pub fn creation(&self) -> u32 {
-        let (_, at, width, _, _) = self.layout();
-        if width == 4 { u32_at(self.raw, at) } else { u32::from(u8_at(self.raw, at)) }
+        self.fields().creation
     }
 
     /// The identifier words, in the order written.
     pub fn ids(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
-        let (_, _, _, at, count) = self.layout();
-        let raw = self.raw;
-        (0..count).map(move |i| u32_at(raw, at + 4 * i))
+        self.fields().words.chunks_exact(4).map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
     }
 }
 
 /// A fun (closure) from `NEW_FUN_EXT`.
 #[derive(Clone, Copy, Debug)]
 pub struct Fun<'a> {
+    /// From the fun's tag to the end of the input.
     raw: &'a [u8],
 }
 
 impl<'a> Fun<'a> {
+    fn fields(&self) -> wire::FunFields<'a> {
+        wire::fields(wire::fun, self.raw)
+    }
+
     /// The number of arguments.
     pub fn arity(&self) -> u8 {
-        u8_at(self.raw, 5)
+        self.fields().arity
     }
 
     /// The MD5 of the module's code that defines the fun.
     pub fn uniq(&self) -> [u8; 16] {
-        crate::bytes::array_at(self.raw, 6)
+        self.fields().uniq
     }
 
     /// The fun's index in its module.
     pub fn index(&self) -> u32 {
-        u32_at(self.raw, 22)
+        self.fields().index
     }
 
     /// The module that defines the fun.
     pub fn module(&self) -> Atom<'a> {
-        Atom::at(self.raw, 30)
-    }
-
-    /// The old index, the old uniq, and where the creator pid starts.
-    fn integers(&self) -> (i64, i64, usize) {
-        let (old_index, _, _, index_end) = integer_at(self.raw, skip_atom(self.raw, 30));
-        let (old_uniq, _, _, uniq_end) = integer_at(self.raw, index_end);
-        (old_index.unwrap_or(0), old_uniq.unwrap_or(0), uniq_end)
+        self.fields().module.into()
     }
 
     /// The old index (an integer).
     pub fn old_index(&self) -> i64 {
-        self.integers().0
+        small(self.fields().old_index)
     }
 
     /// The old uniq (an integer).
     pub fn old_uniq(&self) -> i64 {
-        self.integers().1
+        small(self.fields().old_uniq)
+    }
+
+    /// Where the creator pid starts.
+    fn body(&self) -> &'a [u8] {
+        let (_, len) = wire::head_of(self.raw);
+        self.raw.get(len..).unwrap_or(&[])
     }
 
     /// The process that created the fun (OTP 25 accepts any term here).
     pub fn pid(&self) -> Term<'a> {
-        term_at(self.raw, self.integers().2).0
+        term_at(self.body()).0
+    }
+
+    /// The creator pid and the free variables: the terms after the header.
+    pub(crate) fn contents(&self) -> Elements<'a> {
+        Elements::new(self.body(), 1 + u64::from(self.fields().free))
     }
 
     /// The captured variables, in environment order.
     pub fn free_variables(&self) -> Elements<'a> {
-        let (_, after_pid) = term_at(self.raw, self.integers().2);
-        Elements { bytes: self.raw, pos: after_pid, left: u64::from(u32_at(self.raw, 26)) }
+        let mut elements = Elements::new(self.body(), 1 + u64::from(self.fields().free));
+        elements.next();
+        elements
+    }
+}
+
+fn small(value: Int<'_>) -> i64 {
+    match value {
+        Int::Small(v) => v,
+        Int::Big { .. } => 0,
     }
 }
 
@@ -843,20 +893,23 @@ pub struct Export<'a> {
 }
 
 impl<'a> Export<'a> {
+    fn fields(&self) -> wire::ExportFields<'a> {
+        wire::fields(wire::export, self.raw)
+    }
+
     /// The module.
     pub fn module(&self) -> Atom<'a> {
-        Atom::at(self.raw, 1)
+        self.fields().module.into()
     }
 
     /// The function.
     pub fn function(&self) -> Atom<'a> {
-        Atom::at(self.raw, skip_atom(self.raw, 1))
+        self.fields().function.into()
     }
 
     /// The arity (any non-negative small integer: Erlang accepts more than 255).
     pub fn arity(&self) -> u64 {
-        let at = skip_atom(self.raw, skip_atom(self.raw, 1));
-        integer_at(self.raw, at).0.unwrap_or(0) as u64
+        small(self.fields().arity) as u64
     }
 }
 

@@ -4,7 +4,21 @@ extern crate std;
 
 use crate::{DecodeErrorKind as K, Tag, Term, decode, decode_prefix};
 use std::string::ToString;
+use std::vec;
 use std::vec::Vec;
+
+std::thread_local! {
+    static STEPPED: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// Counts bytes stepped over by `wire::skip` on this thread (tests only).
+pub(crate) fn count_stepped(bytes: usize) {
+    STEPPED.with(|c| c.set(c.get() + bytes));
+}
+
+fn stepped() -> usize {
+    STEPPED.with(|c| c.replace(0))
+}
 
 fn shows(bytes: &[u8]) -> std::string::String {
     match decode(bytes) {
@@ -514,4 +528,107 @@ fn atom_index_tags_are_refused_in_node_position_too() {
     assert_eq!((e.kind(), e.offset(), e.tag()), (K::UnsupportedTag, 2, Some(Tag::AtomInternalRef2)));
     let e = decode(&[131, 113, 75, 0, 0, 1, 100, 0, 1, b'f', 97, 1]).unwrap_err();
     assert_eq!((e.kind(), e.offset()), (K::UnsupportedTag, 2));
+}
+
+/// Walks every step of a term; returns the number of steps.
+fn walk_all(term: &Term<'_>) -> usize {
+    term.walk().count()
+}
+
+#[test]
+fn a_full_walk_steps_over_each_byte_a_constant_number_of_times() {
+    const DEPTH: usize = 20_000;
+    let shapes: [(&str, Vec<u8>); 9] = [
+        ("tuple chain, nested last", nested(DEPTH, &[104, 2, 97, 1], &[106], &[])),
+        ("tuple chain, nested first", nested(DEPTH, &[104, 2], &[106], &[97, 1])),
+        ("list chain, nested last", nested(DEPTH, &[108, 0, 0, 0, 2, 97, 1], &[106], &[106])),
+        ("list chain, nested first", nested(DEPTH, &[108, 0, 0, 0, 2], &[106], &[97, 1, 106])),
+        ("map chain, in values", nested(DEPTH, &[116, 0, 0, 0, 2, 97, 1, 97, 2, 97, 3], &[106], &[])),
+        ("map chain, in keys", nested(DEPTH, &[116, 0, 0, 0, 2], &[106], &[97, 1, 97, 2, 97, 3])),
+        ("list of maps", {
+            let mut b = vec![131, 108, 0, 0, 78, 32];
+            for _ in 0..20_000 {
+                b.extend([116, 0, 0, 0, 2, 119, 1, b'a', 97, 1, 119, 1, b'b', 108, 0, 0, 0, 1, 97, 1, 106]);
+            }
+            b.push(106);
+            b
+        }),
+        ("map of lists", {
+            let mut b = vec![131, 116, 0, 0, 39, 16];
+            for i in 0..10_000u32 {
+                b.push(98);
+                b.extend(i.to_be_bytes());
+                b.extend([108, 0, 0, 0, 2, 104, 1, 97, 1, 108, 0, 0, 0, 1, 97, 2, 106, 106]);
+            }
+            b
+        }),
+        ("long improper list", nested(DEPTH, &[108, 0, 0, 0, 1, 104, 1, 97, 1], &[119, 1, b'a'], &[])),
+    ];
+    for (name, bytes) in &shapes {
+        let term = decode(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        stepped();
+        let steps = walk_all(&term);
+        let read = stepped();
+        assert!(steps > DEPTH / 2, "{name}: {steps} steps");
+        assert!(read <= 3 * bytes.len(), "{name}: stepped over {read} bytes for an input of {}", bytes.len());
+    }
+}
+
+#[test]
+fn printing_a_million_deep_term_fits_a_64_kib_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(64 << 10)
+        .spawn(|| {
+            let mut lengths = Vec::new();
+            for (open, close) in [
+                (&[104u8, 2][..], &[97u8, 1][..]),
+                (&[108, 0, 0, 0, 2], &[97, 1, 106]),
+                (&[116, 0, 0, 0, 2], &[97, 1, 97, 2, 97, 3]),
+            ] {
+                let bytes = nested(1_000_000, open, &[106], close);
+                let term = decode(&bytes).expect("deep term");
+                let text = term.to_string();
+                lengths.push(text.len());
+            }
+            lengths
+        })
+        .expect("thread");
+    let lengths = handle.join().expect("printing fits 64 KiB of stack");
+    assert!(lengths.iter().all(|&n| n > 100 && n < 10_000_000), "{lengths:?}");
+}
+
+#[test]
+fn two_encodings_of_one_inner_map_are_one_key() {
+    // #{#{a => 1, b => 2} => x, #{b => 2, a => 1} => y}: ERTS refuses it (badarg).
+    let inner_ab = [116, 0, 0, 0, 2, 119, 1, b'a', 97, 1, 119, 1, b'b', 97, 2];
+    let inner_ba = [116, 0, 0, 0, 2, 119, 1, b'b', 97, 2, 119, 1, b'a', 97, 1];
+    let mut bytes = vec![131, 116, 0, 0, 0, 2];
+    bytes.extend(inner_ab);
+    bytes.extend([119, 1, b'x']);
+    bytes.extend(inner_ba);
+    bytes.extend([119, 1, b'y']);
+    assert!(matches!(kind(&bytes), K::DuplicateMapKey { .. }));
+    // Unordered maps of many keys with one duplicate, however written.
+    let mut keys: Vec<u32> = (0..5000).collect();
+    keys.reverse();
+    keys.push(2500);
+    let mut big = vec![131, 116];
+    big.extend((keys.len() as u32).to_be_bytes());
+    for k in &keys {
+        big.push(98);
+        big.extend(k.to_be_bytes());
+        big.extend([97, 0]);
+    }
+    assert!(matches!(kind(&big), K::DuplicateMapKey { .. }));
+}
+
+#[test]
+fn constructors_never_print_what_erlang_would_not() {
+    use crate::{BigInt, BitBinary};
+    assert_eq!(Term::BigInt(BigInt::new(false, &[])).to_string(), "0");
+    assert_eq!(Term::BigInt(BigInt::new(true, &[0, 0])).to_string(), "0");
+    for bits in [0, 8, 9] {
+        assert_eq!(Term::BitBinary(BitBinary::new(&[255], bits)).to_string(), "<<255>>");
+    }
+    assert_eq!(Term::BitBinary(BitBinary::new(&[255], 3)).to_string(), "<<7:3>>");
 }

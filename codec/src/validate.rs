@@ -3,39 +3,40 @@
 //! No recursion: a count of terms still to read (a tuple of arity n adds n, a list of n adds
 //! n + 1 for its tail, a map of n pairs adds 2n). Every pending term needs at least one byte,
 //! so a count larger than the bytes left means the input is cut short, which is reported at
-//! once, before anything is sized from the count.
+//! once, before anything is sized from the count. Every header is read by `wire`; this module
+//! adds Erlang's value rules (UTF-8 atoms, finite floats, creations, small integers).
 //!
 //! Duplicate map keys are found while reading: each open map of two or more pairs has a frame
 //! that notices when its next key or value begins (the pending count drops back to the map's
 //! level). Each key is compared, exactly as Erlang compares terms (`cmp`), with the key before
 //! it; keys in strictly increasing order (how Erlang writes maps of up to 32 keys) need nothing
-//! more. Maps whose keys are not in order are sorted by key (a heapsort over key offsets, no
-//! recursion, O(n log n)) and neighbours compared. Working memory: 16 map frames and 256 key
-//! offsets inline on the stack (about 3 KiB); with the `alloc` feature both grow on the heap as
-//! needed, without it deeper nesting of multi-key maps or a larger unordered map is refused with
-//! [`DecodeErrorKind::NeedsAlloc`].
+//! more. Keys out of order (how Erlang writes larger maps) are hashed as they end, each over
+//! its canonical form (two encodings of one term hash alike), and checked through a hash table
+//! when the map ends: expected linear time, and terms are compared only on equal hashes. When
+//! hashes collide too often (an input built to make them), the map's keys are sorted instead
+//! (heapsort, O(n log n) comparisons). Working memory: 16 map frames inline, and per key two
+//! words plus the table (about 6 words a key of the largest unordered map, 256 words inline, or
+//! a caller's buffer); with `alloc` both grow on the heap, without it and without a large
+//! enough buffer such input is refused with [`DecodeErrorKind::NeedsAlloc`].
 
-use crate::bytes::strip_high_zeros;
-use crate::cmp::compare;
+use crate::cmp::{compare, heapsort};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::stack::Stack;
-use crate::tag::Tag;
+use crate::wire::{self, AtomText, Head, Int, Tag, WireError};
 use core::cmp::Ordering;
-use nom::Needed;
-use nom::number::streaming::{be_u8, be_u16, be_u32};
 
-type NomResult<'a, T> = nom::IResult<&'a [u8], T, ()>;
-
-/// Erlang's largest integer: `BIG_ARITY_MAX` digits of 8 bytes on 64-bit ERTS.
-pub(crate) const MAX_BIG_BYTES: u32 = 4_194_296;
-const MAX_ATOM_CHARS: usize = 255;
-const MAX_ATOM_UTF8_BYTES: usize = 1020;
 /// Erlang's small integers on 64-bit: 60-bit signed.
 const SMALL_MIN: i64 = -(1 << 59);
 const SMALL_MAX: i64 = (1 << 59) - 1;
+/// The first word of an old-style reference is 18 bits.
+const MAX_OLD_REFERENCE_ID: u32 = (1 << 18) - 1;
+/// One-byte creations above this are refused.
+const MAX_TINY_CREATION: u32 = 3;
+/// Maps of 2^31 pairs or more are refused.
+const MAX_MAP_PAIRS: u32 = (1 << 31) - 1;
 
 const INLINE_MAP_FRAMES: usize = 16;
-const INLINE_MAP_KEYS: usize = 256;
+const INLINE_KEY_WORDS: usize = 1024;
 
 #[derive(Clone, Copy)]
 struct MapFrame {
@@ -50,84 +51,100 @@ struct MapFrame {
     previous_key: Option<usize>,
     /// Keys so far were strictly increasing.
     ordered: bool,
-    /// Where this map's key offsets begin in the key stack, and whether all are there.
+    /// Where this map's key words begin in the key memory, and whether all are there.
     key_base: usize,
     keys_kept: bool,
 }
 
-struct Validator<'a> {
+/// Working memory for map keys: two words a key (offset, hash), then a hash table.
+#[allow(clippy::large_enum_variant)] // lives on the stack once per decode, by design
+enum KeyMemory<'k> {
+    Own(Stack<u32, INLINE_KEY_WORDS>),
+    Given { words: &'k mut [u32], len: usize },
+}
+
+impl KeyMemory<'_> {
+    fn len(&self) -> usize {
+        match self {
+            KeyMemory::Own(stack) => stack.len(),
+            KeyMemory::Given { len, .. } => *len,
+        }
+    }
+
+    fn push(&mut self, word: u32) -> bool {
+        match self {
+            KeyMemory::Own(stack) => stack.push(word).is_ok(),
+            KeyMemory::Given { words, len } => match words.get_mut(*len) {
+                Some(slot) => {
+                    *slot = word;
+                    *len += 1;
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    fn truncate(&mut self, to: usize) {
+        match self {
+            KeyMemory::Own(stack) => stack.truncate(to),
+            KeyMemory::Given { len, .. } => *len = (*len).min(to),
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u32] {
+        match self {
+            KeyMemory::Own(stack) => stack.as_mut_slice(),
+            KeyMemory::Given { words, len } => words.get_mut(..*len).unwrap_or(&mut []),
+        }
+    }
+}
+
+struct Validator<'a, 'k> {
     buf: &'a [u8],
     pos: usize,
     pending: u64,
     /// The pending count at which the innermost open map reaches its next item (or its end);
     /// `u64::MAX` when no map is open, which the count never reaches.
     boundary: u64,
-    tag: Tag,
+    tag: Option<Tag>,
     maps: Stack<MapFrame, INLINE_MAP_FRAMES>,
-    keys: Stack<usize, INLINE_MAP_KEYS>,
+    keys: KeyMemory<'k>,
 }
 
-/// Validates the term starting at `start` and returns where it ends.
-pub(crate) fn validate(buf: &[u8], start: usize) -> Result<usize, DecodeError> {
-    let mut v = Validator {
-        buf,
-        pos: start,
-        pending: 1,
-        boundary: u64::MAX,
-        tag: Tag::Unknown(0),
-        maps: Stack::new(),
-        keys: Stack::new(),
+/// Validates the term starting at `start` and returns where it ends. `keys` is working memory
+/// for checking map keys; `None` uses the inline memory (and the heap, with `alloc`).
+pub(crate) fn validate(buf: &[u8], start: usize, keys: Option<&mut [u32]>) -> Result<usize, DecodeError> {
+    let keys = match keys {
+        Some(words) => KeyMemory::Given { words, len: 0 },
+        None => KeyMemory::Own(Stack::new()),
     };
+    let mut v = Validator { buf, pos: start, pending: 1, boundary: u64::MAX, tag: None, maps: Stack::new(), keys };
     v.run()?;
     Ok(v.pos)
 }
 
-impl<'a> Validator<'a> {
-    fn rest(&self) -> &'a [u8] {
-        self.buf.get(self.pos..).unwrap_or(&[])
+impl<'a> Validator<'a, '_> {
+    fn err(&self, kind: DecodeErrorKind, at: usize) -> DecodeError {
+        DecodeError::new(kind, at, self.tag)
     }
 
-    fn err(&self, kind: DecodeErrorKind, at: usize) -> DecodeError {
-        DecodeError::new(kind, at, Some(self.tag))
+    /// An error about the term that starts at `at` (its own tag).
+    fn err_at(&self, kind: DecodeErrorKind, at: usize) -> DecodeError {
+        DecodeError::new(kind, at, self.buf.get(at).map(|&b| Tag::from_byte(b)))
     }
 
     fn incomplete(&self, missing: usize) -> DecodeError {
         // Every term still pending needs at least one more byte.
         let needed = (missing as u64).saturating_add(self.pending);
-        DecodeError::incomplete(usize::try_from(needed).unwrap_or(usize::MAX), self.buf.len(), Some(self.tag))
-    }
-
-    /// Runs a nom field parser at the current position.
-    #[inline(always)]
-    fn field<T>(&mut self, parser: impl Fn(&'a [u8]) -> NomResult<'a, T>) -> Result<T, DecodeError> {
-        let rest = self.rest();
-        match parser(rest) {
-            Ok((after, value)) => {
-                self.pos += rest.len() - after.len();
-                Ok(value)
-            }
-            Err(nom::Err::Incomplete(Needed::Size(n))) => Err(self.incomplete(n.get())),
-            Err(_) => Err(self.incomplete(1)),
-        }
-    }
-
-    #[inline(always)]
-    fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
-        let rest = self.rest();
-        match rest.get(..len) {
-            Some(bytes) => {
-                self.pos += len;
-                Ok(bytes)
-            }
-            None => Err(self.incomplete(len - rest.len())),
-        }
+        DecodeError::incomplete(usize::try_from(needed).unwrap_or(usize::MAX), self.buf.len(), self.tag)
     }
 
     /// Reserves `count` more pending terms, each needing at least one byte.
     #[inline(always)]
     fn reserve(&mut self, count: u64) -> Result<(), DecodeError> {
         self.pending += count;
-        let left = self.rest().len() as u64;
+        let left = (self.buf.len() - self.pos) as u64;
         if self.pending > left {
             let missing = self.pending - left;
             self.pending = 0;
@@ -137,7 +154,6 @@ impl<'a> Validator<'a> {
     }
 
     fn run(&mut self) -> Result<(), DecodeError> {
-        let buf = self.buf;
         loop {
             if self.pending == self.boundary {
                 self.map_boundary()?;
@@ -145,324 +161,126 @@ impl<'a> Validator<'a> {
             if self.pending == 0 {
                 return Ok(());
             }
-            // The most common leaves, inline: small integers and integers.
-            match buf.get(self.pos) {
-                Some(97) if self.pos + 2 <= buf.len() => {
-                    self.pos += 2;
-                    self.pending -= 1;
-                    continue;
-                }
-                Some(98) if self.pos + 5 <= buf.len() => {
-                    self.pos += 5;
-                    self.pending -= 1;
-                    continue;
-                }
-                // ASCII atoms of up to 255 bytes (every atom OTP 26+ writes for Erlang code):
-                // valid whatever the bytes, so only their presence needs checking.
-                Some(119) => {
-                    let len = usize::from(crate::bytes::u8_at(buf, self.pos + 1));
-                    if let Some(text) = buf.get(self.pos + 2..self.pos + 2 + len)
-                        && text.is_ascii()
-                    {
-                        self.pos += 2 + len;
-                        self.pending -= 1;
-                        continue;
+            self.pending -= 1;
+            let at = self.pos;
+            let rest = self.buf.get(at..).unwrap_or(&[]);
+            self.tag = rest.first().map(|&b| Tag::from_byte(b));
+            match wire::read(rest) {
+                Ok((head, len)) => {
+                    self.check(&head, at)?;
+                    self.pos = at + len;
+                    match head {
+                        Head::Map(pairs) => self.map(pairs, at)?,
+                        Head::List(_) | Head::Tuple(_) | Head::Fun { .. } => self.reserve(head.children())?,
+                        _ => {}
                     }
                 }
-                // Latin-1 atoms (ATOM_EXT, what OTP 25 writes): any bytes, up to 255 of them.
-                Some(100) => {
-                    let len = usize::from(crate::bytes::u16_at(buf, self.pos + 1));
-                    if len <= MAX_ATOM_CHARS && self.pos + 3 + len <= buf.len() {
-                        self.pos += 3 + len;
-                        self.pending -= 1;
-                        continue;
-                    }
-                }
-                Some(109) => {
-                    let len = crate::bytes::u32_at(buf, self.pos + 1) as usize;
-                    if self.pos + 5 <= buf.len() && len <= buf.len() - self.pos - 5 {
-                        self.pos += 5 + len;
-                        self.pending -= 1;
-                        continue;
-                    }
-                }
-                Some(70) if self.pos + 9 <= buf.len() => {
-                    if f64::from_bits(crate::bytes::u64_at(buf, self.pos + 1)).is_finite() {
-                        self.pos += 9;
-                        self.pending -= 1;
-                        continue;
-                    }
-                }
-                Some(_) => {}
-                None => {
-                    self.tag = Tag::Unknown(0);
-                    return Err(DecodeError::incomplete(
-                        usize::try_from(self.pending).unwrap_or(usize::MAX),
-                        self.pos,
-                        None,
-                    ));
+                Err(WireError::Incomplete(missing)) => return Err(self.incomplete(missing)),
+                Err(WireError::Invalid { kind, offset, tag }) => {
+                    return Err(DecodeError::new(kind, at + offset, Some(Tag::from_byte(tag))));
                 }
             }
-            self.pending -= 1;
-            self.term()?;
         }
     }
 
-    /// Where the innermost open map reaches its next item.
-    fn set_boundary(&mut self) {
-        self.boundary = self.maps.as_slice().last().map_or(u64::MAX, |f| f.outer + f.left);
-    }
-
-    /// One term: its tag and fixed fields; nested terms are added to the pending count.
-    fn term(&mut self) -> Result<(), DecodeError> {
-        let at = self.pos;
-        let tag = Tag::from_byte(self.field(be_u8)?);
-        self.tag = tag;
-        match tag {
-            Tag::SmallInteger => {
-                self.take(1)?;
+    /// Erlang's value rules for the term at `at`, whose header is `head`.
+    #[inline]
+    fn check(&self, head: &Head<'_>, at: usize) -> Result<(), DecodeError> {
+        match *head {
+            Head::Float(value) if !value.is_finite() => Err(self.err(DecodeErrorKind::NonFiniteFloat, at)),
+            Head::FloatText(text) if parse_float_text(text).is_none() => {
+                Err(self.err(DecodeErrorKind::BadFloatText, at))
             }
-            Tag::Integer => {
-                self.take(4)?;
+            Head::Atom(text) => self.atom(text, at),
+            Head::Pid(raw) => {
+                let f = wire::fields(wire::pid, raw);
+                self.node(f.node, at)?;
+                self.tiny_creation(f.tiny, f.creation, at)
             }
-            Tag::NewFloat => {
-                let bytes = self.take(8)?;
-                let mut raw = [0u8; 8];
-                raw.copy_from_slice(bytes);
-                if !f64::from_be_bytes(raw).is_finite() {
-                    return Err(self.err(DecodeErrorKind::NonFiniteFloat, at));
-                }
+            Head::Port(raw) => {
+                let f = wire::fields(wire::port, raw);
+                self.node(f.node, at)?;
+                self.tiny_creation(f.tiny, f.creation, at)
             }
-            Tag::Float => {
-                let text = self.take(31)?;
-                if parse_float_text(text).is_none() {
-                    return Err(self.err(DecodeErrorKind::BadFloatText, at));
-                }
-            }
-            Tag::Atom | Tag::SmallAtom | Tag::AtomUtf8 | Tag::SmallAtomUtf8 => {
-                self.pos = at;
-                self.atom()?;
-            }
-            Tag::SmallBig => {
-                let n = self.field(be_u8)?;
-                self.take(1 + usize::from(n))?;
-            }
-            Tag::LargeBig => {
-                let n = self.field(be_u32)?;
-                if n > MAX_BIG_BYTES {
-                    return Err(self.err(DecodeErrorKind::BigTooLarge, at));
-                }
-                self.take(1 + n as usize)?;
-            }
-            Tag::SmallTuple => {
-                let arity = self.field(be_u8)?;
-                self.reserve(u64::from(arity))?;
-            }
-            Tag::LargeTuple => {
-                let arity = self.field(be_u32)?;
-                self.reserve(u64::from(arity))?;
-            }
-            Tag::Nil => {}
-            Tag::String => {
-                let len = self.field(be_u16)?;
-                self.take(usize::from(len))?;
-            }
-            Tag::List => {
-                let len = self.field(be_u32)?;
-                self.reserve(u64::from(len) + 1)?;
-            }
-            Tag::Binary => {
-                let len = self.field(be_u32)?;
-                self.take(len as usize)?;
-            }
-            Tag::BitBinary => {
-                let len = self.field(be_u32)?;
-                let bits = self.field(be_u8)?;
-                if bits > 8 || (bits == 0) != (len == 0) {
-                    return Err(self.err(DecodeErrorKind::BadBitCount { bits }, at));
-                }
-                self.take(len as usize)?;
-            }
-            Tag::Map => {
-                let pairs = self.field(be_u32)?;
-                if pairs >= 1 << 31 {
-                    return Err(self.err(DecodeErrorKind::MapTooLarge, at));
-                }
-                let outer = self.pending;
-                self.reserve(2 * u64::from(pairs))?;
-                if pairs >= 2 {
-                    let frame = MapFrame {
-                        outer,
-                        left: 2 * u64::from(pairs),
-                        current: self.pos,
-                        current_is_key: false,
-                        previous_key: None,
-                        ordered: true,
-                        key_base: self.keys.len(),
-                        keys_kept: true,
-                    };
-                    self.maps.push(frame).map_err(|_| self.err(DecodeErrorKind::NeedsAlloc, at))?;
-                    self.set_boundary();
-                }
-            }
-            Tag::NewPid => {
-                self.node()?;
-                self.take(12)?;
-            }
-            Tag::Pid => {
-                self.node()?;
-                self.take(8)?;
-                self.tiny_creation(at)?;
-            }
-            Tag::NewPort => {
-                self.node()?;
-                self.take(8)?;
-            }
-            Tag::V4Port => {
-                self.node()?;
-                self.take(12)?;
-            }
-            Tag::Port => {
-                self.node()?;
-                self.take(4)?;
-                self.tiny_creation(at)?;
-            }
-            Tag::Reference => {
-                self.node()?;
-                let id = self.field(be_u32)?;
-                if id >= 1 << 18 {
+            Head::Reference(raw) => {
+                let f = wire::fields(wire::reference, raw);
+                self.node(f.node, at)?;
+                self.tiny_creation(f.old, f.creation, at)?;
+                let first = f.words.first_chunk::<4>().map_or(0, |w| u32::from_be_bytes(*w));
+                if f.old && first > MAX_OLD_REFERENCE_ID {
                     return Err(self.err(DecodeErrorKind::ReferenceIdTooLarge, at));
                 }
-                self.tiny_creation(at)?;
+                Ok(())
             }
-            Tag::NewReference | Tag::NewerReference => {
-                let len = self.field(be_u16)?;
-                if len == 0 || len > 5 {
-                    return Err(self.err(DecodeErrorKind::BadReferenceLength { len }, at));
+            Head::Export(raw) => {
+                let f = wire::fields(wire::export, raw);
+                self.node(f.module, at)?;
+                self.node(f.function, at)?;
+                match f.arity {
+                    Int::Small(arity) if (0..=SMALL_MAX).contains(&arity) => Ok(()),
+                    _ => Err(self.err_at(DecodeErrorKind::ExpectedSmallInteger, at + f.arity_at)),
                 }
-                self.node()?;
-                if tag == Tag::NewReference {
-                    self.tiny_creation(at)?;
-                    let id = self.field(be_u32)?;
-                    if id >= 1 << 18 {
-                        return Err(self.err(DecodeErrorKind::ReferenceIdTooLarge, at));
+            }
+            Head::Fun { header, .. } => {
+                let f = wire::fields(wire::fun, header);
+                self.node(f.module, at)?;
+                for (value, offset) in [(f.old_index, f.old_index_at), (f.old_uniq, f.old_uniq_at)] {
+                    if !matches!(value, Int::Small(v) if (SMALL_MIN..=SMALL_MAX).contains(&v)) {
+                        return Err(self.err_at(DecodeErrorKind::ExpectedSmallInteger, at + offset));
                     }
-                    self.take(4 * (usize::from(len) - 1))?;
-                } else {
-                    self.take(4 + 4 * usize::from(len))?;
                 }
+                Ok(())
             }
-            Tag::Export => {
-                self.node()?;
-                self.node()?;
-                let arity = self.small_integer()?;
-                self.tag = tag;
-                if arity < 0 {
-                    return Err(self.err(DecodeErrorKind::ExpectedSmallInteger, at));
-                }
-            }
-            Tag::NewFun => {
-                // Size (ignored by OTP 25.1+), arity, uniq, index, free-variable count.
-                self.take(4 + 1 + 16 + 4)?;
-                let free = self.field(be_u32)?;
-                if free > 255 {
-                    return Err(self.err(DecodeErrorKind::TooManyFreeVariables, at));
-                }
-                self.node()?;
-                self.small_integer()?;
-                self.small_integer()?;
-                self.tag = tag;
-                // The creator pid (any term on OTP 25), then the free variables.
-                self.reserve(1 + u64::from(free))?;
-            }
-            Tag::Compressed
-            | Tag::Fun
-            | Tag::Local
-            | Tag::DistHeader
-            | Tag::AtomCacheRef
-            | Tag::AtomInternalRef2
-            | Tag::AtomInternalRef3 => return Err(self.err(DecodeErrorKind::UnsupportedTag, at)),
-            Tag::Unknown(_) => return Err(self.err(DecodeErrorKind::UnknownTag, at)),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
-    /// An atom term at the current position.
-    fn atom(&mut self) -> Result<(), DecodeError> {
-        let at = self.pos;
-        let tag = Tag::from_byte(self.field(be_u8)?);
-        self.tag = tag;
-        match tag {
-            Tag::Atom | Tag::SmallAtom => {
-                let len =
-                    if tag == Tag::Atom { usize::from(self.field(be_u16)?) } else { usize::from(self.field(be_u8)?) };
-                if len > MAX_ATOM_CHARS {
-                    return Err(self.err(DecodeErrorKind::AtomTooLong, at));
-                }
-                self.take(len)?;
-            }
-            Tag::AtomUtf8 | Tag::SmallAtomUtf8 => {
-                let len = if tag == Tag::AtomUtf8 {
-                    usize::from(self.field(be_u16)?)
-                } else {
-                    usize::from(self.field(be_u8)?)
-                };
-                if len > MAX_ATOM_UTF8_BYTES {
-                    return Err(self.err(DecodeErrorKind::AtomTooLong, at));
-                }
-                let bytes = self.take(len)?;
-                let text = core::str::from_utf8(bytes).map_err(|_| self.err(DecodeErrorKind::InvalidUtf8, at))?;
-                if len > MAX_ATOM_CHARS && text.chars().count() > MAX_ATOM_CHARS {
-                    return Err(self.err(DecodeErrorKind::AtomTooLong, at));
-                }
-            }
-            // Atoms by their index in one VM's atom table: refused everywhere (ETF.md).
-            Tag::AtomInternalRef2 | Tag::AtomInternalRef3 => {
-                return Err(self.err(DecodeErrorKind::UnsupportedTag, at));
-            }
-            _ => return Err(self.err(DecodeErrorKind::ExpectedAtom, at)),
-        }
-        Ok(())
+    /// An atom term at `at`.
+    #[inline]
+    fn atom(&self, text: AtomText<'_>, at: usize) -> Result<(), DecodeError> {
+        atom_rules(text).map_err(|kind| self.err(kind, at))
     }
 
-    /// A node or module atom inside a pid, port, reference or fun.
-    fn node(&mut self) -> Result<(), DecodeError> {
-        let outer = self.tag;
-        self.atom()?;
-        self.tag = outer;
-        Ok(())
+    /// A node or module atom inside the term at `at`: a fault is reported where its text is.
+    fn node(&self, text: AtomText<'_>, at: usize) -> Result<(), DecodeError> {
+        let offset = (text.bytes.as_ptr() as usize).saturating_sub(self.buf.as_ptr() as usize);
+        atom_rules(text).map_err(|kind| self.err(kind, offset.max(at)))
     }
 
-    fn tiny_creation(&mut self, at: usize) -> Result<(), DecodeError> {
-        if self.field(be_u8)? > 3 {
+    fn tiny_creation(&self, tiny: bool, creation: u32, at: usize) -> Result<(), DecodeError> {
+        if tiny && creation > MAX_TINY_CREATION {
             return Err(self.err(DecodeErrorKind::CreationTooLarge, at));
         }
         Ok(())
     }
 
-    /// An integer term that must be an Erlang small integer (60-bit signed).
-    fn small_integer(&mut self) -> Result<i64, DecodeError> {
-        let at = self.pos;
-        let tag = Tag::from_byte(self.field(be_u8)?);
-        self.tag = tag;
-        let value = match tag {
-            Tag::SmallInteger => Some(i64::from(self.field(be_u8)?)),
-            Tag::Integer => Some(i64::from(self.field(be_u32)? as i32)),
-            Tag::SmallBig | Tag::LargeBig => {
-                let n = if tag == Tag::SmallBig { u32::from(self.field(be_u8)?) } else { self.field(be_u32)? };
-                if n > MAX_BIG_BYTES {
-                    return Err(self.err(DecodeErrorKind::BigTooLarge, at));
-                }
-                let negative = self.field(be_u8)? != 0;
-                let magnitude = strip_high_zeros(self.take(n as usize)?);
-                crate::bytes::big_to_i64(negative, magnitude)
-            }
-            _ => None,
-        };
-        match value {
-            Some(v) if (SMALL_MIN..=SMALL_MAX).contains(&v) => Ok(v),
-            _ => Err(self.err(DecodeErrorKind::ExpectedSmallInteger, at)),
+    /// A map header: its pairs are pending; two or more get a frame for the key checks.
+    fn map(&mut self, pairs: u32, at: usize) -> Result<(), DecodeError> {
+        if pairs > MAX_MAP_PAIRS {
+            return Err(self.err(DecodeErrorKind::MapTooLarge, at));
         }
+        let outer = self.pending;
+        self.reserve(2 * u64::from(pairs))?;
+        if pairs >= 2 {
+            let frame = MapFrame {
+                outer,
+                left: 2 * u64::from(pairs),
+                current: self.pos,
+                current_is_key: false,
+                previous_key: None,
+                ordered: true,
+                key_base: self.keys.len(),
+                keys_kept: true,
+            };
+            self.maps.push(frame).map_err(|_| self.err(DecodeErrorKind::NeedsAlloc, at))?;
+            self.set_boundary();
+        }
+        Ok(())
+    }
+
+    /// Where the innermost open map reaches its next item.
+    fn set_boundary(&mut self) {
+        self.boundary = self.maps.as_slice().last().map_or(u64::MAX, |f| f.outer + f.left);
     }
 
     /// The innermost open map reached the start of its next item (or its end).
@@ -473,12 +291,15 @@ impl<'a> Validator<'a> {
                 break;
             }
             if frame.current_is_key {
-                // The key that just ended, against the one before it.
+                // The key that just ended, against the one before it while they are in order.
                 let key = frame.current;
-                if let Some(previous) = frame.previous_key {
-                    let order = match quick_compare(buf, previous, key) {
+                if frame.ordered
+                    && let Some(previous) = frame.previous_key
+                {
+                    let (a, b) = (buf.get(previous..).unwrap_or(&[]), buf.get(key..).unwrap_or(&[]));
+                    let order = match quick_compare(a, b) {
                         Some(order) => order,
-                        None => compare(buf, previous, buf, key)?,
+                        None => compare(a, b).map_err(|e| DecodeError::new(e.kind(), key, Some(Tag::Map)))?,
                     };
                     match order {
                         Ordering::Less => {}
@@ -490,8 +311,12 @@ impl<'a> Validator<'a> {
                     }
                 }
                 frame.previous_key = Some(key);
-                if frame.keys_kept && self.keys.push(key).is_err() {
-                    frame.keys_kept = false;
+                if frame.keys_kept {
+                    let hash = hash_key(buf.get(key..self.pos).unwrap_or(&[]));
+                    let kept = u32::try_from(key).is_ok_and(|k| self.keys.push(k)) && self.keys.push(hash);
+                    if !kept {
+                        frame.keys_kept = false;
+                    }
                 }
             }
             if frame.left == 0 {
@@ -509,80 +334,237 @@ impl<'a> Validator<'a> {
         Ok(())
     }
 
+    /// A map ended: keys that were not in order are checked for duplicates.
     fn map_done(&mut self, frame: &MapFrame) -> Result<(), DecodeError> {
         if !frame.ordered {
             if !frame.keys_kept {
                 return Err(DecodeError::new(DecodeErrorKind::NeedsAlloc, frame.current, Some(Tag::Map)));
             }
-            let buf = self.buf;
-            let keys = self.keys.as_mut_slice().get_mut(frame.key_base..).unwrap_or(&mut []);
-            heapsort(keys, |&x, &y| compare(buf, x, buf, y))?;
-            for pair in keys.windows(2) {
-                if compare(buf, pair[0], buf, pair[1])? == Ordering::Equal {
-                    let (first, second) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
-                    return Err(DecodeError::new(
-                        DecodeErrorKind::DuplicateMapKey { other: first },
-                        second,
-                        Some(Tag::Map),
-                    ));
-                }
-            }
+            self.check_keys(frame.key_base, frame.current)?;
         }
         self.keys.truncate(frame.key_base);
         Ok(())
     }
+
+    /// The keys whose (offset, hash) words start at `base`: any two equal?
+    fn check_keys(&mut self, base: usize, map_at: usize) -> Result<(), DecodeError> {
+        let n = (self.keys.len() - base) / 2;
+        let capacity = (2 * n).next_power_of_two().max(4);
+        let mut table_ok = true;
+        for _ in 0..capacity {
+            if !self.keys.push(0) {
+                table_ok = false;
+                break;
+            }
+        }
+        let buf = self.buf;
+        let duplicate = |first: usize, second: usize| {
+            let (first, second) = (first.min(second), first.max(second));
+            DecodeError::new(DecodeErrorKind::DuplicateMapKey { other: first }, second, Some(Tag::Map))
+        };
+        let key = |offset: u32| buf.get(offset as usize..).unwrap_or(&[]);
+        let words = self.keys.as_mut_slice().get_mut(base..).unwrap_or(&mut []);
+        let (pairs, table) = words.split_at_mut((2 * n).min(words.len()));
+        if table_ok {
+            // Linear probing; too many probes or unequal terms with equal hashes (an input
+            // built to collide) send the map to the sorting check below.
+            let mut budget = 8 * n as u64 + 64;
+            let mask = capacity - 1;
+            'keys: for i in 0..n {
+                let (offset, hash) = (pairs[2 * i], pairs[2 * i + 1]);
+                let mut slot = hash as usize & mask;
+                loop {
+                    let entry = table[slot];
+                    if entry == 0 {
+                        table[slot] = i as u32 + 1;
+                        continue 'keys;
+                    }
+                    budget = budget.saturating_sub(1);
+                    let other = (entry - 1) as usize;
+                    if pairs[2 * other + 1] == hash {
+                        let other_offset = pairs[2 * other];
+                        match compare(key(other_offset), key(offset)) {
+                            Ok(Ordering::Equal) => return Err(duplicate(other_offset as usize, offset as usize)),
+                            Ok(_) => budget = budget.saturating_sub(4),
+                            Err(e) => return Err(DecodeError::new(e.kind(), offset as usize, Some(Tag::Map))),
+                        }
+                    }
+                    if budget == 0 {
+                        break 'keys;
+                    }
+                    slot = (slot + 1) & mask;
+                }
+            }
+            if budget > 0 {
+                return Ok(());
+            }
+        }
+        // Sort the (offset, hash) pairs by key and compare neighbours.
+        let _ = map_at;
+        let keyed: &mut [[u32; 2]] = pairs.as_chunks_mut::<2>().0;
+        heapsort(keyed, |x, y| compare(key(x[0]), key(y[0])))
+            .map_err(|e| DecodeError::new(e.kind(), map_at, Some(Tag::Map)))?;
+        for pair in keyed.windows(2) {
+            if compare(key(pair[0][0]), key(pair[1][0])).ok() == Some(Ordering::Equal) {
+                return Err(duplicate(pair[0][0] as usize, pair[1][0] as usize));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An atom's text: valid UTF-8 of at most 255 characters (lengths in bytes were checked by
+/// the wire reader).
+#[inline]
+fn atom_rules(text: AtomText<'_>) -> Result<(), DecodeErrorKind> {
+    if !text.utf8 || text.bytes.len() <= wire::MAX_ATOM_CHARS && text.bytes.is_ascii() {
+        return Ok(());
+    }
+    let s = core::str::from_utf8(text.bytes).map_err(|_| DecodeErrorKind::InvalidUtf8)?;
+    if s.len() > wire::MAX_ATOM_CHARS && s.chars().count() > wire::MAX_ATOM_CHARS {
+        return Err(DecodeErrorKind::AtomTooLong);
+    }
+    Ok(())
 }
 
 /// The exact order of two keys when both are atoms in the same encoding or both small
 /// integers, without the general comparison's machinery; `None` otherwise.
 #[inline]
-fn quick_compare(buf: &[u8], a: usize, b: usize) -> Option<Ordering> {
-    use crate::bytes::{slice_at, u8_at};
-    let (ta, tb) = (u8_at(buf, a), u8_at(buf, b));
-    match (ta, tb) {
-        (97, 97) => Some(u8_at(buf, a + 1).cmp(&u8_at(buf, b + 1))),
-        // SMALL_ATOM_UTF8_EXT or SMALL_ATOM_EXT on both sides: the bytes order the atoms.
-        (119, 119) | (115, 115) => {
-            let x = slice_at(buf, a + 2, usize::from(u8_at(buf, a + 1)));
-            let y = slice_at(buf, b + 2, usize::from(u8_at(buf, b + 1)));
-            Some(x.cmp(y))
-        }
-        (100, 100) | (118, 118) => {
-            let x = slice_at(buf, a + 3, usize::from(crate::bytes::u16_at(buf, a + 1)));
-            let y = slice_at(buf, b + 3, usize::from(crate::bytes::u16_at(buf, b + 1)));
-            Some(x.cmp(y))
-        }
+fn quick_compare(a: &[u8], b: &[u8]) -> Option<Ordering> {
+    match (wire::read(a).ok()?.0, wire::read(b).ok()?.0) {
+        (Head::Int(Int::Small(x)), Head::Int(Int::Small(y))) => Some(x.cmp(&y)),
+        (Head::Atom(x), Head::Atom(y)) if x.utf8 == y.utf8 => Some(x.bytes.cmp(y.bytes)),
         _ => None,
     }
 }
 
-/// In-place heapsort with a fallible comparison: O(n log n), no recursion, no allocation.
-fn heapsort<T: Copy, E>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Result<Ordering, E>) -> Result<(), E> {
-    let mut sift_down = |v: &mut [T], mut root: usize, end: usize| -> Result<(), E> {
-        loop {
-            let mut child = 2 * root + 1;
-            if child >= end {
-                return Ok(());
+/// A hash of a key's canonical form: two encodings of one term hash alike (atoms as
+/// characters, integers by value, lists however split, binaries and 8-bit bitstrings,
+/// old and new pid, port and reference forms). The walk stops at the first map or fun
+/// inside the key, so it reads each byte of a key at most once and never a nested map's keys.
+pub(crate) fn hash_key(key: &[u8]) -> u32 {
+    let mut h = Hasher(0x9e37_79b9_7f4a_7c15);
+    let mut rest = key;
+    let mut pending: u64 = 1;
+    while pending > 0 {
+        pending -= 1;
+        let Ok((head, len)) = wire::read(rest) else { break };
+        rest = rest.get(len..).unwrap_or(&[]);
+        match head {
+            Head::Int(value) => h.int(value),
+            Head::Float(value) => h.words(&[3, value.to_bits()]),
+            Head::FloatText(text) => h.words(&[3, parse_float_text(text).unwrap_or(0.0).to_bits()]),
+            Head::Atom(text) => h.atom(text),
+            Head::Bits { bytes, bits } => {
+                h.word(5);
+                if bits >= 8 || bytes.is_empty() {
+                    h.bytes(bytes);
+                } else {
+                    let (last, whole) = bytes.split_last().unwrap_or((&0, &[]));
+                    h.bytes(whole);
+                    h.words(&[u64::from(last & !(0xffu8 >> bits)), u64::from(bits)]);
+                }
             }
-            if child + 1 < end && cmp(&v[child], &v[child + 1])? == Ordering::Less {
-                child += 1;
+            // Lists hash as their elements and their tail, however they are split.
+            Head::Nil => h.word(6),
+            Head::String(bytes) => {
+                for &b in bytes {
+                    h.int(Int::Small(i64::from(b)));
+                }
+                h.word(6);
             }
-            if cmp(&v[root], &v[child])? != Ordering::Less {
-                return Ok(());
+            Head::List(n) => pending += u64::from(n) + 1,
+            Head::Tuple(n) => {
+                h.words(&[7, u64::from(n)]);
+                pending += u64::from(n);
             }
-            v.swap(root, child);
-            root = child;
+            Head::Pid(raw) => {
+                let f = wire::fields(wire::pid, raw);
+                h.word(8);
+                h.atom(f.node);
+                h.words(&[u64::from(f.id), u64::from(f.serial), u64::from(f.creation)]);
+            }
+            Head::Port(raw) => {
+                let f = wire::fields(wire::port, raw);
+                h.word(9);
+                h.atom(f.node);
+                h.words(&[f.id, u64::from(f.creation)]);
+            }
+            Head::Reference(raw) => {
+                let f = wire::fields(wire::reference, raw);
+                h.word(10);
+                h.atom(f.node);
+                h.word(u64::from(f.creation));
+                h.bytes(f.words);
+            }
+            Head::Export(raw) => {
+                let f = wire::fields(wire::export, raw);
+                h.word(11);
+                h.atom(f.module);
+                h.atom(f.function);
+                h.int(f.arity);
+            }
+            Head::Map(n) => {
+                h.words(&[12, u64::from(n)]);
+                break;
+            }
+            Head::Fun { .. } => {
+                h.word(13);
+                break;
+            }
         }
-    };
-    let len = v.len();
-    for start in (0..len / 2).rev() {
-        sift_down(v, start, len)?;
     }
-    for end in (1..len).rev() {
-        v.swap(0, end);
-        sift_down(v, 0, end)?;
+    (h.0 >> 32) as u32
+}
+
+struct Hasher(u64);
+
+impl Hasher {
+    #[inline]
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(26) ^ w).wrapping_mul(0x2d35_8dcc_aa6c_78a5);
     }
-    Ok(())
+
+    fn words(&mut self, ws: &[u64]) {
+        for &w in ws {
+            self.word(w);
+        }
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.word(bytes.len() as u64);
+        let (chunks, tail) = bytes.as_chunks::<8>();
+        for chunk in chunks {
+            self.word(u64::from_le_bytes(*chunk));
+        }
+        let mut last = [0u8; 8];
+        last[..tail.len()].copy_from_slice(tail);
+        self.word(u64::from_le_bytes(last));
+    }
+
+    fn int(&mut self, value: Int<'_>) {
+        match value {
+            Int::Small(v) => self.words(&[1, v as u64]),
+            Int::Big { negative, magnitude } => {
+                self.words(&[2, u64::from(negative)]);
+                self.bytes(magnitude);
+            }
+        }
+    }
+
+    fn atom(&mut self, text: AtomText<'_>) {
+        self.word(4);
+        if text.bytes.is_ascii() {
+            self.bytes(text.bytes);
+        } else {
+            let mut count = 0u64;
+            for c in text.chars() {
+                self.word(u64::from(u32::from(c)));
+                count += 1;
+            }
+            self.word(count);
+        }
+    }
 }
 
 /// Parses the 31-byte text of a `FLOAT_EXT` as ERTS does: `[+-]digits[.,]digits[(e|E)[+-]digits]`
@@ -670,14 +652,5 @@ mod tests {
         assert_eq!(parse_float_text(&garbage), Some(2.5));
         // No NUL inside the field: refused.
         assert_eq!(parse_float_text(&[b'1'; 31]), None);
-    }
-
-    #[test]
-    fn heapsort_sorts() {
-        let mut v = [5, 3, 9, 1, 1, 0, 7, 2, 8];
-        heapsort::<_, ()>(&mut v, |a, b| Ok(a.cmp(b))).unwrap();
-        assert_eq!(v, [0, 1, 1, 2, 3, 5, 7, 8, 9]);
-        let mut empty: [u8; 0] = [];
-        heapsort::<_, ()>(&mut empty, |a, b| Ok(a.cmp(b))).unwrap();
     }
 }

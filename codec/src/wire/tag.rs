@@ -1,10 +1,9 @@
-//! The tag bytes of the External Term Format, in one table.
+//! The public [`Tag`] enum: every tag byte of the format (the constants in `wire`), by name.
 
-/// The version byte every external term starts with (`131`).
-pub const VERSION: u8 = 131;
+use super::*;
 
 macro_rules! tags {
-    ($($(#[$doc:meta])* $name:ident = $value:literal => $text:literal,)*) => {
+    ($($(#[$doc:meta])* $name:ident = $value:path => $text:literal,)*) => {
         /// A tag byte of the External Term Format.
         ///
         /// Every byte value maps to a `Tag`: the ones this crate knows by name, and
@@ -54,75 +53,75 @@ macro_rules! tags {
 
 tags! {
     /// `70`: an IEEE 754 double, big-endian.
-    NewFloat = 70 => "NEW_FLOAT_EXT",
+    NewFloat = NEW_FLOAT_EXT => "NEW_FLOAT_EXT",
     /// `77`: a bitstring whose last byte is only partly used.
-    BitBinary = 77 => "BIT_BINARY_EXT",
+    BitBinary = BIT_BINARY_EXT => "BIT_BINARY_EXT",
     /// `80`: a zlib-compressed term; only directly after the version byte.
-    Compressed = 80 => "COMPRESSED",
+    Compressed = COMPRESSED => "COMPRESSED",
     /// `68`: the distribution header; only on distribution connections.
-    DistHeader = 68 => "DIST_HEADER",
+    DistHeader = DIST_HEADER => "DIST_HEADER",
     /// `73`: an atom by its index in one VM's atom table (ETS-internal).
-    AtomInternalRef2 = 73 => "ATOM_INTERNAL_REF2",
+    AtomInternalRef2 = ATOM_INTERNAL_REF2 => "ATOM_INTERNAL_REF2",
     /// `75`: an atom by its index in one VM's atom table (ETS-internal).
-    AtomInternalRef3 = 75 => "ATOM_INTERNAL_REF3",
+    AtomInternalRef3 = ATOM_INTERNAL_REF3 => "ATOM_INTERNAL_REF3",
     /// `82`: an atom cache reference; only on distribution connections.
-    AtomCacheRef = 82 => "ATOM_CACHE_REF",
+    AtomCacheRef = ATOM_CACHE_REF => "ATOM_CACHE_REF",
     /// `88`: a process identifier with a 32-bit creation.
-    NewPid = 88 => "NEW_PID_EXT",
+    NewPid = NEW_PID_EXT => "NEW_PID_EXT",
     /// `89`: a port identifier with a 32-bit creation.
-    NewPort = 89 => "NEW_PORT_EXT",
+    NewPort = NEW_PORT_EXT => "NEW_PORT_EXT",
     /// `90`: a reference with a 32-bit creation.
-    NewerReference = 90 => "NEWER_REFERENCE_EXT",
+    NewerReference = NEWER_REFERENCE_EXT => "NEWER_REFERENCE_EXT",
     /// `97`: an integer 0..=255.
-    SmallInteger = 97 => "SMALL_INTEGER_EXT",
+    SmallInteger = SMALL_INTEGER_EXT => "SMALL_INTEGER_EXT",
     /// `98`: a signed 32-bit integer.
-    Integer = 98 => "INTEGER_EXT",
+    Integer = INTEGER_EXT => "INTEGER_EXT",
     /// `99`: a float as text (`%.20e`), the old format.
-    Float = 99 => "FLOAT_EXT",
+    Float = FLOAT_EXT => "FLOAT_EXT",
     /// `100`: a latin-1 atom with a 16-bit length.
-    Atom = 100 => "ATOM_EXT",
+    Atom = ATOM_EXT => "ATOM_EXT",
     /// `101`: the oldest reference format.
-    Reference = 101 => "REFERENCE_EXT",
+    Reference = REFERENCE_EXT => "REFERENCE_EXT",
     /// `102`: a port identifier with an 8-bit creation.
-    Port = 102 => "PORT_EXT",
+    Port = PORT_EXT => "PORT_EXT",
     /// `103`: a process identifier with an 8-bit creation.
-    Pid = 103 => "PID_EXT",
+    Pid = PID_EXT => "PID_EXT",
     /// `104`: a tuple of up to 255 elements.
-    SmallTuple = 104 => "SMALL_TUPLE_EXT",
+    SmallTuple = SMALL_TUPLE_EXT => "SMALL_TUPLE_EXT",
     /// `105`: a tuple with a 32-bit arity.
-    LargeTuple = 105 => "LARGE_TUPLE_EXT",
+    LargeTuple = LARGE_TUPLE_EXT => "LARGE_TUPLE_EXT",
     /// `106`: the empty list `[]`.
-    Nil = 106 => "NIL_EXT",
+    Nil = NIL_EXT => "NIL_EXT",
     /// `107`: a list of integers 0..=255 written as bytes.
-    String = 107 => "STRING_EXT",
+    String = STRING_EXT => "STRING_EXT",
     /// `108`: a list: elements, then its tail.
-    List = 108 => "LIST_EXT",
+    List = LIST_EXT => "LIST_EXT",
     /// `109`: a binary.
-    Binary = 109 => "BINARY_EXT",
+    Binary = BINARY_EXT => "BINARY_EXT",
     /// `110`: an integer with up to 255 bytes of magnitude.
-    SmallBig = 110 => "SMALL_BIG_EXT",
+    SmallBig = SMALL_BIG_EXT => "SMALL_BIG_EXT",
     /// `111`: an integer with a 32-bit magnitude length.
-    LargeBig = 111 => "LARGE_BIG_EXT",
+    LargeBig = LARGE_BIG_EXT => "LARGE_BIG_EXT",
     /// `112`: a fun (closure).
-    NewFun = 112 => "NEW_FUN_EXT",
+    NewFun = NEW_FUN_EXT => "NEW_FUN_EXT",
     /// `113`: an export fun, `fun M:F/A`.
-    Export = 113 => "EXPORT_EXT",
+    Export = EXPORT_EXT => "EXPORT_EXT",
     /// `114`: a reference with an 8-bit creation.
-    NewReference = 114 => "NEW_REFERENCE_EXT",
+    NewReference = NEW_REFERENCE_EXT => "NEW_REFERENCE_EXT",
     /// `115`: a latin-1 atom with an 8-bit length.
-    SmallAtom = 115 => "SMALL_ATOM_EXT",
+    SmallAtom = SMALL_ATOM_EXT => "SMALL_ATOM_EXT",
     /// `116`: a map.
-    Map = 116 => "MAP_EXT",
+    Map = MAP_EXT => "MAP_EXT",
     /// `117`: the pre-R8 fun format, removed in OTP 23.
-    Fun = 117 => "FUN_EXT",
+    Fun = FUN_EXT => "FUN_EXT",
     /// `118`: a UTF-8 atom with a 16-bit length.
-    AtomUtf8 = 118 => "ATOM_UTF8_EXT",
+    AtomUtf8 = ATOM_UTF8_EXT => "ATOM_UTF8_EXT",
     /// `119`: a UTF-8 atom with an 8-bit length.
-    SmallAtomUtf8 = 119 => "SMALL_ATOM_UTF8_EXT",
+    SmallAtomUtf8 = SMALL_ATOM_UTF8_EXT => "SMALL_ATOM_UTF8_EXT",
     /// `120`: a port identifier with a 64-bit number.
-    V4Port = 120 => "V4_PORT_EXT",
+    V4Port = V4_PORT_EXT => "V4_PORT_EXT",
     /// `121`: OTP 26's node-local encoding, meaningful only inside one VM.
-    Local = 121 => "LOCAL_EXT",
+    Local = LOCAL_EXT => "LOCAL_EXT",
 }
 
 /// Every byte's tag, computed at compile time: a byte-to-tag lookup, not a comparison chain.

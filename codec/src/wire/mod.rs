@@ -1,0 +1,625 @@
+//! The wire layer: the only code in the crate that knows ETF byte layouts.
+//!
+//! Every tag byte is a constant here, usable in patterns, and every term kind has one header
+//! reader, a nom 8 streaming parser, that says what the term at the start of some bytes is:
+//! a leaf's value, or a container's kind and count (its body follows the header). Everything
+//! else (validation, skipping, views, term order, text, defmt, re-encoding) asks this module.
+//!
+//! Layout errors (a field that cannot be what it claims to be) are found here; value rules
+//! that Erlang adds on top (valid UTF-8, finite floats, creations, small-integer ranges) are
+//! checked by `validate` on what these readers return. Truncation becomes "need at least N
+//! more bytes" in [`read`] and nowhere else.
+//!
+//! No reader panics or reads out of bounds on any input; on bytes that were validated, every
+//! read succeeds.
+
+mod tag;
+pub use tag::Tag;
+
+use crate::error::DecodeErrorKind;
+use nom::bytes::streaming::take;
+use nom::number::streaming::{be_u8, be_u16, be_u32, be_u64};
+use nom::{IResult, Needed};
+
+/// The version byte every external term starts with (`131`).
+pub const VERSION: u8 = 131;
+
+pub(crate) const NEW_FLOAT_EXT: u8 = 70;
+pub(crate) const BIT_BINARY_EXT: u8 = 77;
+pub(crate) const COMPRESSED: u8 = 80;
+pub(crate) const DIST_HEADER: u8 = 68;
+pub(crate) const ATOM_INTERNAL_REF2: u8 = 73;
+pub(crate) const ATOM_INTERNAL_REF3: u8 = 75;
+pub(crate) const ATOM_CACHE_REF: u8 = 82;
+pub(crate) const NEW_PID_EXT: u8 = 88;
+pub(crate) const NEW_PORT_EXT: u8 = 89;
+pub(crate) const NEWER_REFERENCE_EXT: u8 = 90;
+pub(crate) const SMALL_INTEGER_EXT: u8 = 97;
+pub(crate) const INTEGER_EXT: u8 = 98;
+pub(crate) const FLOAT_EXT: u8 = 99;
+pub(crate) const ATOM_EXT: u8 = 100;
+pub(crate) const REFERENCE_EXT: u8 = 101;
+pub(crate) const PORT_EXT: u8 = 102;
+pub(crate) const PID_EXT: u8 = 103;
+pub(crate) const SMALL_TUPLE_EXT: u8 = 104;
+pub(crate) const LARGE_TUPLE_EXT: u8 = 105;
+pub(crate) const NIL_EXT: u8 = 106;
+pub(crate) const STRING_EXT: u8 = 107;
+pub(crate) const LIST_EXT: u8 = 108;
+pub(crate) const BINARY_EXT: u8 = 109;
+pub(crate) const SMALL_BIG_EXT: u8 = 110;
+pub(crate) const LARGE_BIG_EXT: u8 = 111;
+pub(crate) const NEW_FUN_EXT: u8 = 112;
+pub(crate) const EXPORT_EXT: u8 = 113;
+pub(crate) const NEW_REFERENCE_EXT: u8 = 114;
+pub(crate) const SMALL_ATOM_EXT: u8 = 115;
+pub(crate) const MAP_EXT: u8 = 116;
+pub(crate) const FUN_EXT: u8 = 117;
+pub(crate) const ATOM_UTF8_EXT: u8 = 118;
+pub(crate) const SMALL_ATOM_UTF8_EXT: u8 = 119;
+pub(crate) const V4_PORT_EXT: u8 = 120;
+pub(crate) const LOCAL_EXT: u8 = 121;
+
+/// The bytes of a `FLOAT_EXT` text field.
+pub(crate) const FLOAT_TEXT_LEN: usize = 31;
+/// Erlang's largest integer: `BIG_ARITY_MAX` digits of 8 bytes on 64-bit ERTS.
+pub(crate) const MAX_BIG_BYTES: u32 = 4_194_296;
+/// Longest atom in characters, and in bytes for each encoding.
+pub(crate) const MAX_ATOM_CHARS: usize = 255;
+pub(crate) const MAX_ATOM_UTF8_BYTES: usize = 1020;
+/// Identifier words a reference may have.
+pub(crate) const MAX_REFERENCE_WORDS: u16 = 5;
+/// Free variables a fun may capture.
+pub(crate) const MAX_FREE_VARIABLES: u32 = 255;
+/// The compressed header: version, tag 80, the inflated size (u32).
+pub(crate) const COMPRESSED_HEADER_LEN: usize = 6;
+
+/// An atom's text as written: latin-1 or UTF-8 bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct AtomText<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) utf8: bool,
+}
+
+/// An integer as written by any of the four integer tags.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Int<'a> {
+    /// Fits an `i64`.
+    Small(i64),
+    /// Does not: a sign and a little-endian magnitude without high zero bytes.
+    Big { negative: bool, magnitude: &'a [u8] },
+}
+
+impl Default for Int<'_> {
+    fn default() -> Self {
+        Int::Small(0)
+    }
+}
+
+/// What the term at the start of some bytes is. Containers give their count; their body
+/// follows the header.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Head<'a> {
+    Int(Int<'a>),
+    /// `LARGE_BIG_EXT`/`SMALL_BIG_EXT` magnitude length (for the size rule) travels in `Int`.
+    Float(f64),
+    /// `FLOAT_EXT`: the 31-byte text field.
+    FloatText(&'a [u8]),
+    Atom(AtomText<'a>),
+    /// A binary (`bits` 8) or bit binary: the bytes and how many bits of the last are used,
+    /// as written.
+    Bits {
+        bytes: &'a [u8],
+        bits: u8,
+    },
+    Nil,
+    /// `STRING_EXT`: the bytes are the elements.
+    String(&'a [u8]),
+    /// `LIST_EXT`: this many elements, then the tail.
+    List(u32),
+    Tuple(u32),
+    Map(u32),
+    /// The complete bytes of a pid, port, reference or export fun (all leaves); read their
+    /// fields with [`pid`], [`port`], [`reference`], [`export`].
+    Pid(&'a [u8]),
+    Port(&'a [u8]),
+    Reference(&'a [u8]),
+    Export(&'a [u8]),
+    /// `NEW_FUN_EXT`: the header (read it with [`fun`]); the creator pid and `free` free
+    /// variables follow as terms.
+    Fun {
+        header: &'a [u8],
+        free: u32,
+    },
+}
+
+impl Head<'_> {
+    /// How many terms follow the header as its body.
+    #[inline]
+    pub(crate) fn children(&self) -> u64 {
+        match *self {
+            Head::List(n) => u64::from(n) + 1,
+            Head::Tuple(n) => u64::from(n),
+            Head::Map(n) => 2 * u64::from(n),
+            Head::Fun { free, .. } => 1 + u64::from(free),
+            _ => 0,
+        }
+    }
+}
+
+/// A layout error: what, and the bytes (a suffix of the input) where it was found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fail<'a> {
+    pub(crate) kind: DecodeErrorKind,
+    pub(crate) at: &'a [u8],
+}
+
+impl<'a> nom::error::ParseError<&'a [u8]> for Fail<'a> {
+    fn from_error_kind(input: &'a [u8], _: nom::error::ErrorKind) -> Self {
+        Fail { kind: DecodeErrorKind::UnknownTag, at: input }
+    }
+
+    fn append(_: &'a [u8], _: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type Parsed<'a, T> = IResult<&'a [u8], T, Fail<'a>>;
+
+fn fail<T>(kind: DecodeErrorKind, at: &[u8]) -> Parsed<'_, T> {
+    Err(nom::Err::Failure(Fail { kind, at }))
+}
+
+/// Why a header could not be read.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum WireError {
+    /// At least this many more bytes are needed for the header.
+    Incomplete(usize),
+    /// Invalid at this many bytes after the start of the header, with the tag byte of the
+    /// term found at fault.
+    Invalid { kind: DecodeErrorKind, offset: usize, tag: u8 },
+}
+
+/// Reads the header of the term at the start of `input`: what it is and the header's length
+/// (the whole term's length for leaves).
+#[inline]
+pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
+    // The shapes Erlang writes most, without the parser's machinery.
+    match input {
+        [SMALL_INTEGER_EXT, v, ..] => return Ok((Head::Int(Int::Small(i64::from(*v))), 2)),
+        [INTEGER_EXT, a, b, c, d, ..] => {
+            return Ok((Head::Int(Int::Small(i64::from(i32::from_be_bytes([*a, *b, *c, *d])))), 5));
+        }
+        [SMALL_ATOM_UTF8_EXT, n, rest @ ..] if rest.len() >= usize::from(*n) => {
+            let bytes = &rest[..usize::from(*n)];
+            return Ok((Head::Atom(AtomText { bytes, utf8: true }), 2 + bytes.len()));
+        }
+        [SMALL_TUPLE_EXT, n, ..] => return Ok((Head::Tuple(u32::from(*n)), 2)),
+        [NIL_EXT, ..] => return Ok((Head::Nil, 1)),
+        [MAP_EXT, a, b, c, d, ..] => return Ok((Head::Map(u32::from_be_bytes([*a, *b, *c, *d])), 5)),
+        [LIST_EXT, a, b, c, d, ..] => return Ok((Head::List(u32::from_be_bytes([*a, *b, *c, *d])), 5)),
+        [NEW_FLOAT_EXT, a, b, c, d, e, f, g, h, ..] => {
+            return Ok((Head::Float(f64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h])), 9));
+        }
+        _ => {}
+    }
+    match term_head(input) {
+        Ok((rest, head)) => Ok((head, input.len() - rest.len())),
+        Err(nom::Err::Incomplete(Needed::Size(n))) => Err(WireError::Incomplete(n.get())),
+        Err(nom::Err::Incomplete(Needed::Unknown)) => Err(WireError::Incomplete(1)),
+        Err(nom::Err::Error(f) | nom::Err::Failure(f)) => Err(WireError::Invalid {
+            kind: f.kind,
+            offset: input.len() - f.at.len(),
+            tag: f.at.first().copied().unwrap_or(0),
+        }),
+    }
+}
+
+/// The header reader: one arm per tag.
+fn term_head(input: &[u8]) -> Parsed<'_, Head<'_>> {
+    let (i, tag) = be_u8(input)?;
+    match tag {
+        SMALL_INTEGER_EXT | INTEGER_EXT | SMALL_BIG_EXT | LARGE_BIG_EXT => {
+            let (rest, value) = integer(input)?;
+            Ok((rest, Head::Int(value)))
+        }
+        NEW_FLOAT_EXT => {
+            let (i, bits) = be_u64(i)?;
+            Ok((i, Head::Float(f64::from_bits(bits))))
+        }
+        FLOAT_EXT => {
+            let (i, text) = take(FLOAT_TEXT_LEN)(i)?;
+            Ok((i, Head::FloatText(text)))
+        }
+        ATOM_EXT | SMALL_ATOM_EXT | ATOM_UTF8_EXT | SMALL_ATOM_UTF8_EXT => {
+            let (i, text) = atom(input)?;
+            Ok((i, Head::Atom(text)))
+        }
+        ATOM_INTERNAL_REF2 | ATOM_INTERNAL_REF3 | COMPRESSED | FUN_EXT | LOCAL_EXT | DIST_HEADER | ATOM_CACHE_REF => {
+            fail(DecodeErrorKind::UnsupportedTag, input)
+        }
+        BINARY_EXT => {
+            let (i, len) = be_u32(i)?;
+            let (i, bytes) = take(len)(i)?;
+            Ok((i, Head::Bits { bytes, bits: 8 }))
+        }
+        BIT_BINARY_EXT => {
+            let (i, len) = be_u32(i)?;
+            let (i, bits) = be_u8(i)?;
+            if bits > 8 || (bits == 0) != (len == 0) {
+                return fail(DecodeErrorKind::BadBitCount { bits }, input);
+            }
+            let (i, bytes) = take(len)(i)?;
+            Ok((i, Head::Bits { bytes, bits }))
+        }
+        NIL_EXT => Ok((i, Head::Nil)),
+        STRING_EXT => {
+            let (i, len) = be_u16(i)?;
+            let (i, bytes) = take(len)(i)?;
+            Ok((i, Head::String(bytes)))
+        }
+        LIST_EXT => {
+            let (i, len) = be_u32(i)?;
+            Ok((i, Head::List(len)))
+        }
+        SMALL_TUPLE_EXT => {
+            let (i, arity) = be_u8(i)?;
+            Ok((i, Head::Tuple(u32::from(arity))))
+        }
+        LARGE_TUPLE_EXT => {
+            let (i, arity) = be_u32(i)?;
+            Ok((i, Head::Tuple(arity)))
+        }
+        MAP_EXT => {
+            let (i, pairs) = be_u32(i)?;
+            Ok((i, Head::Map(pairs)))
+        }
+        NEW_PID_EXT | PID_EXT => {
+            let (rest, _) = pid(input)?;
+            Ok((rest, Head::Pid(&input[..input.len() - rest.len()])))
+        }
+        NEW_PORT_EXT | V4_PORT_EXT | PORT_EXT => {
+            let (rest, _) = port(input)?;
+            Ok((rest, Head::Port(&input[..input.len() - rest.len()])))
+        }
+        NEWER_REFERENCE_EXT | NEW_REFERENCE_EXT | REFERENCE_EXT => {
+            let (rest, _) = reference(input)?;
+            Ok((rest, Head::Reference(&input[..input.len() - rest.len()])))
+        }
+        EXPORT_EXT => {
+            let (rest, _) = export(input)?;
+            Ok((rest, Head::Export(&input[..input.len() - rest.len()])))
+        }
+        NEW_FUN_EXT => {
+            let (rest, fields) = fun(input)?;
+            Ok((rest, Head::Fun { header: &input[..input.len() - rest.len()], free: fields.free }))
+        }
+        _ => fail(DecodeErrorKind::UnknownTag, input),
+    }
+}
+
+/// An atom term (any of the four atom tags); the index tags are refused here too.
+pub(crate) fn atom(input: &[u8]) -> Parsed<'_, AtomText<'_>> {
+    let (i, tag) = be_u8(input)?;
+    let (i, len, utf8) = match tag {
+        ATOM_EXT | ATOM_UTF8_EXT => {
+            let (i, len) = be_u16(i)?;
+            (i, usize::from(len), tag == ATOM_UTF8_EXT)
+        }
+        SMALL_ATOM_EXT | SMALL_ATOM_UTF8_EXT => {
+            let (i, len) = be_u8(i)?;
+            (i, usize::from(len), tag == SMALL_ATOM_UTF8_EXT)
+        }
+        ATOM_INTERNAL_REF2 | ATOM_INTERNAL_REF3 => return fail(DecodeErrorKind::UnsupportedTag, input),
+        _ => return fail(DecodeErrorKind::ExpectedAtom, input),
+    };
+    if len > if utf8 { MAX_ATOM_UTF8_BYTES } else { MAX_ATOM_CHARS } {
+        return fail(DecodeErrorKind::AtomTooLong, input);
+    }
+    let (i, bytes) = take(len)(i)?;
+    Ok((i, AtomText { bytes, utf8 }))
+}
+
+/// An integer term (any of the four integer tags).
+pub(crate) fn integer(input: &[u8]) -> Parsed<'_, Int<'_>> {
+    let (i, tag) = be_u8(input)?;
+    match tag {
+        SMALL_INTEGER_EXT => {
+            let (i, v) = be_u8(i)?;
+            Ok((i, Int::Small(i64::from(v))))
+        }
+        INTEGER_EXT => {
+            let (i, v) = be_u32(i)?;
+            Ok((i, Int::Small(i64::from(v as i32))))
+        }
+        SMALL_BIG_EXT | LARGE_BIG_EXT => {
+            let (i, len) = if tag == SMALL_BIG_EXT {
+                let (i, n) = be_u8(i)?;
+                (i, u32::from(n))
+            } else {
+                be_u32(i)?
+            };
+            if len > MAX_BIG_BYTES {
+                return fail(DecodeErrorKind::BigTooLarge, input);
+            }
+            let (i, sign) = be_u8(i)?;
+            let (i, magnitude) = take(len)(i)?;
+            Ok((i, big(sign != 0, magnitude)))
+        }
+        _ => fail(DecodeErrorKind::ExpectedSmallInteger, input),
+    }
+}
+
+/// An integer from a sign and a little-endian magnitude (high zero bytes allowed).
+pub(crate) fn big(negative: bool, magnitude: &[u8]) -> Int<'_> {
+    let magnitude = strip_high_zeros(magnitude);
+    match big_to_i64(negative, magnitude) {
+        Some(value) => Int::Small(value),
+        None => Int::Big { negative, magnitude },
+    }
+}
+
+/// The magnitude without its most significant zero bytes.
+pub(crate) fn strip_high_zeros(mut magnitude: &[u8]) -> &[u8] {
+    while let [rest @ .., 0] = magnitude {
+        magnitude = rest;
+    }
+    magnitude
+}
+
+/// The value of a sign and magnitude, if it fits an `i64`.
+pub(crate) fn big_to_i64(negative: bool, magnitude: &[u8]) -> Option<i64> {
+    let magnitude = strip_high_zeros(magnitude);
+    let le: [u8; 8] = pad(magnitude)?;
+    let value = u64::from_le_bytes(le);
+    if negative {
+        if value <= 1 << 63 { Some((value as i64).wrapping_neg()) } else { None }
+    } else {
+        i64::try_from(value).ok()
+    }
+}
+
+/// The value of a sign and magnitude, if it fits an `i128`.
+pub(crate) fn big_to_i128(negative: bool, magnitude: &[u8]) -> Option<i128> {
+    let le: [u8; 16] = pad(strip_high_zeros(magnitude))?;
+    let value = u128::from_le_bytes(le);
+    if negative {
+        if value <= 1 << 127 { Some((value as i128).wrapping_neg()) } else { None }
+    } else {
+        i128::try_from(value).ok()
+    }
+}
+
+fn pad<const N: usize>(magnitude: &[u8]) -> Option<[u8; N]> {
+    let mut le = [0u8; N];
+    le.get_mut(..magnitude.len())?.copy_from_slice(magnitude);
+    Some(le)
+}
+
+/// A pid's fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PidFields<'a> {
+    pub(crate) node: AtomText<'a>,
+    pub(crate) id: u32,
+    pub(crate) serial: u32,
+    pub(crate) creation: u32,
+    /// `PID_EXT`: a one-byte creation.
+    pub(crate) tiny: bool,
+}
+
+/// `NEW_PID_EXT` or `PID_EXT`.
+pub(crate) fn pid(input: &[u8]) -> Parsed<'_, PidFields<'_>> {
+    let (i, tag) = be_u8(input)?;
+    let (i, node) = atom(i)?;
+    let (i, id) = be_u32(i)?;
+    let (i, serial) = be_u32(i)?;
+    let tiny = tag == PID_EXT;
+    let (i, creation) = creation(i, tiny)?;
+    Ok((i, PidFields { node, id, serial, creation, tiny }))
+}
+
+fn creation(i: &[u8], tiny: bool) -> Parsed<'_, u32> {
+    if tiny {
+        let (i, c) = be_u8(i)?;
+        Ok((i, u32::from(c)))
+    } else {
+        be_u32(i)
+    }
+}
+
+/// A port's fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PortFields<'a> {
+    pub(crate) node: AtomText<'a>,
+    pub(crate) id: u64,
+    pub(crate) creation: u32,
+    pub(crate) tiny: bool,
+}
+
+/// `V4_PORT_EXT`, `NEW_PORT_EXT` or `PORT_EXT`.
+pub(crate) fn port(input: &[u8]) -> Parsed<'_, PortFields<'_>> {
+    let (i, tag) = be_u8(input)?;
+    let (i, node) = atom(i)?;
+    let (i, id) = if tag == V4_PORT_EXT {
+        be_u64(i)?
+    } else {
+        let (i, id) = be_u32(i)?;
+        (i, u64::from(id))
+    };
+    let tiny = tag == PORT_EXT;
+    let (i, creation) = creation(i, tiny)?;
+    Ok((i, PortFields { node, id, creation, tiny }))
+}
+
+/// A reference's fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ReferenceFields<'a> {
+    pub(crate) node: AtomText<'a>,
+    pub(crate) creation: u32,
+    /// The identifier words, 4 bytes each, big-endian.
+    pub(crate) words: &'a [u8],
+    /// `REFERENCE_EXT` or `NEW_REFERENCE_EXT`: a one-byte creation and an 18-bit first word.
+    pub(crate) old: bool,
+}
+
+/// `NEWER_REFERENCE_EXT`, `NEW_REFERENCE_EXT` or `REFERENCE_EXT`.
+pub(crate) fn reference(input: &[u8]) -> Parsed<'_, ReferenceFields<'_>> {
+    let (i, tag) = be_u8(input)?;
+    if tag == REFERENCE_EXT {
+        let (i, node) = atom(i)?;
+        let (i, words) = take(4usize)(i)?;
+        let (i, creation) = creation(i, true)?;
+        return Ok((i, ReferenceFields { node, creation, words, old: true }));
+    }
+    let (i, len) = be_u16(i)?;
+    if len == 0 || len > MAX_REFERENCE_WORDS {
+        return fail(DecodeErrorKind::BadReferenceLength { len }, input);
+    }
+    let (i, node) = atom(i)?;
+    let old = tag == NEW_REFERENCE_EXT;
+    let (i, creation) = creation(i, old)?;
+    let (i, words) = take(4 * usize::from(len))(i)?;
+    Ok((i, ReferenceFields { node, creation, words, old }))
+}
+
+/// An export fun's fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ExportFields<'a> {
+    pub(crate) module: AtomText<'a>,
+    pub(crate) function: AtomText<'a>,
+    pub(crate) arity: Int<'a>,
+    /// Where the arity term starts, from the start of the export.
+    pub(crate) arity_at: usize,
+}
+
+/// `EXPORT_EXT`: module and function atoms, then an integer arity.
+pub(crate) fn export(input: &[u8]) -> Parsed<'_, ExportFields<'_>> {
+    let (i, _) = be_u8(input)?;
+    let (i, module) = atom(i)?;
+    let (i, function) = atom(i)?;
+    let arity_at = input.len() - i.len();
+    let (i, arity) = integer(i)?;
+    Ok((i, ExportFields { module, function, arity, arity_at }))
+}
+
+/// A fun's header fields.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FunFields<'a> {
+    pub(crate) arity: u8,
+    pub(crate) uniq: [u8; 16],
+    pub(crate) index: u32,
+    pub(crate) free: u32,
+    pub(crate) module: AtomText<'a>,
+    pub(crate) old_index: Int<'a>,
+    pub(crate) old_uniq: Int<'a>,
+    /// Where the old index and old uniq start, from the start of the fun.
+    pub(crate) old_index_at: usize,
+    pub(crate) old_uniq_at: usize,
+}
+
+/// `NEW_FUN_EXT` up to the creator pid: size (ignored, as OTP 25.1+ does), arity, uniq,
+/// index, free-variable count, module, old index, old uniq.
+pub(crate) fn fun(input: &[u8]) -> Parsed<'_, FunFields<'_>> {
+    let (i, _) = be_u8(input)?;
+    let (i, _size) = be_u32(i)?;
+    let (i, arity) = be_u8(i)?;
+    let (i, uniq) = take(16usize)(i)?;
+    let (i, index) = be_u32(i)?;
+    let (i, free) = be_u32(i)?;
+    if free > MAX_FREE_VARIABLES {
+        return fail(DecodeErrorKind::TooManyFreeVariables, input);
+    }
+    let (i, module) = atom(i)?;
+    let old_index_at = input.len() - i.len();
+    let (i, old_index) = integer(i)?;
+    let old_uniq_at = input.len() - i.len();
+    let (i, old_uniq) = integer(i)?;
+    let mut fields =
+        FunFields { arity, index, free, module, old_index, old_uniq, old_index_at, old_uniq_at, ..Default::default() };
+    fields.uniq.copy_from_slice(uniq);
+    Ok((i, fields))
+}
+
+/// Reads fields from bytes that were validated: the parse cannot fail there; on anything else
+/// it gives the default rather than panic.
+#[inline]
+pub(crate) fn fields<'a, T: Default>(parser: fn(&'a [u8]) -> Parsed<'a, T>, raw: &'a [u8]) -> T {
+    parser(raw).map(|(_, value)| value).unwrap_or_default()
+}
+
+/// The header of validated bytes (a term's first bytes), or `Nil` on anything else.
+#[inline]
+pub(crate) fn head_of(raw: &[u8]) -> (Head<'_>, usize) {
+    read(raw).unwrap_or((Head::Nil, raw.len()))
+}
+
+/// Where the term at the start of validated `bytes` ends.
+///
+/// Iterative: a count of terms still to step over, no recursion, no memory.
+pub(crate) fn skip(bytes: &[u8]) -> usize {
+    let mut pos = 0;
+    let mut pending: u64 = 1;
+    while pending > 0 {
+        pending -= 1;
+        let rest = bytes.get(pos..).unwrap_or(&[]);
+        match read(rest) {
+            Ok((head, len)) => {
+                pos += len;
+                pending += head.children();
+            }
+            // Not reachable on validated bytes: stop rather than loop.
+            Err(_) => return bytes.len(),
+        }
+    }
+    #[cfg(test)]
+    crate::tests::count_stepped(pos);
+    pos
+}
+
+/// The compressed header at the start of `input`: the declared inflated size.
+pub(crate) fn compressed_size(input: &[u8]) -> Option<u32> {
+    match input {
+        [VERSION, COMPRESSED, a, b, c, d, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
+        _ => None,
+    }
+}
+
+/// Whether `input` starts with the version byte and the compressed tag.
+pub(crate) fn is_compressed(input: &[u8]) -> bool {
+    matches!(input, [VERSION, COMPRESSED, ..])
+}
+
+/// The compressed header for a body of `size` bytes.
+#[cfg(feature = "alloc")]
+pub(crate) fn compressed_header(size: u32) -> [u8; COMPRESSED_HEADER_LEN] {
+    let [a, b, c, d] = size.to_be_bytes();
+    [VERSION, COMPRESSED, a, b, c, d]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_say_what_a_term_is() {
+        assert!(matches!(read(&[97, 7]), Ok((Head::Int(Int::Small(7)), 2))));
+        assert!(matches!(read(&[104, 2, 97]), Ok((Head::Tuple(2), 2))));
+        assert!(matches!(read(&[108, 0, 0, 0, 1]), Ok((Head::List(1), 5))));
+        assert!(matches!(read(&[109, 0, 0, 0, 3, 1]), Err(WireError::Incomplete(2))));
+        assert!(matches!(read(&[110, 1, 0, 5]), Ok((Head::Int(Int::Small(5)), 4))));
+        assert!(matches!(read(&[77, 0, 0, 0, 1, 9]), Err(WireError::Invalid { offset: 0, tag: 77, .. })));
+        // A pid whose node is an atom-index tag: refused at the node.
+        assert!(matches!(
+            read(&[88, 73, 0, 0]),
+            Err(WireError::Invalid { kind: DecodeErrorKind::UnsupportedTag, offset: 1, tag: 73 })
+        ));
+        assert!(matches!(read(&[]), Err(WireError::Incomplete(1))));
+        assert!(matches!(read(&[200]), Err(WireError::Invalid { kind: DecodeErrorKind::UnknownTag, .. })));
+    }
+
+    #[test]
+    fn skip_steps_over_nested_terms() {
+        let bytes = [104, 2, 108, 0, 0, 0, 1, 97, 1, 106, 116, 0, 0, 0, 0, 97, 9];
+        assert_eq!(skip(&bytes), 15);
+    }
+}

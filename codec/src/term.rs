@@ -119,12 +119,14 @@ impl<'a> Term<'a> {
         }
     }
 
-    /// A depth-first walk of this term and everything in it, in the order written: each term
-    /// once ([`Visit::Term`]), and [`Visit::End`] after a container's last element. Steps over
-    /// nothing, so a whole walk reads each byte a constant number of times whatever the
-    /// shape; it keeps one small frame per container that is open with elements to come (on
-    /// the heap with the `alloc` feature; without it, up to 64, beyond which whole subterms
-    /// are handed out as one [`Visit::Term`] and not entered).
+    /// A depth-first walk of this term and everything in it, in the order written: each
+    /// term once ([`Visit::Leaf`](crate::Visit::Leaf) or [`Visit::Open`](crate::Visit::Open)),
+    /// and [`Visit::Close`](crate::Visit::Close) after a container's contents. Each iterator
+    /// learns where a walked child ended, so a whole walk reads each byte a constant number
+    /// of times whatever the shape. It keeps one small frame per container open with contents
+    /// to come (containers in last position of a tuple, map or fun share their parent's): on
+    /// the heap with the `alloc` feature; without it, up to 64, beyond which containers are
+    /// handed out as `Leaf` and not entered.
     ///
     /// ```
     /// # use erlport_codec::{decode, Term, Visit};

@@ -133,7 +133,7 @@ impl<'a> Term<'a> {
     /// // term_to_binary({a, [1, 2]})
     /// let bytes = [131, 104, 2, 119, 1, b'a', 108, 0, 0, 0, 2, 97, 1, 97, 2, 106];
     /// let term = decode(&bytes)?;
-    /// let leaves = term.walk().filter(|v| matches!(v, Visit::Term(Term::Integer(_)))).count();
+    /// let leaves = term.walk().filter(|v| matches!(v, Visit::Leaf(Term::Integer(_)))).count();
     /// assert_eq!(leaves, 2);
     /// # Ok::<(), erlport_codec::DecodeError>(())
     /// ```

@@ -423,10 +423,8 @@ fn compare_at<'a, 'b>(
                             let kb = peek(pb);
                             return Ok((LIST_RANK.cmp(&kb.rank()), pa, pb));
                         }
-                        (Item::Term, Item::Term) => {
-                            stack.push(Frame::Seq(1)).map_err(|_| overflow())?;
-                            continue 'pair;
-                        }
+                        // The two elements: compared next; this frame resumes after them.
+                        (Item::Term, Item::Term) => continue 'pair,
                     }
                 }
             }

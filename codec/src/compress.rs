@@ -212,7 +212,8 @@ mod with_alloc {
         loop {
             let target = size.min(FIRST_CHUNK.max(2 * written));
             out.resize(target, 0);
-            let (status, r, w) = decompress(&mut inflater.state, &stream[read..], out, written, flags);
+            let (status, r, w) =
+                decompress(&mut inflater.state, stream.get(read..).unwrap_or(&[]), out, written, flags);
             read += r;
             written += w;
             let at = COMPRESSED_HEADER_LEN + read;

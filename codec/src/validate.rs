@@ -10,13 +10,13 @@
 //! that notices when its next key or value begins (the pending count drops back to the map's
 //! level). Each key is compared, exactly as Erlang compares terms (`cmp`), with the key before
 //! it; keys in strictly increasing order (how Erlang writes maps of up to 32 keys) need nothing
-//! more. Keys out of order (how Erlang writes larger maps) are hashed as they end, each over
+//! more. Keys out of order (how Erlang writes larger maps) are hashed when the map ends, each over
 //! its canonical form (two encodings of one term hash alike), and checked through a hash table
 //! when the map ends: expected linear time, and terms are compared only on equal hashes. When
 //! hashes collide too often (an input built to make them), the map's keys are sorted instead
-//! (heapsort, O(n log n) comparisons). Working memory: 16 map frames inline, and per key two
-//! words plus the table (about 6 words a key of the largest unordered map, 256 words inline, or
-//! a caller's buffer); with `alloc` both grow on the heap, without it and without a large
+//! (heapsort, O(n log n) comparisons). Working memory: 16 map frames inline, a word per key of
+//! the open maps, plus, while an unordered map is checked, a hash per key and the table (up to
+//! about 6 words a key; 1024 words inline, or a caller's buffer); with `alloc` both grow on the heap, without it and without a large
 //! enough buffer such input is refused with [`DecodeErrorKind::NeedsAlloc`].
 
 use crate::cmp::{compare, heapsort};
@@ -56,7 +56,8 @@ struct MapFrame {
     keys_kept: bool,
 }
 
-/// Working memory for map keys: two words a key (offset, hash), then a hash table.
+/// Working memory for map keys: a word a key (its offset) while maps are open; for a map not
+/// in key order, when it ends, a hash a key and a hash table after them.
 #[allow(clippy::large_enum_variant)] // lives on the stack once per decode, by design
 enum KeyMemory<'k> {
     Own(Stack<u32, INLINE_KEY_WORDS>),
@@ -311,12 +312,8 @@ impl<'a> Validator<'a, '_> {
                     }
                 }
                 frame.previous_key = Some(key);
-                if frame.keys_kept {
-                    let hash = hash_key(buf.get(key..self.pos).unwrap_or(&[]));
-                    let kept = u32::try_from(key).is_ok_and(|k| self.keys.push(k)) && self.keys.push(hash);
-                    if !kept {
-                        frame.keys_kept = false;
-                    }
+                if frame.keys_kept && !u32::try_from(key).is_ok_and(|k| self.keys.push(k)) {
+                    frame.keys_kept = false;
                 }
             }
             if frame.left == 0 {
@@ -328,6 +325,14 @@ impl<'a> Validator<'a, '_> {
             frame.current = self.pos;
             frame.current_is_key = frame.left % 2 == 0;
             frame.left -= 1;
+            if frame.left == 0 {
+                // The last value begins and every key is known: finish the key checks now, so
+                // maps nested in last values (the way trees are written) need one frame in all.
+                let done = *frame;
+                self.maps.pop();
+                self.map_done(&done)?;
+                continue;
+            }
             break;
         }
         self.set_boundary();
@@ -346,13 +351,20 @@ impl<'a> Validator<'a, '_> {
         Ok(())
     }
 
-    /// The keys whose (offset, hash) words start at `base`: any two equal?
+    /// The keys whose offsets start at `base`: any two equal? Each key is hashed now (only
+    /// maps not written in key order come here), into the words after the offsets.
     fn check_keys(&mut self, base: usize, map_at: usize) -> Result<(), DecodeError> {
-        let n = (self.keys.len() - base) / 2;
+        let n = self.keys.len() - base;
         let capacity = (2 * n).next_power_of_two().max(4);
         let mut table_ok = true;
-        for _ in 0..capacity {
-            if !self.keys.push(0) {
+        for i in 0..n + capacity {
+            let word = if i < n {
+                let offset = self.keys.as_mut_slice().get(base + i).copied().unwrap_or(0);
+                hash_key(self.buf.get(offset as usize..).unwrap_or(&[]))
+            } else {
+                0
+            };
+            if !self.keys.push(word) {
                 table_ok = false;
                 break;
             }
@@ -364,14 +376,15 @@ impl<'a> Validator<'a, '_> {
         };
         let key = |offset: u32| buf.get(offset as usize..).unwrap_or(&[]);
         let words = self.keys.as_mut_slice().get_mut(base..).unwrap_or(&mut []);
-        let (pairs, table) = words.split_at_mut((2 * n).min(words.len()));
+        let (offsets, rest) = words.split_at_mut(n.min(words.len()));
+        let (hashes, table) = rest.split_at_mut(n.min(rest.len()));
         if table_ok {
             // Linear probing; too many probes or unequal terms with equal hashes (an input
             // built to collide) send the map to the sorting check below.
             let mut budget = 8 * n as u64 + 64;
             let mask = capacity - 1;
             'keys: for i in 0..n {
-                let (offset, hash) = (pairs[2 * i], pairs[2 * i + 1]);
+                let (offset, hash) = (offsets[i], hashes[i]);
                 let mut slot = hash as usize & mask;
                 loop {
                     let entry = table[slot];
@@ -381,8 +394,8 @@ impl<'a> Validator<'a, '_> {
                     }
                     budget = budget.saturating_sub(1);
                     let other = (entry - 1) as usize;
-                    if pairs[2 * other + 1] == hash {
-                        let other_offset = pairs[2 * other];
+                    if hashes[other] == hash {
+                        let other_offset = offsets[other];
                         match compare(key(other_offset), key(offset)) {
                             Ok(Ordering::Equal) => return Err(duplicate(other_offset as usize, offset as usize)),
                             Ok(_) => budget = budget.saturating_sub(4),
@@ -399,14 +412,12 @@ impl<'a> Validator<'a, '_> {
                 return Ok(());
             }
         }
-        // Sort the (offset, hash) pairs by key and compare neighbours.
-        let _ = map_at;
-        let keyed: &mut [[u32; 2]] = pairs.as_chunks_mut::<2>().0;
-        heapsort(keyed, |x, y| compare(key(x[0]), key(y[0])))
+        // Sort the offsets by key and compare neighbours.
+        heapsort(offsets, |&x, &y| compare(key(x), key(y)))
             .map_err(|e| DecodeError::new(e.kind(), map_at, Some(Tag::Map)))?;
-        for pair in keyed.windows(2) {
-            if compare(key(pair[0][0]), key(pair[1][0])).ok() == Some(Ordering::Equal) {
-                return Err(duplicate(pair[0][0] as usize, pair[1][0] as usize));
+        for pair in offsets.windows(2) {
+            if compare(key(pair[0]), key(pair[1])).ok() == Some(Ordering::Equal) {
+                return Err(duplicate(pair[0] as usize, pair[1] as usize));
             }
         }
         Ok(())

@@ -10,8 +10,9 @@
 //!
 //! Maps compare as in Erlang: by size, then their keys in key order, then their values in key
 //! order, whatever order their pairs were written in. Putting a map's pairs in key order needs
-//! one slot per pair: inline up to 32 pairs, on the heap beyond with `alloc`, else
-//! `NeedsAlloc`. Maps nested inside maps being compared are put in order up to
+//! one slot per pair: inline up to 32 pairs, on the heap beyond with `alloc`; without it,
+//! larger maps compare pair by pair as written (right whenever both were written in the same
+//! order, as one VM writes them). Maps nested inside maps being compared are put in order up to
 //! `MAX_MAP_LEVELS` levels deep; deeper ones (only hand-made input has them) compare pair by
 //! pair as written.
 //!
@@ -341,14 +342,15 @@ fn compare_at<'a, 'b>(
         }
         match (ka, kb) {
             (Key::Tuple(n), _) if n > 0 => stack.push(Frame::Seq(u64::from(n))).map_err(|_| overflow())?,
-            (Key::Map(n), _) if n > 1 && level < MAX_MAP_LEVELS => {
-                let (ordering, end_a, end_b) = compare_maps(start_a, start_b, level + 1)?;
-                if ordering != Ordering::Equal {
-                    return Ok((ordering, pa, pb));
+            (Key::Map(n), _) if n > 1 && level < MAX_MAP_LEVELS => match compare_maps(start_a, start_b, level + 1)? {
+                Some((Ordering::Equal, end_a, end_b)) => {
+                    pa = end_a;
+                    pb = end_b;
                 }
-                pa = end_a;
-                pb = end_b;
-            }
+                Some((ordering, _, _)) => return Ok((ordering, pa, pb)),
+                // No memory to put the pairs in key order: pair by pair as written.
+                None => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
+            },
             (Key::Map(n), _) if n > 0 => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
             // The creator pid, then the free variables.
             (Key::Fun { free, .. }, _) => stack.push(Frame::Seq(1 + u64::from(free))).map_err(|_| overflow())?,
@@ -444,28 +446,33 @@ fn cmp_byte_with(byte: u8, other: &Key<'_>) -> Ordering {
 type Pair<'a> = (&'a [u8], &'a [u8]);
 
 /// Compares two maps of the same size (at least two pairs) as Erlang does: keys in key
-/// order, then values in key order. Returns where each map ends.
-fn compare_maps<'a, 'b>(a: &'a [u8], b: &'b [u8], level: u32) -> Result<(Ordering, &'a [u8], &'b [u8]), DecodeError> {
+/// order, then values in key order. Returns where each map ends; `None` when there is no
+/// memory for their pairs (more than 32, without `alloc`).
+#[allow(clippy::type_complexity)]
+fn compare_maps<'a, 'b>(
+    a: &'a [u8],
+    b: &'b [u8],
+    level: u32,
+) -> Result<Option<(Ordering, &'a [u8], &'b [u8])>, DecodeError> {
     let mut pairs_a = PairList::new();
     let mut pairs_b = PairList::new();
-    let end_a = pairs_a.collect(a)?;
-    let end_b = pairs_b.collect(b)?;
+    let (Some(end_a), Some(end_b)) = (pairs_a.collect(a), pairs_b.collect(b)) else { return Ok(None) };
     pairs_a.sort(level)?;
     pairs_b.sort(level)?;
     let (sa, sb) = (pairs_a.as_slice(), pairs_b.as_slice());
     for (x, y) in sa.iter().zip(sb) {
         let ordering = compare_at(x.0, y.0, level)?.0;
         if ordering != Ordering::Equal {
-            return Ok((ordering, end_a, end_b));
+            return Ok(Some((ordering, end_a, end_b)));
         }
     }
     for (x, y) in sa.iter().zip(sb) {
         let ordering = compare_at(x.1, y.1, level)?.0;
         if ordering != Ordering::Equal {
-            return Ok((ordering, end_a, end_b));
+            return Ok(Some((ordering, end_a, end_b)));
         }
     }
-    Ok((Ordering::Equal, end_a, end_b))
+    Ok(Some((Ordering::Equal, end_a, end_b)))
 }
 
 /// The pairs of one map, inline up to 32.
@@ -483,17 +490,17 @@ impl<'a> PairList<'a> {
     }
 
     /// Records where each key and value of the map at the start of `map` begins; returns
-    /// where the map ends.
-    fn collect(&mut self, map: &'a [u8]) -> Result<&'a [u8], DecodeError> {
+    /// where the map ends, or `None` when there is no room for its pairs.
+    fn collect(&mut self, map: &'a [u8]) -> Option<&'a [u8]> {
         let (head, len) = wire::head_of(map);
-        let Head::Map(n) = head else { return Ok(map) };
+        let Head::Map(n) = head else { return Some(map) };
         let mut at = map.get(len..).unwrap_or(&[]);
         for _ in 0..n {
             let value = at.get(wire::skip(at)..).unwrap_or(&[]);
-            self.pairs.push((at, value)).map_err(|_| DecodeError::new(DecodeErrorKind::NeedsAlloc, 0, None))?;
+            self.pairs.push((at, value)).ok()?;
             at = value.get(wire::skip(value)..).unwrap_or(&[]);
         }
-        Ok(at)
+        Some(at)
     }
 
     /// Puts the pairs in key order (already ordered ones, as Erlang writes small maps, cost

@@ -97,8 +97,8 @@ impl<'a> Term<'a> {
     ///
     /// Uses a bounded amount of stack whatever the depth. Fails only without the `alloc`
     /// feature, for terms holding more than 32 lists or tuples nested in non-final positions
-    /// along one path, or maps of more than 32 pairs to put in key order
-    /// ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)).
+    /// along one path ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)).
+    /// Without `alloc`, maps of more than 32 pairs are compared pair by pair as written.
     pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
         crate::cmp::compare_terms(self, other)
     }

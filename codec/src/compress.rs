@@ -17,7 +17,7 @@
 //! from Erlang's; the term Erlang decodes is the same.
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::term::{Term, term_at};
+use crate::term::{Term, root_at};
 use crate::validate::validate;
 use crate::wire::{self, COMPRESSED_HEADER_LEN, Tag};
 use miniz_oxide::inflate::TINFLStatus;
@@ -108,8 +108,7 @@ fn validated_inflated(inflated: &[u8], used: usize) -> Result<(Term<'_>, usize),
         };
         e.inside_inflated()
     })?;
-    debug_assert!(end <= inflated.len());
-    Ok((term_at(inflated).0, used))
+    Ok((root_at(inflated.get(..end).unwrap_or(&[])), used))
 }
 
 /// Inflates the compressed term at the start of `input` into `scratch`, returning the inflated

@@ -142,7 +142,7 @@ pub fn decode_prefix(input: &[u8]) -> Result<(Term<'_>, usize), DecodeError> {
         },
         _ => {
             let end = validate::validate(input, 1, None)?;
-            Ok((term::term_at(input.get(1..).unwrap_or(&[])).0, end))
+            Ok((term::root_at(input.get(1..end).unwrap_or(&[])), end))
         }
     }
 }

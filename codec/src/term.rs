@@ -107,10 +107,10 @@ impl<'a> Term<'a> {
     /// them: containers, pids, ports, references and funs. Empty for the rest.
     pub(crate) fn raw(&self) -> &'a [u8] {
         match self {
-            Term::List(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
-            Term::Tuple(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
-            Term::Map(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
-            Term::Fun(v) => v.raw.get(..wire::skip(v.raw)).unwrap_or(&[]),
+            Term::List(v) => exact_bytes(v.raw, v.exact),
+            Term::Tuple(v) => exact_bytes(v.raw, v.exact),
+            Term::Map(v) => exact_bytes(v.raw, v.exact),
+            Term::Fun(v) => exact_bytes(v.raw, v.exact),
             Term::Pid(v) => v.raw,
             Term::Port(v) => v.raw,
             Term::Reference(v) => v.raw,
@@ -139,6 +139,24 @@ impl<'a> Term<'a> {
     /// ```
     pub fn walk(&self) -> crate::walk::Walk<'a> {
         crate::walk::Walk::new(*self)
+    }
+}
+
+/// A container's bytes: all of `raw` when it is known to end there, else up to its end
+/// found by stepping over it.
+fn exact_bytes(raw: &[u8], exact: bool) -> &[u8] {
+    if exact { raw } else { raw.get(..wire::skip(raw)).unwrap_or(&[]) }
+}
+
+/// The view of a validated term that fills `raw` exactly (what `decode` hands out): it can
+/// give its bytes back without stepping over them.
+pub(crate) fn root_at(raw: &[u8]) -> Term<'_> {
+    match term_at(raw).0 {
+        Term::List(v) => Term::List(List { exact: true, ..v }),
+        Term::Tuple(v) => Term::Tuple(Tuple { exact: true, ..v }),
+        Term::Map(v) => Term::Map(Map { exact: true, ..v }),
+        Term::Fun(v) => Term::Fun(Fun { exact: true, ..v }),
+        leaf => leaf,
     }
 }
 
@@ -173,7 +191,13 @@ pub(crate) fn term_at(mut raw: &[u8]) -> (Term<'_>, End) {
             Head::Nil => leaf(Term::Nil),
             Head::String([]) => leaf(Term::Nil),
             Head::String(bytes) => {
-                let list = List { raw, body: (len - bytes.len()) as u8, first: bytes.len() as u32, string: true };
+                let list = List {
+                    raw,
+                    exact: false,
+                    body: (len - bytes.len()) as u8,
+                    first: bytes.len() as u32,
+                    string: true,
+                };
                 leaf(Term::List(list))
             }
             Head::List(0) => {
@@ -183,14 +207,16 @@ pub(crate) fn term_at(mut raw: &[u8]) -> (Term<'_>, End) {
                 // The tail after it.
                 continue;
             }
-            Head::List(n) => (Term::List(List { raw, body: len as u8, first: n, string: false }), End::Unknown),
-            Head::Tuple(arity) => (Term::Tuple(Tuple { raw, body: len as u8, arity }), End::Unknown),
-            Head::Map(pairs) => (Term::Map(Map { raw, body: len as u8, pairs }), End::Unknown),
+            Head::List(n) => {
+                (Term::List(List { raw, exact: false, body: len as u8, first: n, string: false }), End::Unknown)
+            }
+            Head::Tuple(arity) => (Term::Tuple(Tuple { raw, exact: false, body: len as u8, arity }), End::Unknown),
+            Head::Map(pairs) => (Term::Map(Map { raw, exact: false, body: len as u8, pairs }), End::Unknown),
             Head::Pid(bytes) => leaf(Term::Pid(Pid { raw: bytes })),
             Head::Port(bytes) => leaf(Term::Port(Port { raw: bytes })),
             Head::Reference(bytes) => leaf(Term::Reference(Reference { raw: bytes })),
             Head::Export(bytes) => leaf(Term::Export(Export { raw: bytes })),
-            Head::Fun { .. } => (Term::Fun(Fun { raw }), End::Unknown),
+            Head::Fun { .. } => (Term::Fun(Fun { raw, exact: false }), End::Unknown),
         };
     }
 }
@@ -390,8 +416,9 @@ impl<'a> BitBinary<'a> {
 /// A tuple: its arity and its elements, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Tuple<'a> {
-    /// From the tuple's tag to the end of the input.
+    /// From the tuple's tag to the end of the input (to the tuple's end when `exact`).
     raw: &'a [u8],
+    exact: bool,
     /// The header's length: the elements start there.
     body: u8,
     arity: u32,
@@ -484,6 +511,10 @@ impl<'a> Iterator for Elements<'a> {
         }
         self.settle();
         self.left -= 1;
+        if let Some((value, len)) = wire::small_integer(self.rest) {
+            self.rest = self.rest.get(len..).unwrap_or(&[]);
+            return Some(Term::Integer(value));
+        }
         let (term, end) = term_at(self.rest);
         match end {
             End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
@@ -505,8 +536,10 @@ impl ExactSizeIterator for Elements<'_> {}
 /// A `LIST_EXT` whose tail is itself a list continues into it, as in Erlang.
 #[derive(Clone, Copy, Debug)]
 pub struct List<'a> {
-    /// From its tag (`LIST_EXT` or `STRING_EXT`) to the end of the input.
+    /// From its tag (`LIST_EXT` or `STRING_EXT`) to the end of the input (to the list's end
+    /// when `exact`).
     raw: &'a [u8],
+    exact: bool,
     /// The header's length.
     body: u8,
     /// Elements in the first segment.
@@ -632,6 +665,10 @@ impl<'a> Iterator for ListIter<'a> {
                     self.rest = rest;
                     return Some(Term::Integer(i64::from(byte)));
                 }
+                if let Some((value, len)) = wire::small_integer(self.rest) {
+                    self.rest = self.rest.get(len..).unwrap_or(&[]);
+                    return Some(Term::Integer(value));
+                }
                 let (term, end) = term_at(self.rest);
                 match end {
                     End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
@@ -662,8 +699,9 @@ impl<'a> Iterator for ListIter<'a> {
 /// A map: its pairs in the order they were written, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Map<'a> {
-    /// From the map's tag to the end of the input.
+    /// From the map's tag to the end of the input (to the map's end when `exact`).
     raw: &'a [u8],
+    exact: bool,
     body: u8,
     pairs: u32,
 }
@@ -818,8 +856,9 @@ impl<'a> Reference<'a> {
 /// A fun (closure) from `NEW_FUN_EXT`.
 #[derive(Clone, Copy, Debug)]
 pub struct Fun<'a> {
-    /// From the fun's tag to the end of the input.
+    /// From the fun's tag to the end of the input (to the fun's end when `exact`).
     raw: &'a [u8],
+    exact: bool,
 }
 
 impl<'a> Fun<'a> {

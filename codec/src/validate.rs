@@ -165,6 +165,11 @@ impl<'a> Validator<'a, '_> {
             self.pending -= 1;
             let at = self.pos;
             let rest = self.buf.get(at..).unwrap_or(&[]);
+            // Integers need no checks: the most common leaf, first.
+            if let Some((_, len)) = wire::small_integer(rest) {
+                self.pos = at + len;
+                continue;
+            }
             self.tag = rest.first().map(|&b| Tag::from_byte(b));
             match wire::read(rest) {
                 Ok((head, len)) => {

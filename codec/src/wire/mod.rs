@@ -180,9 +180,20 @@ pub(crate) enum WireError {
     Invalid { kind: DecodeErrorKind, offset: usize, tag: u8 },
 }
 
+/// The integer at the start of `input` when it is a `SMALL_INTEGER_EXT` or `INTEGER_EXT` (the
+/// elements Erlang writes most), with its length: the hottest path, without building a `Head`.
+#[inline(always)]
+pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, usize)> {
+    match input {
+        [SMALL_INTEGER_EXT, v, ..] => Some((i64::from(*v), 2)),
+        [INTEGER_EXT, a, b, c, d, ..] => Some((i64::from(i32::from_be_bytes([*a, *b, *c, *d])), 5)),
+        _ => None,
+    }
+}
+
 /// Reads the header of the term at the start of `input`: what it is and the header's length
 /// (the whole term's length for leaves).
-#[inline]
+#[inline(always)]
 pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
     // The shapes Erlang writes most, without the parser's machinery.
     match input {
@@ -201,8 +212,39 @@ pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
         [NEW_FLOAT_EXT, a, b, c, d, e, f, g, h, ..] => {
             return Ok((Head::Float(f64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h])), 9));
         }
+        // Latin-1 atoms (what OTP 25 writes for every atom), when whole and not too long.
+        [ATOM_EXT, 0, n, rest @ ..] if rest.len() >= usize::from(*n) => {
+            let bytes = &rest[..usize::from(*n)];
+            return Ok((Head::Atom(AtomText { bytes, utf8: false }), 3 + bytes.len()));
+        }
+        [SMALL_ATOM_EXT, n, rest @ ..] if rest.len() >= usize::from(*n) => {
+            let bytes = &rest[..usize::from(*n)];
+            return Ok((Head::Atom(AtomText { bytes, utf8: false }), 2 + bytes.len()));
+        }
+        [BINARY_EXT, a, b, c, d, rest @ ..] => {
+            let len = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+            if let Some(bytes) = rest.get(..len) {
+                return Ok((Head::Bits { bytes, bits: 8 }, 5 + len));
+            }
+        }
+        [STRING_EXT, hi, lo, rest @ ..] => {
+            let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+            if let Some(bytes) = rest.get(..len) {
+                return Ok((Head::String(bytes), 3 + len));
+            }
+        }
+        [SMALL_BIG_EXT, n, sign, rest @ ..] if rest.len() >= usize::from(*n) => {
+            let magnitude = &rest[..usize::from(*n)];
+            return Ok((Head::Int(big(*sign != 0, magnitude)), 3 + magnitude.len()));
+        }
         _ => {}
     }
+    read_slow(input)
+}
+
+/// [`read`] for the layouts without a fast path, and for every error.
+#[inline(never)]
+fn read_slow(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
     match term_head(input) {
         Ok((rest, head)) => Ok((head, input.len() - rest.len())),
         Err(nom::Err::Incomplete(Needed::Size(n))) => Err(WireError::Incomplete(n.get())),

@@ -62,24 +62,14 @@ impl<'a> Printer<'a> {
         while let Some(frame) = self.frames.last_mut() {
             let next = match frame {
                 Frame::Tuple { elements, first } => match elements.next() {
-                    Some(t) => {
-                        if !core::mem::replace(first, false) {
-                            f.write_char(',')?;
-                        }
-                        Some(t)
-                    }
+                    Some(t) => separated(f, first, t)?,
                     None => {
                         f.write_char('}')?;
                         None
                     }
                 },
                 Frame::List { elements, first, tail_done } => match elements.next() {
-                    Some(t) => {
-                        if !core::mem::replace(first, false) {
-                            f.write_char(',')?;
-                        }
-                        Some(t)
-                    }
+                    Some(t) => separated(f, first, t)?,
                     None if !*tail_done => {
                         *tail_done = true;
                         match elements.tail() {
@@ -185,6 +175,18 @@ impl<'a> Printer<'a> {
         let _ = self.frames.push(frame);
         Ok(())
     }
+}
+
+/// An element: a comma before it unless it is the first.
+fn separated<'a>(
+    f: &mut fmt::Formatter<'_>,
+    first: &mut bool,
+    element: Term<'a>,
+) -> Result<Option<Term<'a>>, fmt::Error> {
+    if !core::mem::replace(first, false) {
+        f.write_char(',')?;
+    }
+    Ok(Some(element))
 }
 
 fn less(a: &Term<'_>, b: &Term<'_>) -> bool {

@@ -32,12 +32,23 @@
 //! length read off the wire is checked against the bytes that are there before anything is
 //! sized from it, validation keeps a count of terms still to read instead of recursing (a term
 //! nested 1,000,000 deep decodes on any stack), and `Display` stops at
-//! [`MAX_DISPLAY_DEPTH`] levels.
+//! [`MAX_DISPLAY_DEPTH`] levels. Cost is linear in the input: views are built from headers
+//! without stepping over their contents, a full walk ([`Term::walk`]) reads each byte a
+//! constant number of times, and map keys are checked in expected linear time in any order.
+//!
+//! # Text
+//! `Display` writes what `io_lib:format("~w", [T])` writes on OTP 25, except for maps of more
+//! than 32 pairs: those are written in the order their pairs were encoded, because the order
+//! ERTS prints them in depends on its own atom table and hashing.
 //!
 //! # Features
-//! - `alloc`: lets map-key checking grow past its inline working memory (maps of more than 256
-//!   keys not in key order, multi-key maps nested more than 16 deep), and prints integers of
-//!   any size in decimal. Without it those inputs fail with [`DecodeErrorKind::NeedsAlloc`].
+//! - `alloc`: lets the working memory grow past what is inline: more than 1024 keys of open
+//!   maps not in key order (up to 256 are checked through a hash table, more by sorting in
+//!   place), multi-key maps nested more than 16 deep in keys or
+//!   non-final values, walks deeper than 64 containers in non-final positions; and prints
+//!   integers of any size in decimal. Without it such maps fail with
+//!   [`DecodeErrorKind::NeedsAlloc`] (maps nested in last values, the way Erlang writes trees,
+//!   need no more memory at any depth).
 //! - `std`: implies `alloc`.
 //! - `defmt`: `defmt::Format` for views, tags and errors.
 //! - `fuzz`: the fuzz target bodies ([`fuzz`]), for cargo-fuzz and the corpus replay test.

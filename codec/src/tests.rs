@@ -700,3 +700,19 @@ fn keys_whose_hashes_all_collide_fall_back_to_sorting() {
         Ok(_) => panic!("a duplicate key was accepted"),
     }
 }
+
+#[test]
+fn a_map_of_a_thousand_unordered_keys_decodes_without_alloc() {
+    // Erlang writes maps over 32 keys in hash order; an embedded program must read them.
+    for n in [300u32, 1000] {
+        let mut bytes = vec![131, 116];
+        bytes.extend(n.to_be_bytes());
+        for k in (0..n).rev() {
+            bytes.push(98);
+            bytes.extend(k.to_be_bytes());
+            bytes.extend([97, 0]);
+        }
+        let term = decode(&bytes).unwrap_or_else(|e| panic!("{n} keys: {e}"));
+        assert!(matches!(term, Term::Map(m) if m.len() == n as usize));
+    }
+}

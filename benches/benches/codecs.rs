@@ -3,7 +3,7 @@
 //! `scripts/bench` runs this with ERTS's own timings and prints the ratios.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Term, Write, decode, decode_in, encode, encoded_len};
+use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, decode, decode_in, encode, encoded_len};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -66,7 +66,7 @@ struct User {
 }
 
 impl Encode for User {
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
         e.map(4, |e| {
             e.atom("id")?;
             e.integer(self.id)?;

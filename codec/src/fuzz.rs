@@ -5,7 +5,7 @@
 extern crate std;
 
 use crate::{
-    Atom, AtomEncoding, BitBinary, Encode, EncodeError, Encoder, Term, Write, decode, decode_prefix, decode_prefix_in,
+    Atom, AtomEncoding, BitBinary, Encode, EncodeError, Encoder, Sink, Term, decode, decode_prefix, decode_prefix_in,
     encode_with, encoded_len_with,
 };
 use arbitrary::{Arbitrary, Unstructured};
@@ -112,7 +112,7 @@ pub enum Value {
 }
 
 impl Encode for Value {
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
         match self {
             Value::Int(v) => e.integer(*v),
             Value::Wide(v) => e.i128(*v),

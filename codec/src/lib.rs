@@ -94,7 +94,7 @@ pub use display::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
 pub use encode::{
-    AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, SliceWriter, Write, encode,
+    AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Sink, SliceWriter, encode,
     encode_to_heapless, encode_with, encoded_len, encoded_len_with,
 };
 pub use error::{DecodeError, DecodeErrorKind};

@@ -4,7 +4,7 @@
 //! output navigates back to the value.
 
 use erlport_codec::{
-    Atom, AtomEncoding, BigInt, BitBinary, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Term, Write,
+    Atom, AtomEncoding, BigInt, BitBinary, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Sink, Term,
     decode, encode_with, encoded_len_with,
 };
 use std::path::Path;
@@ -39,7 +39,7 @@ enum V {
 }
 
 impl Encode for V {
-    fn encode<W: Write>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
         match self {
             V::Small(v) => v.encode(e),
             V::Int(v) => v.encode(e),

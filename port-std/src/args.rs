@@ -168,7 +168,7 @@ impl FromTerm for AtomName {
 }
 
 impl erlport_codec::Encode for AtomName {
-    fn encode<W: erlport_codec::Write>(
+    fn encode<W: erlport_codec::Sink>(
         &self,
         e: &mut erlport_codec::Encoder<W>,
     ) -> Result<(), erlport_codec::EncodeError> {
@@ -201,7 +201,7 @@ impl FromTerm for OwnedTerm {
 }
 
 impl erlport_codec::Encode for OwnedTerm {
-    fn encode<W: erlport_codec::Write>(
+    fn encode<W: erlport_codec::Sink>(
         &self,
         e: &mut erlport_codec::Encoder<W>,
     ) -> Result<(), erlport_codec::EncodeError> {

@@ -4,7 +4,7 @@
 use crate::Error;
 use crate::args::{Args, FromTerm};
 use crate::port::{Port, Sender};
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Term, Write as Sink};
+use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Display;

@@ -1,0 +1,434 @@
+//! The [`Encoder`]: builder calls that write one term each, and the count of terms a
+//! container header still owes.
+
+use super::{Encode, EncodeError, Sink};
+use crate::term::Atom;
+use crate::wire::{self, VERSION, strip_high_zeros};
+
+/// How atoms are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AtomEncoding {
+    /// Every atom as UTF-8 (`SMALL_ATOM_UTF8_EXT`, `ATOM_UTF8_EXT`): `minor_version` 2, the
+    /// default of OTP 26 and later.
+    #[default]
+    Utf8,
+    /// Atoms whose characters are all latin-1 as `ATOM_EXT`, others as UTF-8: `minor_version`
+    /// 1, the default before OTP 26.
+    Latin1,
+}
+
+/// Writes terms into a sink, counting the terms written so that a header that does not match
+/// its contents is an error instead of a corrupt output.
+#[derive(Debug)]
+pub struct Encoder<W: Sink> {
+    sink: W,
+    atoms: AtomEncoding,
+    written: u64,
+}
+impl<W: Sink> Encoder<W> {
+    /// An encoder writing `minor_version` 2 output into `sink` (no version byte: see
+    /// [`Encoder::version`]).
+    pub fn new(sink: W) -> Self {
+        Encoder { sink, atoms: AtomEncoding::Utf8, written: 0 }
+    }
+
+    /// The same encoder writing atoms as `encoding` says.
+    pub fn with_atoms(mut self, encoding: AtomEncoding) -> Self {
+        self.atoms = encoding;
+        self
+    }
+
+    /// The sink, with everything written so far.
+    pub fn into_inner(self) -> W {
+        self.sink
+    }
+
+    /// Writes bytes that are part of a term already counted.
+    #[inline(always)]
+    pub(super) fn raw(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        self.sink.write(bytes)
+    }
+
+    /// Writes the header (or the whole) of one term and counts it.
+    #[inline(always)]
+    pub(super) fn term(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        self.count_one();
+        self.sink.write(bytes)
+    }
+
+    /// Counts one term toward what the enclosing header declared. With `contents`, the only
+    /// code that touches the count.
+    #[inline(always)]
+    fn count_one(&mut self) {
+        self.written += 1;
+    }
+
+    /// The version byte 131 that starts an external term (not a term itself).
+    pub fn version(&mut self) -> Result<(), EncodeError> {
+        self.raw(&[VERSION])
+    }
+
+    /// Writes any [`Encode`] value.
+    pub fn encode<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
+        value.encode(self)
+    }
+
+    /// Runs `body`, which must write exactly `count` terms (a container's elements, or the
+    /// fields of a pid or export); the enclosing count resumes after it.
+    fn contents(
+        &mut self,
+        count: u64,
+        body: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        let outer = core::mem::replace(&mut self.written, 0);
+        body(self)?;
+        let written = core::mem::replace(&mut self.written, outer);
+        if written != count {
+            return Err(EncodeError::CountMismatch { declared: count, written });
+        }
+        Ok(())
+    }
+
+    /// An integer, in the smallest form Erlang uses (97, 98, 110).
+    pub fn integer(&mut self, value: i64) -> Result<(), EncodeError> {
+        if (0..=255).contains(&value) {
+            self.term(&[wire::SMALL_INTEGER_EXT, value as u8])
+        } else if let Ok(small) = i32::try_from(value) {
+            let [a, b, c, d] = small.to_be_bytes();
+            self.term(&[wire::INTEGER_EXT, a, b, c, d])
+        } else {
+            self.big_ext(value < 0, &value.unsigned_abs().to_le_bytes())
+        }
+    }
+
+    /// An unsigned 128-bit integer, in the smallest form.
+    pub fn u128(&mut self, value: u128) -> Result<(), EncodeError> {
+        match i64::try_from(value) {
+            Ok(small) => self.integer(small),
+            Err(_) => self.big_ext(false, &value.to_le_bytes()),
+        }
+    }
+
+    /// A signed 128-bit integer, in the smallest form.
+    pub fn i128(&mut self, value: i128) -> Result<(), EncodeError> {
+        match i64::try_from(value) {
+            Ok(small) => self.integer(small),
+            Err(_) => self.big_ext(value < 0, &value.unsigned_abs().to_le_bytes()),
+        }
+    }
+
+    /// An integer given as a sign and a little-endian magnitude (high zero bytes are
+    /// dropped), in the smallest form Erlang uses.
+    pub fn big(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), EncodeError> {
+        let magnitude = strip_high_zeros(magnitude);
+        match wire::big_to_i64(negative, magnitude) {
+            Some(value) if i32::try_from(value).is_ok() => self.integer(value),
+            _ => self.big_ext(negative, magnitude),
+        }
+    }
+
+    /// `SMALL_BIG_EXT` or `LARGE_BIG_EXT` for a magnitude without high zero bytes.
+    fn big_ext(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), EncodeError> {
+        let magnitude = strip_high_zeros(magnitude);
+        let sign = u8::from(negative);
+        if magnitude.len() <= 255 {
+            self.term(&[wire::SMALL_BIG_EXT, magnitude.len() as u8, sign])?;
+        } else {
+            let len = u32::try_from(magnitude.len())
+                .ok()
+                .filter(|&n| n <= wire::MAX_BIG_BYTES)
+                .ok_or(EncodeError::OutOfRange)?;
+            let [a, b, c, d] = len.to_be_bytes();
+            self.term(&[wire::LARGE_BIG_EXT, a, b, c, d, sign])?;
+        }
+        self.raw(magnitude)
+    }
+
+    /// A float (`NEW_FLOAT_EXT`); infinities and NaN are an error.
+    pub fn float(&mut self, value: f64) -> Result<(), EncodeError> {
+        if !value.is_finite() {
+            return Err(EncodeError::NonFiniteFloat);
+        }
+        let mut bytes = [wire::NEW_FLOAT_EXT; 9];
+        bytes[1..].copy_from_slice(&value.to_be_bytes());
+        self.term(&bytes)
+    }
+
+    /// An atom with this text.
+    pub fn atom(&mut self, text: &str) -> Result<(), EncodeError> {
+        // ASCII, the common case: one byte a character, the same bytes in both encodings.
+        if text.len() <= 255 && text.is_ascii() {
+            let latin1 = self.atoms == AtomEncoding::Latin1;
+            if latin1 {
+                self.term(&[wire::ATOM_EXT, 0, text.len() as u8])?;
+            } else {
+                self.term(&[wire::SMALL_ATOM_UTF8_EXT, text.len() as u8])?;
+            }
+            return self.raw(text.as_bytes());
+        }
+        self.atom_chars(text.len(), text.chars(), text.as_bytes())
+    }
+
+    /// An atom, written in this encoder's atom encoding.
+    pub fn atom_view(&mut self, atom: &Atom<'_>) -> Result<(), EncodeError> {
+        match atom.as_str() {
+            Some(text) => self.atom(text),
+            None => {
+                // latin-1 text with characters above 127
+                let utf8_len = atom.chars().map(char::len_utf8).sum();
+                self.atom_chars_latin1(atom.as_bytes(), utf8_len)
+            }
+        }
+    }
+
+    fn atom_chars(&mut self, utf8_len: usize, chars: core::str::Chars<'_>, utf8: &[u8]) -> Result<(), EncodeError> {
+        let count = chars.clone().count();
+        if count > 255 {
+            return Err(EncodeError::OutOfRange);
+        }
+        if self.atoms == AtomEncoding::Latin1 && chars.clone().all(|c| (c as u32) < 256) {
+            self.term(&[wire::ATOM_EXT, 0, count as u8])?;
+            let mut buf = [0u8; 64];
+            let mut filled = 0;
+            for c in chars {
+                buf[filled] = c as u32 as u8;
+                filled += 1;
+                if filled == buf.len() {
+                    self.raw(&buf)?;
+                    filled = 0;
+                }
+            }
+            return self.raw(&buf[..filled]);
+        }
+        self.utf8_atom(utf8_len, utf8)
+    }
+
+    fn atom_chars_latin1(&mut self, latin1: &[u8], utf8_len: usize) -> Result<(), EncodeError> {
+        if latin1.len() > 255 {
+            return Err(EncodeError::OutOfRange);
+        }
+        if self.atoms == AtomEncoding::Latin1 {
+            self.term(&[wire::ATOM_EXT, 0, latin1.len() as u8])?;
+            return self.raw(latin1);
+        }
+        if utf8_len <= 255 {
+            self.term(&[wire::SMALL_ATOM_UTF8_EXT, utf8_len as u8])?;
+        } else {
+            let [a, b] = (utf8_len as u16).to_be_bytes();
+            self.term(&[wire::ATOM_UTF8_EXT, a, b])?;
+        }
+        for &byte in latin1 {
+            let mut buf = [0u8; 4];
+            self.raw(char::from(byte).encode_utf8(&mut buf).as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn utf8_atom(&mut self, len: usize, utf8: &[u8]) -> Result<(), EncodeError> {
+        if len <= 255 {
+            self.term(&[wire::SMALL_ATOM_UTF8_EXT, len as u8])?;
+        } else {
+            let [a, b] = u16::try_from(len).map_err(|_| EncodeError::OutOfRange)?.to_be_bytes();
+            self.term(&[wire::ATOM_UTF8_EXT, a, b])?;
+        }
+        self.raw(utf8)
+    }
+
+    /// An atom in the encoding its view has, whatever this encoder's setting.
+    pub(super) fn atom_as_written(&mut self, atom: &Atom<'_>) -> Result<(), EncodeError> {
+        let bytes = atom.as_bytes();
+        match (atom.is_utf8(), bytes.len()) {
+            (false, len) => self.term(&[wire::ATOM_EXT, (len >> 8) as u8, len as u8])?,
+            (true, len @ 0..=255) => self.term(&[wire::SMALL_ATOM_UTF8_EXT, len as u8])?,
+            (true, len) => self.term(&[wire::ATOM_UTF8_EXT, (len >> 8) as u8, len as u8])?,
+        }
+        self.raw(bytes)
+    }
+
+    /// A boolean: the atom `true` or `false`.
+    pub fn boolean(&mut self, value: bool) -> Result<(), EncodeError> {
+        self.atom(if value { "true" } else { "false" })
+    }
+
+    fn length(len: usize) -> Result<[u8; 4], EncodeError> {
+        u32::try_from(len).map(u32::to_be_bytes).map_err(|_| EncodeError::OutOfRange)
+    }
+
+    /// A binary (`BINARY_EXT`).
+    pub fn binary(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        let [a, b, c, d] = Self::length(bytes.len())?;
+        self.term(&[wire::BINARY_EXT, a, b, c, d])?;
+        self.raw(bytes)
+    }
+
+    /// A bitstring of `bytes.len() - 1` whole bytes and `bits` (1..=7) high bits of the last
+    /// byte; its unused low bits are written as zero. With `bits` 8 it is a binary.
+    pub fn bit_binary(&mut self, bytes: &[u8], bits: u8) -> Result<(), EncodeError> {
+        if bits == 8 {
+            return self.binary(bytes);
+        }
+        let Some((&last, whole)) = bytes.split_last() else { return Err(EncodeError::OutOfRange) };
+        if !(1..=7).contains(&bits) {
+            return Err(EncodeError::OutOfRange);
+        }
+        let [a, b, c, d] = Self::length(bytes.len())?;
+        self.term(&[wire::BIT_BINARY_EXT, a, b, c, d, bits])?;
+        self.raw(whole)?;
+        self.raw(&[last & !(0xffu8 >> bits)])
+    }
+
+    /// A list of integers 0..=255 written as bytes, as Erlang writes such lists: `STRING_EXT`
+    /// up to 65,535 elements, a `LIST_EXT` of small integers beyond, `[]` when empty.
+    pub fn string(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        match bytes.len() {
+            0 => self.nil(),
+            len @ 1..=65535 => {
+                let [a, b] = (len as u16).to_be_bytes();
+                self.term(&[wire::STRING_EXT, a, b])?;
+                self.raw(bytes)
+            }
+            len => self.list(len, |e| bytes.iter().try_for_each(|&b| e.integer(i64::from(b)))),
+        }
+    }
+
+    /// `[]`.
+    pub fn nil(&mut self) -> Result<(), EncodeError> {
+        self.term(&[wire::NIL_EXT])
+    }
+
+    /// A tuple of `arity` elements, which `elements` must write.
+    pub fn tuple(
+        &mut self,
+        arity: usize,
+        elements: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        if arity <= 255 {
+            self.term(&[wire::SMALL_TUPLE_EXT, arity as u8])?;
+        } else {
+            let [a, b, c, d] = Self::length(arity)?;
+            self.term(&[wire::LARGE_TUPLE_EXT, a, b, c, d])?;
+        }
+        self.contents(arity as u64, elements)
+    }
+
+    /// A proper list of `len` elements, which `elements` must write; `[]` when `len` is 0.
+    pub fn list(
+        &mut self,
+        len: usize,
+        elements: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        if len == 0 {
+            self.contents(0, elements)?;
+            return self.nil();
+        }
+        let [a, b, c, d] = Self::length(len)?;
+        self.term(&[wire::LIST_EXT, a, b, c, d])?;
+        self.contents(len as u64 + 1, |e| {
+            elements(e)?;
+            e.nil()
+        })
+    }
+
+    /// A list of `len` elements and a tail: `elements_and_tail` writes the elements, then the
+    /// tail (`len + 1` terms). With `len` 0 only the tail is written, as Erlang would.
+    pub fn improper_list(
+        &mut self,
+        len: usize,
+        elements_and_tail: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        if len == 0 {
+            // The tail alone is the term written here.
+            self.contents(1, elements_and_tail)?;
+            self.count_one();
+            return Ok(());
+        }
+        let [a, b, c, d] = Self::length(len)?;
+        self.term(&[wire::LIST_EXT, a, b, c, d])?;
+        self.contents(len as u64 + 1, elements_and_tail)
+    }
+
+    /// A map of `pairs` pairs: `keys_and_values` writes key, value, key, value, ... in the
+    /// order they should appear (Erlang sorts maps of up to 32 keys by key).
+    pub fn map(
+        &mut self,
+        pairs: usize,
+        keys_and_values: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        let [a, b, c, d] = Self::length(pairs)?;
+        self.term(&[wire::MAP_EXT, a, b, c, d])?;
+        self.contents(2 * pairs as u64, keys_and_values)
+    }
+
+    pub(super) fn list_of<T: Encode>(&mut self, items: &[T]) -> Result<(), EncodeError> {
+        if !items.is_empty() && items.len() <= 65535 && items.iter().all(|i| i.as_byte().is_some()) {
+            self.term(&[wire::STRING_EXT, (items.len() >> 8) as u8, items.len() as u8])?;
+            for chunk in items.chunks(64) {
+                let mut buf = [0u8; 64];
+                for (slot, item) in buf.iter_mut().zip(chunk) {
+                    *slot = item.as_byte().unwrap_or(0);
+                }
+                self.raw(&buf[..chunk.len()])?;
+            }
+            return Ok(());
+        }
+        self.list(items.len(), |e| items.iter().try_for_each(|item| item.encode(e)))
+    }
+
+    /// The node of a pid, port or reference: a field, not a term of the enclosing container.
+    fn node_creation(&mut self, node: &Atom<'_>) -> Result<(), EncodeError> {
+        self.contents(1, |e| e.atom_view(node))
+    }
+
+    /// A process identifier (`NEW_PID_EXT`).
+    pub fn pid(&mut self, node: &Atom<'_>, id: u32, serial: u32, creation: u32) -> Result<(), EncodeError> {
+        self.term(&[wire::NEW_PID_EXT])?;
+        self.node_creation(node)?;
+        let mut fields = [0u8; 12];
+        fields[..4].copy_from_slice(&id.to_be_bytes());
+        fields[4..8].copy_from_slice(&serial.to_be_bytes());
+        fields[8..].copy_from_slice(&creation.to_be_bytes());
+        self.raw(&fields)
+    }
+
+    /// A port identifier: `NEW_PORT_EXT` when the number fits 28 bits (as OTP 25 writes),
+    /// `V4_PORT_EXT` otherwise.
+    pub fn port(&mut self, node: &Atom<'_>, id: u64, creation: u32) -> Result<(), EncodeError> {
+        if id < 1 << 28 {
+            self.term(&[wire::NEW_PORT_EXT])?;
+            self.node_creation(node)?;
+            self.raw(&(id as u32).to_be_bytes())?;
+        } else {
+            self.term(&[wire::V4_PORT_EXT])?;
+            self.node_creation(node)?;
+            self.raw(&id.to_be_bytes())?;
+        }
+        self.raw(&creation.to_be_bytes())
+    }
+
+    /// A reference (`NEWER_REFERENCE_EXT`) of 1 to 5 identifier words.
+    pub fn reference(&mut self, node: &Atom<'_>, creation: u32, ids: &[u32]) -> Result<(), EncodeError> {
+        if ids.is_empty() || ids.len() > 5 {
+            return Err(EncodeError::OutOfRange);
+        }
+        self.term(&[wire::NEWER_REFERENCE_EXT, 0, ids.len() as u8])?;
+        self.node_creation(node)?;
+        self.raw(&creation.to_be_bytes())?;
+        ids.iter().try_for_each(|id| self.raw(&id.to_be_bytes()))
+    }
+
+    /// An export fun, `fun Module:Function/Arity`.
+    pub fn export(&mut self, module: &str, function: &str, arity: u8) -> Result<(), EncodeError> {
+        self.term(&[wire::EXPORT_EXT])?;
+        // Three fields, not terms of the enclosing container.
+        self.contents(3, |e| {
+            e.atom(module)?;
+            e.atom(function)?;
+            e.integer(i64::from(arity))
+        })
+    }
+
+    /// Copies bytes that already are one complete, valid term.
+    pub(super) fn verbatim(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        self.term(bytes)
+    }
+}

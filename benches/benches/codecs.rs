@@ -3,7 +3,7 @@
 //! `scripts/bench` runs this with ERTS's own timings and prints the ratios.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, decode, decode_in, encode, encoded_len};
+use erlport_codec::{Atom, Decoder, Encode, EncodeError, Encoder, Sink, Term, decode, encode, encoded_len};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -88,7 +88,7 @@ fn codecs(c: &mut Criterion) {
         group.bench_function("erlport", |b| {
             b.iter(|| {
                 let term = if name == "d" {
-                    decode_in(black_box(&bytes), &mut scratch).unwrap()
+                    Decoder::new().scratch(&mut scratch).decode(black_box(&bytes)).unwrap()
                 } else {
                     decode(black_box(&bytes)).unwrap()
                 };

@@ -5,9 +5,9 @@
 //! that would produce more stops there and is refused (a zlib bomb claiming 10 bytes is refused
 //! after inflating at most 10), and one that produces fewer is refused too.
 //!
-//! The inflater's state ([`Inflater`], about 10 KiB) lives on the stack of [`decode_in`] and
-//! [`decode_prefix_in`]; programs with small stacks keep one elsewhere (a `static`, a field)
-//! and use [`decode_prefix_in_with`].
+//! The inflater's state ([`Inflater`], about 10 KiB) lives on the stack while a
+//! [`Decoder`](crate::Decoder) inflates, unless the program keeps one elsewhere (a `static`, a
+//! field) and gives it with [`Decoder::inflater`](crate::Decoder::inflater).
 //!
 //! Compression (with the `alloc` feature: miniz_oxide's compressor keeps about 300 KiB of
 //! state) follows `term_to_binary(T, [{compressed, Level}])`: level 0 writes the plain
@@ -47,6 +47,9 @@ impl core::fmt::Debug for Inflater {
     }
 }
 
+/// The default largest inflated size a [`Decoder`](crate::Decoder) accepts: 64 MiB.
+pub const DEFAULT_INFLATE_LIMIT: usize = 64 << 20;
+
 /// The size a compressed input declares for its inflated term (the scratch it needs), or
 /// `None` when the input is not a compressed term (or too short to say).
 ///
@@ -58,49 +61,13 @@ pub fn compressed_size(input: &[u8]) -> Option<u32> {
     wire::compressed_size(input)
 }
 
-/// Decodes one whole term, compressed or not; a compressed one is inflated into `scratch`,
-/// which must hold at least its declared size ([`compressed_size`]). Bytes after the term (after
-/// the zlib stream, for a compressed term) are an error.
-///
-/// ```
-/// // term_to_binary(lists:duplicate(20, $a), [compressed])
-/// let bytes = [131, 80, 0, 0, 0, 23, 120, 156, 203, 102, 16, 73, 196, 2, 0, 90, 234, 8, 20];
-/// let mut scratch = [0u8; 64];
-/// let term = erlport_codec::decode_in(&bytes, &mut scratch)?;
-/// assert_eq!(term.to_string(), format!("[{}]", ["97"; 20].join(",")));
-/// # Ok::<(), erlport_codec::DecodeError>(())
-/// ```
-pub fn decode_in<'a>(input: &'a [u8], scratch: &'a mut [u8]) -> Result<Term<'a>, DecodeError> {
-    let (term, used) = decode_prefix_in(input, scratch)?;
-    if used < input.len() {
-        return Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count: input.len() - used }, used, None));
-    }
-    Ok(term)
-}
-
-/// [`decode_in`] that returns the bytes of `input` used instead of refusing trailing bytes, like
-/// `binary_to_term(B, [used])`: for a compressed term, up to the end of its zlib stream.
-pub fn decode_prefix_in<'a>(input: &'a [u8], scratch: &'a mut [u8]) -> Result<(Term<'a>, usize), DecodeError> {
-    decode_prefix_in_with(input, scratch, &mut Inflater::new())
-}
-
-/// [`decode_prefix_in`] with an inflater the caller keeps (so its state need not be on the
-/// stack).
-pub fn decode_prefix_in_with<'a>(
-    input: &'a [u8],
-    scratch: &'a mut [u8],
-    inflater: &mut Inflater,
-) -> Result<(Term<'a>, usize), DecodeError> {
-    if !wire::is_compressed(input) {
-        return crate::decode_prefix(input);
-    }
-    let (inflated, used) = inflate(input, scratch, inflater)?;
-    validated_inflated(inflated, used)
-}
-
 /// Validates an inflated term, which must fill the inflated bytes exactly.
-fn validated_inflated(inflated: &[u8], used: usize) -> Result<(Term<'_>, usize), DecodeError> {
-    let end = validate(inflated, 0, None).map_err(|e| {
+pub(crate) fn validated_inflated<'a>(
+    inflated: &'a [u8],
+    used: usize,
+    keys: Option<&mut [u32]>,
+) -> Result<(Term<'a>, usize), DecodeError> {
+    let end = validate(inflated, 0, keys).map_err(|e| {
         let e = if e.is_incomplete() {
             DecodeError::new(DecodeErrorKind::InflatedTermIncomplete, e.offset(), e.tag())
         } else {
@@ -111,36 +78,29 @@ fn validated_inflated(inflated: &[u8], used: usize) -> Result<(Term<'_>, usize),
     Ok((root_at(inflated.get(..end).unwrap_or(&[])), used))
 }
 
-/// Inflates the compressed term at the start of `input` into `scratch`, returning the inflated
-/// bytes and the input bytes used.
-fn inflate<'s>(input: &[u8], scratch: &'s mut [u8], inflater: &mut Inflater) -> Result<(&'s [u8], usize), DecodeError> {
+const INFLATE_FLAGS: u32 = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+    | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+    | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+
+/// What one run of the inflater means, `written` bytes out of the `size` declared: the stream
+/// ended with exactly `size` bytes (`Some`: the input bytes used up to the stream's end), the
+/// output is full before `size` bytes (`None`: give it more room), or what was wrong.
+fn outcome(
+    status: TINFLStatus,
+    read: usize,
+    written: usize,
+    size: usize,
+    input: &[u8],
+) -> Result<Option<usize>, DecodeError> {
     let tag = Some(Tag::Compressed);
-    let Some(size) = compressed_size(input) else {
-        return Err(DecodeError::incomplete(
-            COMPRESSED_HEADER_LEN + 1 - input.len().min(COMPRESSED_HEADER_LEN),
-            input.len(),
-            tag,
-        ));
-    };
-    if size == 0 {
-        return Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, 2, tag));
-    }
-    let size = size as usize;
-    let Some(out) = scratch.get_mut(..size) else {
-        return Err(DecodeError::new(DecodeErrorKind::ScratchTooSmall { needed: size }, 2, tag));
-    };
-    let stream = input.get(COMPRESSED_HEADER_LEN..).unwrap_or(&[]);
-    inflater.state.init();
-    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
-        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
-        | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
-    let (status, read, written) = decompress(&mut inflater.state, stream, out, 0, flags);
     let at = COMPRESSED_HEADER_LEN + read;
+    let stream_len = input.len().saturating_sub(COMPRESSED_HEADER_LEN);
     match status {
-        TINFLStatus::Done if written == size => Ok((&out[..], at)),
+        TINFLStatus::HasMoreOutput if written < size => Ok(None),
+        TINFLStatus::Done if written == size => Ok(Some(at)),
         // The output is full and every input byte was read: miniz_oxide cannot say whether
         // more output or only more input was due, and more input could complete the stream.
-        TINFLStatus::HasMoreOutput if read == stream.len() => Err(DecodeError::incomplete(1, input.len(), tag)),
+        TINFLStatus::HasMoreOutput if read == stream_len => Err(DecodeError::incomplete(1, input.len(), tag)),
         TINFLStatus::Done | TINFLStatus::HasMoreOutput => {
             Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, at, tag))
         }
@@ -148,6 +108,20 @@ fn inflate<'s>(input: &[u8], scratch: &'s mut [u8], inflater: &mut Inflater) -> 
         TINFLStatus::Adler32Mismatch => Err(DecodeError::new(DecodeErrorKind::ChecksumMismatch, at, tag)),
         _ => Err(DecodeError::new(DecodeErrorKind::BadZlibStream, at, tag)),
     }
+}
+
+/// Inflates the compressed term at the start of `input` into `out`, exactly the size it
+/// declares; returns the input bytes used.
+pub(crate) fn inflate(input: &[u8], out: &mut [u8], inflater: &mut Inflater) -> Result<usize, DecodeError> {
+    let stream = input.get(COMPRESSED_HEADER_LEN..).unwrap_or(&[]);
+    inflater.state.init();
+    let (status, read, written) = decompress(&mut inflater.state, stream, out, 0, INFLATE_FLAGS);
+    // `out` holds exactly the declared size, so a full output is never "give it more room".
+    outcome(status, read, written, out.len(), input)?.ok_or(DecodeError::new(
+        DecodeErrorKind::InflatedSizeMismatch,
+        input.len(),
+        Some(Tag::Compressed),
+    ))
 }
 
 /// With `alloc`: sizes and inflation of compressed terms on the heap, under a limit.
@@ -159,80 +133,29 @@ mod with_alloc {
     use alloc::vec::Vec;
     use miniz_oxide::deflate::core::{CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output};
 
-    /// The default largest inflated size [`decode_in_vec`] accepts: 64 MiB.
-    pub const DEFAULT_INFLATE_LIMIT: usize = 64 << 20;
-
-    /// Decodes the term at the start of `input` (compressed or not), growing `scratch` to the
-    /// declared size of a compressed term when it is at most `limit` bytes
-    /// ([`DEFAULT_INFLATE_LIMIT`] is a sensible one). Returns the term and the input bytes used.
-    /// `scratch` keeps its capacity, so decoding message after message allocates only when a
-    /// larger one comes.
-    pub fn decode_in_vec<'a>(
-        input: &'a [u8],
-        scratch: &'a mut Vec<u8>,
-        limit: usize,
-    ) -> Result<(Term<'a>, usize), DecodeError> {
-        if let Some(size) = compressed_size(input) {
-            let size = size as usize;
-            if size > limit {
-                return Err(DecodeError::new(
-                    DecodeErrorKind::CompressedTooLarge { size, limit },
-                    2,
-                    Some(Tag::Compressed),
-                ));
-            }
-            let used = inflate_growing(input, size, scratch, &mut Inflater::new())?;
-            return validated_inflated(scratch, used);
-        }
-        crate::decode_prefix(input)
-    }
-
     /// Inflates the compressed term at the start of `input` (declaring `size` bytes) into
     /// `out`, growing it only as the stream produces bytes: memory touched is bounded by what
     /// the stream inflates to (at most twice), never by what it declares.
-    fn inflate_growing(
+    pub(crate) fn inflate_growing(
         input: &[u8],
         size: usize,
         out: &mut Vec<u8>,
         inflater: &mut Inflater,
     ) -> Result<usize, DecodeError> {
         const FIRST_CHUNK: usize = 64 << 10;
-        let tag = Some(Tag::Compressed);
-        if size == 0 {
-            return Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, 2, tag));
-        }
         let stream = input.get(COMPRESSED_HEADER_LEN..).unwrap_or(&[]);
         inflater.state.init();
-        let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
-            | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
-            | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
         out.clear();
         let (mut read, mut written) = (0, 0);
         loop {
             let target = size.min(FIRST_CHUNK.max(2 * written));
             out.resize(target, 0);
-            let (status, r, w) =
-                decompress(&mut inflater.state, stream.get(read..).unwrap_or(&[]), out, written, flags);
+            let rest = stream.get(read..).unwrap_or(&[]);
+            let (status, r, w) = decompress(&mut inflater.state, rest, out, written, INFLATE_FLAGS);
             read += r;
             written += w;
-            let at = COMPRESSED_HEADER_LEN + read;
-            match status {
-                TINFLStatus::HasMoreOutput if written == target && target < size => continue,
-                TINFLStatus::Done if written == size => {
-                    out.truncate(size);
-                    return Ok(at);
-                }
-                TINFLStatus::HasMoreOutput if read == stream.len() => {
-                    return Err(DecodeError::incomplete(1, input.len(), tag));
-                }
-                TINFLStatus::Done | TINFLStatus::HasMoreOutput => {
-                    return Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, at, tag));
-                }
-                TINFLStatus::NeedsMoreInput => return Err(DecodeError::incomplete(1, input.len(), tag)),
-                TINFLStatus::Adler32Mismatch => {
-                    return Err(DecodeError::new(DecodeErrorKind::ChecksumMismatch, at, tag));
-                }
-                _ => return Err(DecodeError::new(DecodeErrorKind::BadZlibStream, at, tag)),
+            if let Some(used) = outcome(status, read, written, size, input)? {
+                return Ok(used);
             }
         }
     }
@@ -340,4 +263,6 @@ mod with_alloc {
 }
 
 #[cfg(feature = "alloc")]
-pub use with_alloc::{Compression, DEFAULT_INFLATE_LIMIT, Deflater, decode_in_vec, encode_to_vec_compressed};
+pub(crate) use with_alloc::inflate_growing;
+#[cfg(feature = "alloc")]
+pub use with_alloc::{Compression, Deflater, encode_to_vec_compressed};

@@ -86,9 +86,10 @@ pub enum DecodeErrorKind {
     ExpectedSmallInteger,
     /// A `NEW_FUN_EXT` with more than 255 free variables.
     TooManyFreeVariables,
-    /// A compressed term (tag 80) given to [`decode`](crate::decode): inflating it needs a
-    /// scratch buffer of `size` bytes, so use [`decode_in`](crate::decode_in).
-    Compressed {
+    /// A compressed term (tag 80) given to a decoder without a scratch buffer (such as
+    /// [`decode`](crate::decode)): inflating it needs `size` bytes, given with
+    /// [`Decoder::scratch`](crate::Decoder::scratch).
+    NeedsScratch {
         /// The uncompressed size the term declares.
         size: u32,
     },
@@ -113,14 +114,53 @@ pub enum DecodeErrorKind {
     /// The inflated bytes end before the term does.
     InflatedTermIncomplete,
     /// Checking the input needs more working memory than this build has without the `alloc`
-    /// feature (a map of many keys not in term order, or keys nested very deep). Enable `alloc`.
+    /// feature (a map of many keys not in term order, or keys nested very deep). Enable `alloc`,
+    /// or give a [`Decoder::key_buffer`](crate::Decoder::key_buffer).
     NeedsAlloc,
+    /// The keys of a map not written in key order do not fit the buffer given with
+    /// [`Decoder::key_buffer`](crate::Decoder::key_buffer).
+    KeyBufferTooSmall,
+}
+
+/// The four kinds of failure, for code that reacts to them differently (a port answers the
+/// first two as a bad request, and may treat the last as its own limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ErrorClass {
+    /// More bytes could complete the term.
+    Incomplete,
+    /// Not a term `binary_to_term` accepts: a format violation (bad tag, bad value, trailing
+    /// bytes, a duplicate map key...).
+    Invalid,
+    /// A compressed term whose zlib stream is corrupt, fails its checksum, or inflates to a size
+    /// other than declared (`binary_to_term` refuses these too).
+    Inflate,
+    /// The input may well be valid, but this decoder was not given what it needs: a scratch
+    /// buffer, enough of one, more working memory, or a higher inflate limit.
+    Configuration,
+}
+
+impl DecodeErrorKind {
+    /// Which kind of failure this is.
+    pub const fn class(&self) -> ErrorClass {
+        match self {
+            DecodeErrorKind::Incomplete { .. } => ErrorClass::Incomplete,
+            DecodeErrorKind::InflatedSizeMismatch
+            | DecodeErrorKind::BadZlibStream
+            | DecodeErrorKind::ChecksumMismatch
+            | DecodeErrorKind::InflatedTermIncomplete => ErrorClass::Inflate,
+            DecodeErrorKind::NeedsScratch { .. }
+            | DecodeErrorKind::ScratchTooSmall { .. }
+            | DecodeErrorKind::CompressedTooLarge { .. }
+            | DecodeErrorKind::NeedsAlloc
+            | DecodeErrorKind::KeyBufferTooSmall => ErrorClass::Configuration,
+            _ => ErrorClass::Invalid,
+        }
+    }
 }
 
 impl DecodeError {
-    /// An error of this kind at this offset, while reading a term with this tag (for code
-    /// that checks more than the codec does, such as a port's size limits).
-    pub const fn new(kind: DecodeErrorKind, offset: usize, tag: Option<Tag>) -> Self {
+    pub(crate) const fn new(kind: DecodeErrorKind, offset: usize, tag: Option<Tag>) -> Self {
         DecodeError { kind, offset, tag, inflated: false }
     }
 
@@ -141,6 +181,12 @@ impl DecodeError {
     /// What was wrong.
     pub const fn kind(&self) -> DecodeErrorKind {
         self.kind
+    }
+
+    /// Which kind of failure this is: incomplete, invalid, a bad compressed stream, or a
+    /// decoder not configured for the input.
+    pub const fn class(&self) -> ErrorClass {
+        self.kind.class()
     }
 
     /// The byte offset in the input where the problem was found (for an incomplete input: where
@@ -209,8 +255,8 @@ impl fmt::Display for DecodeErrorKind {
                 f.write_str("expected a small integer (a non-negative one for an arity)")
             }
             DecodeErrorKind::TooManyFreeVariables => f.write_str("more than 255 free variables"),
-            DecodeErrorKind::Compressed { size } => {
-                write!(f, "compressed: needs a scratch buffer of {size} bytes (use decode_in)")
+            DecodeErrorKind::NeedsScratch { size } => {
+                write!(f, "compressed: needs a scratch buffer of {size} bytes (Decoder::scratch)")
             }
             DecodeErrorKind::ScratchTooSmall { needed } => {
                 write!(f, "compressed: the scratch buffer is smaller than the {needed} bytes declared")
@@ -229,6 +275,7 @@ impl fmt::Display for DecodeErrorKind {
             DecodeErrorKind::NeedsAlloc => {
                 f.write_str("checking map keys here needs more memory than a build without `alloc` has")
             }
+            DecodeErrorKind::KeyBufferTooSmall => f.write_str("map keys do not fit the key buffer given"),
         }
     }
 }
@@ -276,7 +323,7 @@ impl defmt::Format for DecodeErrorKind {
             DecodeErrorKind::ReferenceIdTooLarge => defmt::write!(f, "reference id too large"),
             DecodeErrorKind::ExpectedSmallInteger => defmt::write!(f, "expected a small integer"),
             DecodeErrorKind::TooManyFreeVariables => defmt::write!(f, "too many free variables"),
-            DecodeErrorKind::Compressed { size } => {
+            DecodeErrorKind::NeedsScratch { size } => {
                 defmt::write!(f, "compressed: needs {=u32} bytes of scratch", size)
             }
             DecodeErrorKind::ScratchTooSmall { needed } => {
@@ -290,6 +337,7 @@ impl defmt::Format for DecodeErrorKind {
             DecodeErrorKind::ChecksumMismatch => defmt::write!(f, "zlib checksum mismatch"),
             DecodeErrorKind::InflatedTermIncomplete => defmt::write!(f, "inflated term incomplete"),
             DecodeErrorKind::NeedsAlloc => defmt::write!(f, "needs the alloc feature"),
+            DecodeErrorKind::KeyBufferTooSmall => defmt::write!(f, "key buffer too small"),
         }
     }
 }

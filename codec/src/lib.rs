@@ -51,7 +51,6 @@
 //!   need no more memory at any depth).
 //! - `std`: implies `alloc`.
 //! - `defmt`: `defmt::Format` for views, tags and errors.
-//! - `fuzz`: the fuzz target bodies ([`fuzz`]), for cargo-fuzz and the corpus replay test.
 //!
 //! # Where this crate differs from ERTS 25 on purpose
 //! - The atom-table index tags 73 and 75 are rejected: no other VM can give them meaning.
@@ -71,13 +70,12 @@ extern crate std;
 
 mod cmp;
 mod compress;
+mod decoder;
 #[cfg(feature = "defmt")]
 mod defmt_impls;
 mod display;
 mod encode;
 mod error;
-#[cfg(feature = "fuzz")]
-pub mod fuzz;
 mod stack;
 mod term;
 mod validate;
@@ -88,8 +86,9 @@ mod wire;
 mod tests;
 
 #[cfg(feature = "alloc")]
-pub use compress::{Compression, DEFAULT_INFLATE_LIMIT, Deflater, decode_in_vec, encode_to_vec_compressed};
-pub use compress::{Inflater, compressed_size, decode_in, decode_prefix_in, decode_prefix_in_with};
+pub use compress::{Compression, Deflater, encode_to_vec_compressed};
+pub use compress::{DEFAULT_INFLATE_LIMIT, Inflater, compressed_size};
+pub use decoder::Decoder;
 pub use display::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
@@ -97,7 +96,7 @@ pub use encode::{
     AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Sink, SliceWriter, encode,
     encode_to_heapless, encode_with, encoded_len, encoded_len_with,
 };
-pub use error::{DecodeError, DecodeErrorKind};
+pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
 pub use term::{
     Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, Port, Reference, Term,
     Tuple,
@@ -108,7 +107,8 @@ pub use wire::{Tag, VERSION};
 /// Decodes one term from `input`: the version byte 131, one term, and nothing after it.
 ///
 /// Bytes after the term are an error ([`DecodeErrorKind::TrailingBytes`], at the offset where
-/// they begin); [`decode_prefix`] allows them, as `binary_to_term/1` does.
+/// they begin); [`decode_prefix`] allows them, as `binary_to_term/1` does. Compressed terms,
+/// a size limit and working memory are configured with a [`Decoder`].
 ///
 /// ```
 /// # use erlport_codec::{decode, DecodeErrorKind};
@@ -121,11 +121,7 @@ pub use wire::{Tag, VERSION};
 /// # Ok::<(), erlport_codec::DecodeError>(())
 /// ```
 pub fn decode(input: &[u8]) -> Result<Term<'_>, DecodeError> {
-    let (term, used) = decode_prefix(input)?;
-    if used < input.len() {
-        return Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count: input.len() - used }, used, None));
-    }
-    Ok(term)
+    Decoder::new().decode(input)
 }
 
 /// Decodes the term at the start of `input` and returns it with the number of bytes it used
@@ -138,22 +134,5 @@ pub fn decode(input: &[u8]) -> Result<Term<'_>, DecodeError> {
 /// # Ok::<(), erlport_codec::DecodeError>(())
 /// ```
 pub fn decode_prefix(input: &[u8]) -> Result<(Term<'_>, usize), DecodeError> {
-    match input {
-        [] => Err(DecodeError::incomplete(2, 0, None)),
-        [version, ..] if *version != VERSION => {
-            Err(DecodeError::new(DecodeErrorKind::BadVersion { found: *version }, 0, None))
-        }
-        _ if wire::is_compressed(input) => match wire::compressed_size(input) {
-            None => Err(DecodeError::incomplete(
-                wire::COMPRESSED_HEADER_LEN + 1 - input.len(),
-                input.len(),
-                Some(Tag::Compressed),
-            )),
-            Some(size) => Err(DecodeError::new(DecodeErrorKind::Compressed { size }, 1, Some(Tag::Compressed))),
-        },
-        _ => {
-            let end = validate::validate(input, 1, None)?;
-            Ok((term::root_at(input.get(1..end).unwrap_or(&[])), end))
-        }
-    }
+    Decoder::new().decode_prefix(input)
 }

@@ -304,7 +304,7 @@ fn refused_tags() {
     let e = decode(&[131, 0]).unwrap_err();
     assert_eq!((e.kind(), e.offset()), (K::UnknownTag, 1));
     assert_eq!(e.to_string(), "unknown tag 0 at byte 1: not a tag of the external term format");
-    assert_eq!(kind(&[131, 80, 0, 0, 0, 9, 120]), K::Compressed { size: 9 });
+    assert_eq!(kind(&[131, 80, 0, 0, 0, 9, 120]), K::NeedsScratch { size: 9 });
 }
 
 #[test]
@@ -714,5 +714,53 @@ fn a_map_of_a_thousand_unordered_keys_decodes_without_alloc() {
         }
         let term = decode(&bytes).unwrap_or_else(|e| panic!("{n} keys: {e}"));
         assert!(matches!(term, Term::Map(m) if m.len() == n as usize));
+    }
+}
+
+#[test]
+fn a_key_buffer_decodes_maps_of_any_size_without_alloc() {
+    use crate::Decoder;
+    let (big, big_dup) = (int_map(100_000, false, false), int_map(100_000, false, true));
+    // One word a key is enough (keys sorted in place); more words give the hash table.
+    for words in [100_000usize, 600_000] {
+        let mut keys = vec![0u32; words];
+        let term = Decoder::new().key_buffer(&mut keys).decode(&big).unwrap();
+        assert!(matches!(term, Term::Map(m) if m.len() == 100_000));
+        let mut keys = vec![0u32; words];
+        let e = Decoder::new().key_buffer(&mut keys).decode(&big_dup).unwrap_err();
+        assert!(matches!(e.kind(), K::DuplicateMapKey { .. }), "{e}");
+    }
+    // Too small a buffer is its own error, whatever the features.
+    let mut keys = [0u32; 1000];
+    let e = Decoder::new().key_buffer(&mut keys).decode(&big).unwrap_err();
+    assert_eq!((e.kind(), e.class()), (K::KeyBufferTooSmall, crate::ErrorClass::Configuration));
+    // Maps in key order need no key memory at all.
+    assert!(Decoder::new().key_buffer(&mut []).decode(&int_map(100_000, true, false)).is_ok());
+}
+
+#[test]
+fn error_classes_tell_format_inflate_and_configuration_apart() {
+    use crate::{Decoder, ErrorClass as C};
+    // term_to_binary(lists:duplicate(20, $a), [compressed])
+    let compressed = [131, 80, 0, 0, 0, 23, 120, 156, 203, 102, 16, 73, 196, 2, 0, 90, 234, 8, 20];
+    let class = |r: Result<Term<'_>, crate::DecodeError>| r.unwrap_err().class();
+    assert_eq!(class(decode(&[131, 104])), C::Incomplete);
+    assert_eq!(class(decode(&[131, 200])), C::Invalid);
+    assert_eq!(class(decode(&[131, 97, 1, 0])), C::Invalid);
+    assert_eq!(class(decode(&compressed)), C::Configuration);
+    let mut small = [0u8; 22];
+    assert_eq!(class(Decoder::new().scratch(&mut small).decode(&compressed)), C::Configuration);
+    let mut scratch = [0u8; 64];
+    assert_eq!(class(Decoder::new().scratch(&mut scratch).inflate_limit(22).decode(&compressed)), C::Configuration);
+    let mut bad_sum = compressed;
+    bad_sum[18] ^= 1;
+    let mut scratch = [0u8; 64];
+    assert_eq!(class(Decoder::new().scratch(&mut scratch).decode(&bad_sum)), C::Inflate);
+    // A kept inflater gives the same answers, message after message.
+    let mut inflater = crate::Inflater::new();
+    for _ in 0..3 {
+        let mut scratch = [0u8; 23];
+        let term = Decoder::new().scratch(&mut scratch).inflater(&mut inflater).decode(&compressed).unwrap();
+        assert_eq!(term.to_string(), std::format!("[{}]", ["97"; 20].join(",")));
     }
 }

@@ -348,7 +348,11 @@ impl<'a> Validator<'a, '_> {
     fn map_done(&mut self, frame: &MapFrame) -> Result<(), DecodeError> {
         if !frame.ordered {
             if !frame.keys_kept {
-                return Err(DecodeError::new(DecodeErrorKind::NeedsAlloc, frame.current, Some(Tag::Map)));
+                let kind = match self.keys {
+                    KeyMemory::Given { .. } => DecodeErrorKind::KeyBufferTooSmall,
+                    KeyMemory::Own(_) => DecodeErrorKind::NeedsAlloc,
+                };
+                return Err(DecodeError::new(kind, frame.current, Some(Tag::Map)));
             }
             self.check_keys(frame.key_base, frame.current)?;
         }

@@ -1,14 +1,14 @@
 //! Compressed terms (tag 80): hostile inputs are refused clearly and cheaply, and what we
 //! compress decodes (here and, in `encode_properties`, in Erlang).
 
-use erlport_codec::{DecodeErrorKind as K, compressed_size, decode_in, decode_prefix_in};
+use erlport_codec::{DecodeErrorKind as K, Decoder, compressed_size};
 
 /// term_to_binary(lists:duplicate(100, $a), [compressed]) from Erlang/OTP 25.
 const ERLANG_100_A: [u8; 20] = [131, 80, 0, 0, 0, 103, 120, 156, 203, 102, 72, 73, 164, 3, 0, 0, 204, 203, 38, 180];
 
 fn kind(input: &[u8], scratch: usize) -> K {
     let mut scratch = vec![0u8; scratch];
-    decode_prefix_in(input, &mut scratch).expect_err("refused").kind()
+    Decoder::new().scratch(&mut scratch).decode_prefix(input).expect_err("refused").kind()
 }
 
 fn with_size(size: u32) -> Vec<u8> {
@@ -20,15 +20,15 @@ fn with_size(size: u32) -> Vec<u8> {
 #[test]
 fn erlang_compressed_term_decodes() {
     let mut scratch = [0u8; 103];
-    let term = decode_in(&ERLANG_100_A, &mut scratch).unwrap();
+    let term = Decoder::new().scratch(&mut scratch).decode(&ERLANG_100_A).unwrap();
     assert_eq!(term.to_string(), format!("[{}]", ["97"; 100].join(",")));
-    // Trailing bytes after the zlib stream are the input's, reported by decode_in.
+    // Trailing bytes after the zlib stream are the input's, reported by Decoder::decode.
     let mut longer = ERLANG_100_A.to_vec();
     longer.push(0);
     let mut scratch = [0u8; 103];
-    assert_eq!(decode_prefix_in(&longer, &mut scratch).unwrap().1, 20);
+    assert_eq!(Decoder::new().scratch(&mut scratch).decode_prefix(&longer).unwrap().1, 20);
     let mut scratch = [0u8; 103];
-    assert_eq!(decode_in(&longer, &mut scratch).unwrap_err().kind(), K::TrailingBytes { count: 1 });
+    assert_eq!(Decoder::new().scratch(&mut scratch).decode(&longer).unwrap_err().kind(), K::TrailingBytes { count: 1 });
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn broken_streams() {
     // Truncated: every strict prefix is incomplete.
     for len in 0..ERLANG_100_A.len() {
         let mut scratch = [0u8; 103];
-        let e = decode_prefix_in(&ERLANG_100_A[..len], &mut scratch).unwrap_err();
+        let e = Decoder::new().scratch(&mut scratch).decode_prefix(&ERLANG_100_A[..len]).unwrap_err();
         assert!(e.is_incomplete(), "prefix {len}: {e}");
     }
     // Corrupt Adler-32.
@@ -74,7 +74,7 @@ fn inflated_term_is_checked_like_any_other() {
     let mut input = vec![131, 80, 0, 0, 0, 4];
     input.extend(stream);
     let mut scratch = [0u8; 4];
-    let e = decode_prefix_in(&input, &mut scratch).unwrap_err();
+    let e = Decoder::new().scratch(&mut scratch).decode_prefix(&input).unwrap_err();
     assert_eq!(e.kind(), K::InflatedTermIncomplete);
     assert!(e.is_in_inflated_term() && !e.is_incomplete());
     // A compressed term inside a compressed term: zlib of [80, 0, 0, 0, 1, 97].
@@ -82,7 +82,7 @@ fn inflated_term_is_checked_like_any_other() {
     let mut input = vec![131, 80, 0, 0, 0, 6];
     input.extend(nested);
     let mut scratch = [0u8; 6];
-    assert_eq!(decode_prefix_in(&input, &mut scratch).unwrap_err().kind(), K::UnsupportedTag);
+    assert_eq!(Decoder::new().scratch(&mut scratch).decode_prefix(&input).unwrap_err().kind(), K::UnsupportedTag);
 }
 
 #[test]
@@ -92,7 +92,7 @@ fn a_zip_bomb_stops_at_the_declared_size() {
     let mut input = vec![131, 80, 0, 0, 0, 10];
     input.extend(&bomb);
     let mut scratch = [0u8; 10];
-    let e = decode_prefix_in(&input, &mut scratch).unwrap_err();
+    let e = Decoder::new().scratch(&mut scratch).decode_prefix(&input).unwrap_err();
     assert_eq!(e.kind(), K::InflatedSizeMismatch);
     // Only the 10-byte scratch was there to write into.
     assert!(e.offset() < input.len());
@@ -101,7 +101,7 @@ fn a_zip_bomb_stops_at_the_declared_size() {
 
 #[cfg(feature = "alloc")]
 mod with_alloc {
-    use erlport_codec::{Compression, Deflater, decode_in, decode_in_vec, encode_to_vec_compressed, encoded_len};
+    use erlport_codec::{Compression, Decoder, Deflater, encode_to_vec_compressed, encoded_len};
 
     #[test]
     fn compresses_only_when_it_pays() {
@@ -116,7 +116,7 @@ mod with_alloc {
             assert_eq!(bytes[1], 80, "level {level}");
             assert!(bytes.len() < encoded_len(&long[..]).unwrap());
             let mut scratch = vec![0u8; 4003];
-            let term = decode_in(&bytes, &mut scratch).unwrap();
+            let term = Decoder::new().scratch(&mut scratch).decode(&bytes).unwrap();
             let erlport_codec::Term::List(list) = term else { panic!() };
             assert_eq!(list.as_string_bytes(), Some(&[7u8; 2000][..]));
         }
@@ -131,10 +131,11 @@ mod with_alloc {
         let mut bytes = Vec::new();
         deflater.encode(&[1u8; 5000][..], Compression::BEST, &mut bytes).unwrap();
         let mut scratch = Vec::new();
-        let (term, used) = decode_in_vec(&bytes, &mut scratch, 1 << 20).unwrap();
+        let (term, used) =
+            Decoder::new().scratch_vec(&mut scratch).inflate_limit(1 << 20).decode_prefix(&bytes).unwrap();
         assert_eq!((term.as_binary().map(<[u8]>::len), used), (Some(5000), bytes.len()));
         let mut scratch = Vec::new();
-        let e = decode_in_vec(&bytes, &mut scratch, 1000).unwrap_err();
+        let e = Decoder::new().scratch_vec(&mut scratch).inflate_limit(1000).decode_prefix(&bytes).unwrap_err();
         assert_eq!(e.kind(), erlport_codec::DecodeErrorKind::CompressedTooLarge { size: 5005, limit: 1000 });
     }
 }

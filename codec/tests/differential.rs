@@ -13,7 +13,7 @@
 mod common;
 
 use common::*;
-use erlport_codec::{decode_prefix_in, encode_to_heapless};
+use erlport_codec::{Decoder, encode_to_heapless};
 use std::process::Command;
 
 const BATCH: usize = 50_000;
@@ -39,7 +39,7 @@ fn agrees_with_erlang_on_random_and_mutated_inputs() {
         let mut lines = String::new();
         for case in cases.iter().filter(|c| c.ok) {
             let mut scratch = scratch_for(&case.input);
-            let Ok((term, used)) = decode_prefix_in(&case.input, &mut scratch) else { continue };
+            let Ok((term, used)) = Decoder::new().scratch(&mut scratch).decode_prefix(&case.input) else { continue };
             let mut again = vec![0u8; erlport_codec::encoded_len(&term).expect("a view encodes")];
             erlport_codec::encode(&term, &mut again).expect("encoded_len is exact");
             lines.push_str(&hex_of(&case.input[..used]));

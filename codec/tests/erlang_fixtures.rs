@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use erlport_codec::{DecodeErrorKind, Tag, compressed_size, decode, decode_prefix, decode_prefix_in};
+use erlport_codec::{DecodeErrorKind, Decoder, Tag, compressed_size, decode, decode_prefix};
 
 fn committed() -> Vec<Case> {
     let text = std::fs::read_to_string(fixtures_dir().join("fixtures/decode.tsv")).expect("fixtures/decode.tsv");
@@ -31,7 +31,10 @@ fn committed_fixtures_agree_with_erlang() {
 #[test]
 fn every_strict_prefix_of_a_valid_term_is_incomplete() {
     let mut checked = 0;
-    for case in committed().iter().filter(|c| c.ok && decode_prefix_in(&c.input, &mut scratch_for(&c.input)).is_ok()) {
+    for case in committed()
+        .iter()
+        .filter(|c| c.ok && Decoder::new().scratch(&mut scratch_for(&c.input)).decode_prefix(&c.input).is_ok())
+    {
         let used = case.used.expect("used");
         let lengths: Vec<usize> = if used <= 512 {
             (0..used).collect()
@@ -41,7 +44,7 @@ fn every_strict_prefix_of_a_valid_term_is_incomplete() {
         for len in lengths {
             let prefix = &case.input[..len];
             let mut scratch = scratch_for(&case.input);
-            match decode_prefix_in(prefix, &mut scratch) {
+            match Decoder::new().scratch(&mut scratch).decode_prefix(prefix) {
                 Err(e) if e.is_incomplete() => {
                     assert!(e.needed().unwrap() >= 1);
                     assert!(
@@ -65,16 +68,16 @@ fn compressed_fixtures_decode_like_their_plain_twins() {
     let mut compressed = 0;
     for case in committed().iter().filter(|c| c.ok && c.input.get(1) == Some(&80)) {
         let size = compressed_size(&case.input).unwrap();
-        assert_eq!(decode(&case.input).unwrap_err().kind(), DecodeErrorKind::Compressed { size });
+        assert_eq!(decode(&case.input).unwrap_err().kind(), DecodeErrorKind::NeedsScratch { size });
         let mut inflated = scratch_for(&case.input);
-        let used = decode_prefix_in(&case.input, &mut inflated).unwrap().1;
+        let used = Decoder::new().scratch(&mut inflated).decode_prefix(&case.input).unwrap().1;
         assert_eq!(Some(used), case.used);
         // The inflated bytes behind a version byte are the plain twin: the same term.
         let mut plain = vec![131u8];
         plain.extend_from_slice(&inflated);
         let (twin, _) = decode_prefix(&plain).unwrap();
         let mut scratch = scratch_for(&case.input);
-        let (term, _) = decode_prefix_in(&case.input, &mut scratch).unwrap();
+        let (term, _) = Decoder::new().scratch(&mut scratch).decode_prefix(&case.input).unwrap();
         assert_eq!(twin.to_string(), term.to_string());
         assert_eq!(twin.exact_cmp(&term), Ok(std::cmp::Ordering::Equal));
         if let Some(display) = &case.display {

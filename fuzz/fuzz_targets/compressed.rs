@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| erlport_codec::fuzz::compressed(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| erlport_testsupport::fuzz::compressed(data));

@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| erlport_codec::fuzz::decode_any(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| erlport_testsupport::fuzz::decode_any(data));

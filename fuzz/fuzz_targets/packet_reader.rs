@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| erlport::fuzz::packet_reader(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| erlport_testsupport::port_fuzz::packet_reader(data));

@@ -7,7 +7,7 @@
 mod common;
 
 use erlport::Error;
-use erlport::codec::{Atom, DEFAULT_INFLATE_LIMIT, decode_in_vec};
+use erlport::codec::{Atom, Decoder};
 
 fn main() {
     let mut port = common::port_from_args(4);
@@ -22,7 +22,7 @@ fn main() {
                 std::process::exit(1)
             }
         };
-        let result = match decode_in_vec(packet, &mut scratch, DEFAULT_INFLATE_LIMIT) {
+        let result = match Decoder::new().scratch_vec(&mut scratch).decode_prefix(packet) {
             Ok((term, used)) if used == packet.len() => sender.send(&(Atom::new("ok"), term)),
             Ok((_, used)) => {
                 sender.send(&(Atom::new("error"), format!("{} bytes follow the term", packet.len() - used).as_str()))

@@ -19,8 +19,6 @@
 #![deny(missing_docs)]
 
 mod args;
-#[cfg(feature = "fuzz")]
-pub mod fuzz;
 mod port;
 mod protocol;
 

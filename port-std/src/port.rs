@@ -1,10 +1,7 @@
 //! Packet I/O with Erlang: `{packet, N}` framing over stdio or file descriptors 3 and 4.
 
 use crate::Error;
-use erlport_codec::{
-    Compression, DEFAULT_INFLATE_LIMIT, DecodeError, DecodeErrorKind, Deflater, Encode, Encoder, Inflater, Tag, Term,
-    compressed_size, decode_prefix, decode_prefix_in_with,
-};
+use erlport_codec::{Compression, DEFAULT_INFLATE_LIMIT, Decoder, Deflater, Encode, Encoder, Inflater, Term};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::os::fd::AsFd;
@@ -107,20 +104,13 @@ impl<R: Read> Reader<R> {
         if self.packet()?.is_none() {
             return Ok(None);
         }
-        let (term, used) = match compressed_size(&self.body) {
-            None => decode_prefix(&self.body)?,
-            Some(size) => {
-                let size = size as usize;
-                if size > self.inflate_limit {
-                    let kind = DecodeErrorKind::CompressedTooLarge { size, limit: self.inflate_limit };
-                    return Err(DecodeError::new(kind, 2, Some(Tag::Compressed)).into());
-                }
-                // Grows only for a larger message than any before; the inflater is kept.
-                self.scratch.resize(size, 0);
-                let inflater = self.inflater.get_or_insert_with(|| Box::new(Inflater::new()));
-                decode_prefix_in_with(&self.body, &mut self.scratch, inflater)?
-            }
-        };
+        // The scratch grows only as a compressed term inflates, and the inflater is kept.
+        let inflater = self.inflater.get_or_insert_with(|| Box::new(Inflater::new()));
+        let (term, used) = Decoder::new()
+            .scratch_vec(&mut self.scratch)
+            .inflater(inflater)
+            .inflate_limit(self.inflate_limit)
+            .decode_prefix(&self.body)?;
         if used < self.body.len() {
             return Err(Error::TrailingBytes { count: self.body.len() - used });
         }

@@ -43,7 +43,7 @@ impl Sink for SliceWriter<'_> {
     }
 }
 
-/// Counts bytes without writing them (for [`encoded_len`]).
+/// Counts bytes without writing them (for [`encoded_len`](crate::encoded_len)).
 #[derive(Debug, Default)]
 pub struct Counter(pub usize);
 
@@ -56,7 +56,7 @@ impl Sink for Counter {
 }
 
 /// A full vector fails with `BufferTooSmall`, whose `needed` counts the bytes up to and
-/// including the write that did not fit ([`encode_to_heapless`] reports the whole size).
+/// including the write that did not fit ([`encode_to_heapless`](crate::encode_to_heapless) reports the whole size).
 impl<const N: usize> Sink for heapless::Vec<u8, N> {
     #[inline]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {

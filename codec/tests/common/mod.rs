@@ -2,7 +2,7 @@
 //! one case, and the documented deliberate differences from ERTS 25.
 #![allow(dead_code)]
 
-use erlport_codec::{DecodeErrorKind, Term, compressed_size, decode, decode_in, decode_prefix_in};
+use erlport_codec::{DecodeErrorKind, Decoder, Term, compressed_size, decode};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -68,7 +68,7 @@ pub fn scratch_for(input: &[u8]) -> Vec<u8> {
 
 pub fn check(case: &Case) -> Result<(), String> {
     let mut scratch = scratch_for(&case.input);
-    let ours = decode_prefix_in(&case.input, &mut scratch);
+    let ours = Decoder::new().scratch(&mut scratch).decode_prefix(&case.input);
     let at = |what: String| format!("line {} ({}): {what}; input {:02x?}", case.line, case.label, short(&case.input));
     match (case.ok, ours) {
         (true, Ok((term, used))) => {
@@ -87,7 +87,7 @@ pub fn check(case: &Case) -> Result<(), String> {
                 }
             }
             let mut scratch = scratch_for(&case.input);
-            let whole = decode_in(&case.input, &mut scratch);
+            let whole = Decoder::new().scratch(&mut scratch).decode(&case.input);
             if case.input.get(1) != Some(&80) {
                 assert_eq!(decode(&case.input).is_ok(), whole.is_ok());
             }

@@ -2,9 +2,8 @@
 //! scratch buffer allocate nothing, even with the `alloc` feature on: counted by a global
 //! allocator. Run with `--nocapture` to see the counts.
 
-use erlport_codec::{Term, compressed_size, decode_prefix_in, encode, encoded_len};
-#[path = "../../testsupport/counting_alloc.rs"]
-mod counting_alloc;
+use erlport_codec::{Decoder, Term, compressed_size, encode, encoded_len};
+use erlport_testsupport::counting_alloc;
 
 use counting_alloc::allocations_in;
 
@@ -33,7 +32,8 @@ fn walk(term: &Term<'_>) -> u64 {
 
 #[test]
 fn decode_walk_encode_inflate_allocate_nothing() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/decode.tsv")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../codec/tests/fixtures/decode.tsv")).unwrap();
     let inputs: Vec<Vec<u8>> = text
         .lines()
         .filter(|l| l.split('\t').nth(1) == Some("ok"))
@@ -50,7 +50,7 @@ fn decode_walk_encode_inflate_allocate_nothing() {
             continue;
         }
         let n = allocations_in(|| {
-            if let Ok((term, _)) = decode_prefix_in(input, &mut scratch) {
+            if let Ok((term, _)) = Decoder::new().scratch(&mut scratch).decode_prefix(input) {
                 std::hint::black_box(walk(&term));
                 let len = encoded_len(&term).unwrap();
                 assert_eq!(encode(&term, &mut out[..len]), Ok(len));

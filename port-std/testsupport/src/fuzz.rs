@@ -1,42 +1,32 @@
-//! Fuzz target bodies (feature `fuzz`): cargo-fuzz runs them under libFuzzer, and a plain
-//! test replays the committed corpus through them on stable. Each one panics only when a
-//! property of the codec fails.
+//! The codec's fuzz target bodies: cargo-fuzz runs them under libFuzzer, and this crate's
+//! tests replay the committed corpus through them on stable. Each one panics only when a
+//! property of the codec fails. Every accepted term is walked completely (no depth cap: the
+//! walk is iterative), printed, and compared with itself, so slowness in any of those shows
+//! up as a fuzzer timeout.
 
-extern crate std;
-
-use crate::{
-    Atom, AtomEncoding, BitBinary, Encode, EncodeError, Encoder, Sink, Term, decode, decode_prefix, decode_prefix_in,
+use arbitrary::{Arbitrary, Unstructured};
+use erlport_codec::{
+    Atom, AtomEncoding, BitBinary, Decoder, Encode, EncodeError, Encoder, Sink, Term, Visit, decode, decode_prefix,
     encode_with, encoded_len_with,
 };
-use arbitrary::{Arbitrary, Unstructured};
-use core::cmp::Ordering;
-use std::string::{String, ToString};
-use std::vec;
-use std::vec::Vec;
+use std::cmp::Ordering;
 
-/// Visits every part of a view (to a depth of 64) and prints it.
-fn walk(term: &Term<'_>, depth: usize) {
+/// Walks every part of a view, prints it, and compares it with itself.
+fn walk(term: &Term<'_>) {
     let _ = term.to_string();
-    if depth == 64 {
-        return;
-    }
-    match term {
-        Term::Tuple(t) => t.iter().for_each(|e| walk(&e, depth + 1)),
-        Term::List(l) => {
-            let mut iter = l.iter();
-            iter.by_ref().for_each(|e| walk(&e, depth + 1));
-            walk(&iter.tail(), depth + 1);
+    let mut depth = 0usize;
+    for visit in term.walk() {
+        match visit {
+            Visit::Open(_) => depth += 1,
+            Visit::Close => depth -= 1,
+            Visit::Leaf(leaf) => {
+                let _ = leaf.to_string();
+            }
+            Visit::Tail => {}
         }
-        Term::Map(m) => m.iter().for_each(|(k, v)| {
-            walk(&k, depth + 1);
-            walk(&v, depth + 1);
-        }),
-        Term::Fun(f) => {
-            walk(&f.pid(), depth + 1);
-            f.free_variables().for_each(|e| walk(&e, depth + 1));
-        }
-        _ => {}
     }
+    assert_eq!(depth, 0, "every Open has its Close");
+    assert_eq!(term.exact_cmp(term), Ok(Ordering::Equal));
 }
 
 /// Any bytes: decoding never panics, and an accepted term can be walked and printed.
@@ -44,7 +34,7 @@ pub fn decode_any(data: &[u8]) {
     match decode_prefix(data) {
         Ok((term, used)) => {
             assert!(used <= data.len());
-            walk(&term, 0);
+            walk(&term);
             assert!(decode(&data[..used]).is_ok());
         }
         Err(e) => {
@@ -70,17 +60,17 @@ pub fn roundtrip(data: &[u8]) {
 /// Compressed input with a scratch buffer the first byte sizes: too small, exact, or large.
 pub fn compressed(data: &[u8]) {
     let Some((&choice, input)) = data.split_first() else { return };
-    let declared = crate::compressed_size(input).map_or(0, |n| n as usize);
+    let declared = erlport_codec::compressed_size(input).map_or(0, |n| n as usize);
     let size = match choice % 3 {
         0 => usize::from(choice),
         1 => declared.min(1 << 20),
         _ => (declared + 64).min(1 << 20),
     };
     let mut scratch = vec![0u8; size];
-    match decode_prefix_in(input, &mut scratch) {
+    match Decoder::new().scratch(&mut scratch).decode_prefix(input) {
         Ok((term, used)) => {
             assert!(used <= input.len());
-            walk(&term, 0);
+            walk(&term);
         }
         Err(e) => {
             let _ = e.to_string();
@@ -163,7 +153,7 @@ pub fn encode_values(data: &[u8]) {
             assert_eq!(again, buf);
         }
         Err(e) => assert!(
-            matches!(e.kind(), crate::DecodeErrorKind::DuplicateMapKey { .. }),
+            matches!(e.kind(), erlport_codec::DecodeErrorKind::DuplicateMapKey { .. }),
             "our own encoding was refused: {e}"
         ),
     }

@@ -1,11 +1,11 @@
-//! Replays the committed fuzz corpus (`fuzz/corpus/`) through the fuzz target bodies on
-//! stable, so every input a fuzzer kept (and every crash it found) stays a test.
-#![cfg(feature = "fuzz")]
+//! Replays the committed fuzz corpus (`fuzz/corpus/<target>/`) through the fuzz target bodies
+//! on stable, so every input a fuzzer kept (and every crash it found) stays a test.
 
+use erlport_testsupport::{fuzz, port_fuzz};
 use std::path::Path;
 
 fn replay(target: &str, body: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
@@ -20,20 +20,25 @@ fn replay(target: &str, body: fn(&[u8])) {
 
 #[test]
 fn decode() {
-    replay("decode", erlport_codec::fuzz::decode_any);
+    replay("decode", fuzz::decode_any);
 }
 
 #[test]
 fn roundtrip() {
-    replay("roundtrip", erlport_codec::fuzz::roundtrip);
+    replay("roundtrip", fuzz::roundtrip);
 }
 
 #[test]
 fn compressed() {
-    replay("compressed", erlport_codec::fuzz::compressed);
+    replay("compressed", fuzz::compressed);
 }
 
 #[test]
 fn encode_values() {
-    replay("encode_values", erlport_codec::fuzz::encode_values);
+    replay("encode_values", fuzz::encode_values);
+}
+
+#[test]
+fn packet_reader() {
+    replay("packet_reader", port_fuzz::packet_reader);
 }

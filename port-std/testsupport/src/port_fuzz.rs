@@ -1,7 +1,7 @@
-//! Fuzz target bodies (feature `fuzz`), run by cargo-fuzz and replayed from the committed
-//! corpus by a plain test.
+//! The packet layer's fuzz target body, run by cargo-fuzz and replayed from the committed
+//! corpus by this crate's tests.
 
-use crate::{Error, PacketSize, Port};
+use erlport::{Error, PacketSize, Port};
 
 /// A port reading an arbitrary byte stream (the first byte picks the packet size): every
 /// packet either decodes to a term that prints, or is an error that says what was wrong; the

@@ -3,8 +3,7 @@
 
 use erlport::codec::{Atom, Compression, encode_to_vec, encode_to_vec_compressed};
 use erlport::{PacketSize, Port};
-#[path = "../../testsupport/counting_alloc.rs"]
-mod counting_alloc;
+use erlport_testsupport::counting_alloc;
 
 use counting_alloc::count;
 

@@ -1,30 +1,48 @@
 #!/usr/bin/env escript
 %% -*- erlang -*-
-%% Times ERTS's own binary_to_term/1 (plus a walk of the result, as the Rust side walks its
-%% views) and term_to_binary/1 on the benchmark inputs. Prints one line per measurement:
+%% Times ERTS on the benchmark inputs. Prints one line per measurement:
 %%   erts <name> <nanoseconds per iteration>
-%% Usage: escript erts_bench.escript [DATA_DIR]
+%% binary_to_term/<input>: binary_to_term/1 alone, what an Erlang user pays to decode (the
+%% figure speed is judged against); decode_walk/<input>: plus a walk of the result in Erlang,
+%% as the Rust side walks its views; encode/b: term_to_binary/1.
+%% Usage: escript erts_bench.escript [DATA_DIR [LARGE_DIR]]  (LARGE_DIR: e.etf and f.etf)
 -mode(compile).
 
 main(Args) ->
-    Dir = case Args of [Given] -> Given; [] -> filename:join(filename:dirname(escript:script_name()), "data") end,
-    Read = fun(F) -> {ok, B} = file:read_file(filename:join(Dir, F)), B end,
-    [A, B, C, D] = [Read(F) || F <- ["a.etf", "b.etf", "c.etf", "d.etf"]],
-    TermB = binary_to_term(B),
-    report("decode_walk/a", bench(fun() -> walk(binary_to_term(A)) end)),
-    report("decode_walk/b", bench(fun() -> walk(binary_to_term(B)) end)),
-    report("decode_walk/c", bench(fun() -> walk(binary_to_term(C)) end)),
-    report("decode_walk/d", bench(fun() -> walk(binary_to_term(D)) end)),
-    report("encode/b", bench(fun() -> term_to_binary(TermB) end)).
+    Here = filename:join(filename:dirname(escript:script_name()), "data"),
+    {Dir, Large} = case Args of
+                       [D, L] -> {D, L};
+                       [D] -> {D, none};
+                       [] -> {Here, none}
+                   end,
+    Read = fun(D, F) -> {ok, B} = file:read_file(filename:join(D, F)), B end,
+    Small = [{N, Read(Dir, N ++ ".etf")} || N <- ["a", "b", "c", "d"]],
+    Big = case Large of
+              none -> [];
+              _ -> [{N, Read(Large, N ++ ".etf")} || N <- ["e", "f"]]
+          end,
+    [report("binary_to_term/" ++ N, bench(fun() -> binary_to_term(B) end, B)) || {N, B} <- Small ++ Big],
+    [report("decode_walk/" ++ N, bench(fun() -> walk(binary_to_term(B)) end, B)) || {N, B} <- Small],
+    BinB = proplists:get_value("b", Small),
+    TermB = binary_to_term(BinB),
+    report("encode/b", bench(fun() -> term_to_binary(TermB) end, BinB)).
 
 report(Name, Ns) -> io:format("erts ~s ~.1f~n", [Name, Ns]).
 
-%% Median of several rounds, each long enough to be timed well.
-bench(F) ->
-    F(),
-    N = iterations(F, 1),
-    Rounds = lists:sort([begin {T, _} = timer:tc(fun() -> loop(F, N) end), T * 1000 / N end || _ <- lists:seq(1, 9)]),
+%% Median of nine rounds, each long enough to be timed well (at least 100 ms). Each round runs
+%% in a fresh process whose heap already holds three decoded terms, so ERTS is timed at its
+%% best: decoding into a heap that never needs to grow, collecting only garbage.
+bench(F, Input) ->
+    Words = 3 * erts_debug:flat_size(binary_to_term(Input)) + 1000,
+    N = in_process(fun() -> F(), iterations(F, 1) end, Words),
+    Rounds = lists:sort([in_process(fun() -> F(), {T, _} = timer:tc(fun() -> loop(F, N) end), T * 1000 / N end, Words)
+                         || _ <- lists:seq(1, 9)]),
     lists:nth(5, Rounds).
+
+in_process(Fun, Words) ->
+    Self = self(),
+    Pid = spawn_opt(fun() -> Self ! {self(), Fun()} end, [{min_heap_size, Words}]),
+    receive {Pid, Result} -> Result end.
 
 iterations(F, N) ->
     {T, _} = timer:tc(fun() -> loop(F, N) end),

@@ -174,50 +174,51 @@ pub(crate) fn term_at(mut raw: &[u8]) -> (Term<'_>, End) {
     let mut prefix = 0;
     loop {
         let (head, len) = wire::head_of(raw);
-        let leaf = |term| (term, End::At(prefix + len));
-        return match head {
-            Head::Int(Int::Small(value)) => leaf(Term::Integer(value)),
-            Head::Int(Int::Big { negative, magnitude }) => leaf(Term::BigInt(BigInt { negative, magnitude })),
-            Head::Float(value) => leaf(Term::Float(value)),
-            Head::FloatText(text) => leaf(Term::Float(float_text_value(text))),
-            Head::Atom(text) => leaf(Term::Atom(Atom::from(text))),
-            Head::Bits { bytes, bits } => {
-                if bits == 8 || bytes.is_empty() {
-                    leaf(Term::Binary(bytes))
-                } else {
-                    leaf(Term::BitBinary(BitBinary { bytes, bits }))
-                }
+        if let Head::List(0) = head {
+            // `[] ++ Tail` (a LIST_EXT of no elements) is the tail itself, after it.
+            raw = raw.get(len..).unwrap_or(&[]);
+            prefix += len;
+            continue;
+        }
+        let term = view(raw, head, len);
+        return if head.is_container() { (term, End::Unknown) } else { (term, End::At(prefix + len)) };
+    }
+}
+
+/// The view of the validated term at the start of `raw`, whose header `head` is `len` bytes
+/// long (for a leaf, its whole length). A `LIST_EXT` of no elements is not a view: see
+/// [`term_at`].
+#[inline(always)]
+pub(crate) fn view<'a>(raw: &'a [u8], head: Head<'a>, len: usize) -> Term<'a> {
+    match head {
+        Head::Int(Int::Small(value)) => Term::Integer(value),
+        Head::Int(Int::Big { negative, magnitude }) => Term::BigInt(BigInt { negative, magnitude }),
+        Head::Float(value) => Term::Float(value),
+        Head::FloatText(text) => Term::Float(float_text_value(text)),
+        Head::Atom(text) => Term::Atom(Atom::from(text)),
+        Head::Bits { bytes, bits } => {
+            if bits == 8 || bytes.is_empty() {
+                Term::Binary(bytes)
+            } else {
+                Term::BitBinary(BitBinary { bytes, bits })
             }
-            Head::Nil => leaf(Term::Nil),
-            Head::String([]) => leaf(Term::Nil),
-            Head::String(bytes) => {
-                let list = List {
-                    raw,
-                    exact: false,
-                    body: (len - bytes.len()) as u8,
-                    first: bytes.len() as u32,
-                    string: true,
-                };
-                leaf(Term::List(list))
-            }
-            Head::List(0) => {
-                // `[] ++ Tail` (a LIST_EXT of no elements) is the tail itself.
-                raw = raw.get(len..).unwrap_or(&[]);
-                prefix += len;
-                // The tail after it.
-                continue;
-            }
-            Head::List(n) => {
-                (Term::List(List { raw, exact: false, body: len as u8, first: n, string: false }), End::Unknown)
-            }
-            Head::Tuple(arity) => (Term::Tuple(Tuple { raw, exact: false, body: len as u8, arity }), End::Unknown),
-            Head::Map(pairs) => (Term::Map(Map { raw, exact: false, body: len as u8, pairs }), End::Unknown),
-            Head::Pid(bytes) => leaf(Term::Pid(Pid { raw: bytes })),
-            Head::Port(bytes) => leaf(Term::Port(Port { raw: bytes })),
-            Head::Reference(bytes) => leaf(Term::Reference(Reference { raw: bytes })),
-            Head::Export(bytes) => leaf(Term::Export(Export { raw: bytes })),
-            Head::Fun { .. } => (Term::Fun(Fun { raw, exact: false }), End::Unknown),
-        };
+        }
+        Head::Nil | Head::String([]) => Term::Nil,
+        Head::String(bytes) => Term::List(List {
+            raw,
+            exact: false,
+            body: (len - bytes.len()) as u8,
+            first: bytes.len() as u32,
+            string: true,
+        }),
+        Head::List(n) => Term::List(List { raw, exact: false, body: len as u8, first: n, string: false }),
+        Head::Tuple(arity) => Term::Tuple(Tuple { raw, exact: false, body: len as u8, arity }),
+        Head::Map(pairs) => Term::Map(Map { raw, exact: false, body: len as u8, pairs }),
+        Head::Pid(bytes) => Term::Pid(Pid { raw: bytes }),
+        Head::Port(bytes) => Term::Port(Port { raw: bytes }),
+        Head::Reference(bytes) => Term::Reference(Reference { raw: bytes }),
+        Head::Export(bytes) => Term::Export(Export { raw: bytes }),
+        Head::Fun { .. } => Term::Fun(Fun { raw, exact: false }),
     }
 }
 
@@ -511,8 +512,8 @@ impl<'a> Iterator for Elements<'a> {
         }
         self.settle();
         self.left -= 1;
-        if let Some((value, len)) = wire::small_integer(self.rest) {
-            self.rest = self.rest.get(len..).unwrap_or(&[]);
+        if let Some((value, rest)) = wire::small_integer(self.rest) {
+            self.rest = rest;
             return Some(Term::Integer(value));
         }
         let (term, end) = term_at(self.rest);
@@ -634,11 +635,6 @@ impl<'a> ListIter<'a> {
         }
     }
 
-    /// The bytes from the next element (or the tail) on.
-    pub(crate) fn rest_bytes(&self) -> &'a [u8] {
-        self.rest
-    }
-
     /// See [`Elements::resume`].
     pub(crate) fn resume(&mut self, end: &'a [u8]) {
         if self.unwalked && within(self.rest, end) {
@@ -665,8 +661,8 @@ impl<'a> Iterator for ListIter<'a> {
                     self.rest = rest;
                     return Some(Term::Integer(i64::from(byte)));
                 }
-                if let Some((value, len)) = wire::small_integer(self.rest) {
-                    self.rest = self.rest.get(len..).unwrap_or(&[]);
+                if let Some((value, rest)) = wire::small_integer(self.rest) {
+                    self.rest = rest;
                     return Some(Term::Integer(value));
                 }
                 let (term, end) = term_at(self.rest);
@@ -905,11 +901,6 @@ impl<'a> Fun<'a> {
     /// The process that created the fun (OTP 25 accepts any term here).
     pub fn pid(&self) -> Term<'a> {
         term_at(self.body()).0
-    }
-
-    /// The creator pid and the free variables: the terms after the header.
-    pub(crate) fn contents(&self) -> Elements<'a> {
-        Elements::new(self.body(), 1 + u64::from(self.fields().free))
     }
 
     /// The captured variables, in environment order.

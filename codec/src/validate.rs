@@ -108,7 +108,8 @@ struct Validator<'a, 'k> {
     /// The pending count at which the innermost open map reaches its next item (or its end);
     /// `u64::MAX` when no map is open, which the count never reaches.
     boundary: u64,
-    tag: Option<Tag>,
+    /// The tag byte of the term being read (0 before the first), for error reports.
+    tag: u8,
     maps: Stack<MapFrame, INLINE_MAP_FRAMES>,
     keys: KeyMemory<'k>,
 }
@@ -120,14 +121,18 @@ pub(crate) fn validate(buf: &[u8], start: usize, keys: Option<&mut [u32]>) -> Re
         Some(words) => KeyMemory::Given { words, len: 0 },
         None => KeyMemory::Own(Stack::new()),
     };
-    let mut v = Validator { buf, pos: start, pending: 1, boundary: u64::MAX, tag: None, maps: Stack::new(), keys };
+    let mut v = Validator { buf, pos: start, pending: 1, boundary: u64::MAX, tag: 0, maps: Stack::new(), keys };
     v.run()?;
     Ok(v.pos)
 }
 
 impl<'a> Validator<'a, '_> {
+    fn tag(&self) -> Option<Tag> {
+        (self.tag != 0).then(|| Tag::from_byte(self.tag))
+    }
+
     fn err(&self, kind: DecodeErrorKind, at: usize) -> DecodeError {
-        DecodeError::new(kind, at, self.tag)
+        DecodeError::new(kind, at, self.tag())
     }
 
     /// An error about the term that starts at `at` (its own tag).
@@ -138,7 +143,7 @@ impl<'a> Validator<'a, '_> {
     fn incomplete(&self, missing: usize) -> DecodeError {
         // Every term still pending needs at least one more byte.
         let needed = (missing as u64).saturating_add(self.pending);
-        DecodeError::incomplete(usize::try_from(needed).unwrap_or(usize::MAX), self.buf.len(), self.tag)
+        DecodeError::incomplete(usize::try_from(needed).unwrap_or(usize::MAX), self.buf.len(), self.tag())
     }
 
     /// Reserves `count` more pending terms, each needing at least one byte.
@@ -166,18 +171,22 @@ impl<'a> Validator<'a, '_> {
             let at = self.pos;
             let rest = self.buf.get(at..).unwrap_or(&[]);
             // Integers need no checks: the most common leaf, first.
-            if let Some((_, len)) = wire::small_integer(rest) {
-                self.pos = at + len;
+            if let Some((_, after)) = wire::small_integer(rest) {
+                self.pos = self.buf.len() - after.len();
                 continue;
             }
-            self.tag = rest.first().map(|&b| Tag::from_byte(b));
+            self.tag = rest.first().copied().unwrap_or(0);
             match wire::read(rest) {
                 Ok((head, len)) => {
                     self.check(&head, at)?;
                     self.pos = at + len;
                     match head {
                         Head::Map(pairs) => self.map(pairs, at)?,
-                        Head::List(_) | Head::Tuple(_) | Head::Fun { .. } => self.reserve(head.children())?,
+                        Head::List(n) => {
+                            self.reserve(head.children())?;
+                            self.integers(n);
+                        }
+                        Head::Tuple(_) | Head::Fun { .. } => self.reserve(head.children())?,
                         _ => {}
                     }
                 }
@@ -189,15 +198,42 @@ impl<'a> Validator<'a, '_> {
         }
     }
 
-    /// Erlang's value rules for the term at `at`, whose header is `head`.
-    #[inline]
+    /// The elements of a list just opened (`n` of them pending above its tail) while they are
+    /// integers, which need no checks, in one tight loop: no map boundary lies among them.
+    #[inline(always)]
+    fn integers(&mut self, n: u32) {
+        let mut rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        let mut read = 0;
+        while read < n {
+            let Some((_, after)) = wire::small_integer(rest) else { break };
+            rest = after;
+            read += 1;
+        }
+        self.pending -= u64::from(read);
+        self.pos = self.buf.len() - rest.len();
+    }
+
+    /// Erlang's value rules for the term at `at`, whose header is `head`: the common leaves
+    /// here, the rest out of line.
+    #[inline(always)]
     fn check(&self, head: &Head<'_>, at: usize) -> Result<(), DecodeError> {
         match *head {
             Head::Float(value) if !value.is_finite() => Err(self.err(DecodeErrorKind::NonFiniteFloat, at)),
+            Head::Atom(text) if !text.utf8 => Ok(()),
+            Head::Atom(text) => self.atom(text, at),
+            Head::Int(_) | Head::Float(_) | Head::Bits { .. } | Head::Nil | Head::String(_) => Ok(()),
+            Head::List(_) | Head::Tuple(_) | Head::Map(_) => Ok(()),
+            _ => self.check_rare(head, at),
+        }
+    }
+
+    /// [`Validator::check`] for float text, pids, ports, references, exports and funs.
+    #[inline(never)]
+    fn check_rare(&self, head: &Head<'_>, at: usize) -> Result<(), DecodeError> {
+        match *head {
             Head::FloatText(text) if parse_float_text(text).is_none() => {
                 Err(self.err(DecodeErrorKind::BadFloatText, at))
             }
-            Head::Atom(text) => self.atom(text, at),
             Head::Pid(raw) => {
                 let f = wire::fields(wire::pid, raw);
                 self.node(f.node, at)?;
@@ -260,26 +296,134 @@ impl<'a> Validator<'a, '_> {
         Ok(())
     }
 
-    /// A map header: its pairs are pending; two or more get a frame for the key checks.
+    /// A map header: its pairs are pending; two or more need their keys checked.
+    ///
+    /// The pairs are read here, without a frame, for as long as they are leaves (the maps
+    /// Erlang writes most: atom keys, scalar values); a frame takes over at the first key or
+    /// value that is a container, unless it is the last value, when every key is known.
     fn map(&mut self, pairs: u32, at: usize) -> Result<(), DecodeError> {
         if pairs > MAX_MAP_PAIRS {
             return Err(self.err(DecodeErrorKind::MapTooLarge, at));
         }
         let outer = self.pending;
         self.reserve(2 * u64::from(pairs))?;
-        if pairs >= 2 {
-            let frame = MapFrame {
-                outer,
-                left: 2 * u64::from(pairs),
-                current: self.pos,
-                current_is_key: false,
-                previous_key: None,
-                ordered: true,
-                key_base: self.keys.len(),
-                keys_kept: true,
+        if pairs < 2 {
+            return Ok(());
+        }
+        let mut frame = MapFrame {
+            outer,
+            left: 2 * u64::from(pairs),
+            current: self.pos,
+            current_is_key: false,
+            previous_key: None,
+            ordered: true,
+            key_base: self.keys.len(),
+            keys_kept: true,
+        };
+        let buf = self.buf;
+        let body = self.pos;
+        // Keys read here in increasing order are not put in the key memory until it is needed
+        // (a key out of order, or the general way taking over): then they are found again by
+        // stepping over the leaves read so far, once.
+        let mut keys_owed = true;
+        let mut previous: Option<Head<'a>> = None;
+        while frame.left > 0 {
+            if frame.left == 1 {
+                // The last value begins and every key is known: the keys are checked now, as
+                // the general way does (keys in order need nothing more).
+                if !(keys_owed && frame.ordered) {
+                    self.map_done(&frame)?;
+                }
+                keys_owed = false;
+            }
+            let item = self.pos;
+            let rest = buf.get(item..).unwrap_or(&[]);
+            let is_key = frame.left.is_multiple_of(2);
+            // Errors and containers go the general way.
+            let Ok((head, len)) = wire::read(rest) else { break };
+            if head.children() > 0 {
+                break;
+            }
+            self.tag = rest.first().copied().unwrap_or(0);
+            self.check(&head, item)?;
+            if is_key {
+                // Keys of one kind in increasing order (as Erlang writes them) are told apart
+                // from their heads; anything else is compared as terms.
+                let increasing = match (previous, &head) {
+                    (None, _) => true,
+                    (Some(Head::Atom(x)), Head::Atom(y)) => x.utf8 == y.utf8 && atom_bytes_less(x.bytes, y.bytes),
+                    (Some(Head::Int(Int::Small(x))), Head::Int(Int::Small(y))) => x < *y,
+                    _ => false,
+                };
+                frame.current = item;
+                if !(increasing && frame.ordered && keys_owed) {
+                    if keys_owed {
+                        self.owe_no_keys(&mut frame, body, item);
+                        keys_owed = false;
+                    }
+                    frame.current_is_key = true;
+                    self.key_ended(&mut frame)?;
+                    frame.current_is_key = false;
+                }
+                frame.previous_key = Some(item);
+                previous = Some(head);
+            }
+            self.pos = item + len;
+            self.pending -= 1;
+            frame.left -= 1;
+        }
+        if frame.left <= 1 {
+            // Checked when the last value began; a container there is read the general way.
+            return Ok(());
+        }
+        if keys_owed {
+            self.owe_no_keys(&mut frame, body, self.pos);
+        }
+        self.maps.push(frame).map_err(|_| self.err(DecodeErrorKind::NeedsAlloc, at))?;
+        self.set_boundary();
+        Ok(())
+    }
+
+    /// Puts in the key memory the keys of the leaf pairs read from `body` up to `end`.
+    fn owe_no_keys(&mut self, frame: &mut MapFrame, body: usize, end: usize) {
+        let mut pos = body;
+        let mut is_key = true;
+        while pos < end {
+            let len = wire::read(self.buf.get(pos..).unwrap_or(&[])).map_or(end - pos, |(_, len)| len);
+            if is_key && frame.keys_kept && !u32::try_from(pos).is_ok_and(|k| self.keys.push(k)) {
+                frame.keys_kept = false;
+            }
+            pos += len;
+            is_key = !is_key;
+        }
+    }
+
+    /// The key at `frame.current` ended: against the one before it while they are in order,
+    /// and into the key memory.
+    #[inline]
+    fn key_ended(&mut self, frame: &mut MapFrame) -> Result<(), DecodeError> {
+        let buf = self.buf;
+        let key = frame.current;
+        if frame.ordered
+            && let Some(previous) = frame.previous_key
+        {
+            let (a, b) = (buf.get(previous..).unwrap_or(&[]), buf.get(key..).unwrap_or(&[]));
+            let order = match quick_compare(a, b) {
+                Some(order) => order,
+                None => compare(a, b).map_err(|e| DecodeError::new(e.kind(), key, Some(Tag::Map)))?,
             };
-            self.maps.push(frame).map_err(|_| self.err(DecodeErrorKind::NeedsAlloc, at))?;
-            self.set_boundary();
+            match order {
+                Ordering::Less => {}
+                Ordering::Equal => {
+                    let kind = DecodeErrorKind::DuplicateMapKey { other: previous };
+                    return Err(DecodeError::new(kind, key, Some(Tag::Map)));
+                }
+                Ordering::Greater => frame.ordered = false,
+            }
+        }
+        frame.previous_key = Some(key);
+        if frame.keys_kept && !u32::try_from(key).is_ok_and(|k| self.keys.push(k)) {
+            frame.keys_kept = false;
         }
         Ok(())
     }
@@ -291,36 +435,17 @@ impl<'a> Validator<'a, '_> {
 
     /// The innermost open map reached the start of its next item (or its end).
     fn map_boundary(&mut self) -> Result<(), DecodeError> {
-        let buf = self.buf;
         while let Some(frame) = self.maps.last_mut() {
             if self.pending != frame.outer + frame.left {
                 break;
             }
             if frame.current_is_key {
-                // The key that just ended, against the one before it while they are in order.
-                let key = frame.current;
-                if frame.ordered
-                    && let Some(previous) = frame.previous_key
-                {
-                    let (a, b) = (buf.get(previous..).unwrap_or(&[]), buf.get(key..).unwrap_or(&[]));
-                    let order = match quick_compare(a, b) {
-                        Some(order) => order,
-                        None => compare(a, b).map_err(|e| DecodeError::new(e.kind(), key, Some(Tag::Map)))?,
-                    };
-                    match order {
-                        Ordering::Less => {}
-                        Ordering::Equal => {
-                            let kind = DecodeErrorKind::DuplicateMapKey { other: previous };
-                            return Err(DecodeError::new(kind, key, Some(Tag::Map)));
-                        }
-                        Ordering::Greater => frame.ordered = false,
-                    }
-                }
-                frame.previous_key = Some(key);
-                if frame.keys_kept && !u32::try_from(key).is_ok_and(|k| self.keys.push(k)) {
-                    frame.keys_kept = false;
-                }
+                let mut current = *frame;
+                self.key_ended(&mut current)?;
+                let Some(frame) = self.maps.last_mut() else { break };
+                *frame = current;
             }
+            let Some(frame) = self.maps.last_mut() else { break };
             if frame.left == 0 {
                 let done = *frame;
                 self.maps.pop();
@@ -455,6 +580,16 @@ fn quick_compare(a: &[u8], b: &[u8]) -> Option<Ordering> {
         (Head::Int(Int::Small(x)), Head::Int(Int::Small(y))) => Some(x.cmp(&y)),
         (Head::Atom(x), Head::Atom(y)) if x.utf8 == y.utf8 => Some(x.bytes.cmp(y.bytes)),
         _ => None,
+    }
+}
+
+/// `a < b` for the bytes of two atoms of one encoding, deciding on the first byte when it
+/// differs (keys Erlang writes mostly differ there) without a call to `memcmp`.
+#[inline(always)]
+fn atom_bytes_less(a: &[u8], b: &[u8]) -> bool {
+    match (a.first(), b.first()) {
+        (Some(x), Some(y)) if x != y => x < y,
+        _ => a < b,
     }
 }
 

@@ -1,8 +1,14 @@
-//! [`Walk`]: a depth-first walk of a term in the order it was written, reading each byte a
-//! constant number of times whatever the shape (see [`Term::walk`]).
+//! [`Walk`]: a depth-first walk of a term in the order it was written, reading each byte once
+//! (see [`Term::walk`]).
+//!
+//! The walk reads the bytes front to back, one header at a time, like validation: a frame per
+//! open container says how many of its terms are still to come. A container in the last
+//! position of its parent shares the parent's frame (it counts one more `Close`), so chains
+//! nested in last position, the way Erlang builds lists and trees, need one frame in all.
 
 use crate::stack::Stack;
-use crate::term::{Elements, ListIter, Term};
+use crate::term::{Term, view};
+use crate::wire::{self, Head};
 
 /// One step of a [`Walk`].
 #[derive(Clone, Copy, Debug)]
@@ -30,22 +36,28 @@ impl<'a> Visit<'a> {
     }
 }
 
-#[derive(Clone)]
-enum Contents<'a> {
-    Seq(Elements<'a>),
-    /// A list: its elements, then (stage 1) the `Tail` marker, then (stage 2) its tail.
-    List {
-        iter: ListIter<'a>,
-        stage: u8,
-        after_tail: Option<&'a [u8]>,
-    },
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Terms one after another: a tuple's elements, a map's keys and values, a fun's pid
+    /// and free variables, or an improper list's tail.
+    Seq,
+    /// The elements of a `LIST_EXT` segment; then its tail, which may continue the list.
+    List,
+    /// The bytes of a `STRING_EXT`, each an integer element; the list ends with them.
+    String,
+    /// No container open yet: the root comes next.
+    Root,
+    /// The walk is over.
+    Done,
 }
 
-#[derive(Clone)]
-struct Frame<'a> {
-    contents: Contents<'a>,
-    /// Containers that ended together with this one (they had it as their last element):
-    /// one more `Close` each.
+#[derive(Clone, Copy)]
+struct Frame {
+    kind: Kind,
+    /// Terms (for a string: bytes) still to come, not counting a list's tail.
+    left: u64,
+    /// Containers that ended together with this one (they had it in last position): one
+    /// more `Close` each.
     closes: u32,
 }
 
@@ -53,112 +65,230 @@ const INLINE_FRAMES: usize = 64;
 
 /// A depth-first walk of a term: see [`Term::walk`].
 pub struct Walk<'a> {
+    /// The next term to read (or a list's tail, or the next byte of a string).
+    rest: &'a [u8],
+    /// The root, when it is a leaf (its bytes are not in a term's encoding, for a view made
+    /// by a constructor) or not yet visited.
     root: Option<Term<'a>>,
-    frames: Stack<Frame<'a>, INLINE_FRAMES>,
+    /// The innermost frame, and below it the ones it is nested in.
+    top: Frame,
+    frames: Stack<Frame, INLINE_FRAMES>,
     /// `Close` steps still to give.
     closing: u32,
 }
 
 impl core::fmt::Debug for Walk<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Walk").field("open", &self.frames.len()).finish()
-    }
-}
-
-fn contents<'a>(term: &Term<'a>) -> Option<Contents<'a>> {
-    match term {
-        Term::Tuple(t) => Some(Contents::Seq(t.iter())),
-        Term::Map(m) => Some(Contents::Seq(m.iter().inner)),
-        Term::Fun(f) => Some(Contents::Seq(f.contents())),
-        Term::List(l) => Some(Contents::List { iter: l.iter(), stage: 0, after_tail: None }),
-        _ => None,
+        f.debug_struct("Walk").field("open", &(self.frames.len() + 1)).finish()
     }
 }
 
 impl<'a> Walk<'a> {
     pub(crate) fn new(term: Term<'a>) -> Self {
-        Walk { root: Some(term), frames: Stack::new(), closing: 0 }
+        let rest = match term {
+            Term::Tuple(_) | Term::List(_) | Term::Map(_) | Term::Fun(_) => term.raw(),
+            _ => &[],
+        };
+        let top = Frame { kind: Kind::Root, left: 0, closes: 0 };
+        Walk { rest, root: Some(term), top, frames: Stack::new(), closing: 0 }
     }
 
-    /// The step for `term`, entering it if it is a container.
-    fn visit(&mut self, term: Term<'a>, merge: bool) -> Visit<'a> {
-        let Some(contents) = contents(&term) else { return Visit::Leaf(term) };
-        // A container that is the last element of a tuple, map or fun ends with it: one
-        // frame for both, so chains nested in last position need one frame in all.
-        let mut closes = 0;
-        if merge
-            && let Some(top) = self.frames.last_mut()
-            && let Contents::Seq(seq) = &top.contents
-            && seq.len() == 0
-        {
-            closes = top.closes + 1;
-            self.frames.pop();
-        }
-        match self.frames.push(Frame { contents, closes }) {
-            Ok(()) => Visit::Open(term),
+    /// Reads the term at `rest`, entering it if it is a container. `last` says it is the last
+    /// term of the innermost frame (which then has nothing else to come).
+    #[inline]
+    fn read(&mut self, last: bool) -> Visit<'a> {
+        let mut raw = self.rest;
+        let (head, len) = loop {
+            let (head, len) = wire::head_of(raw);
+            match head {
+                // `[] ++ Tail`: the tail itself.
+                Head::List(0) => raw = raw.get(len..).unwrap_or(&[]),
+                _ => break (head, len),
+            }
+        };
+        let term = view(raw, head, len);
+        let (kind, left) = match head {
+            Head::Tuple(n) => (Kind::Seq, u64::from(n)),
+            Head::Map(n) => (Kind::Seq, 2 * u64::from(n)),
+            Head::Fun { free, .. } => (Kind::Seq, 1 + u64::from(free)),
+            Head::List(n) => (Kind::List, u64::from(n)),
+            Head::String(bytes) if !bytes.is_empty() => (Kind::String, bytes.len() as u64),
+            _ => {
+                self.rest = raw.get(len..).unwrap_or(&[]);
+                return Visit::Leaf(term);
+            }
+        };
+        let body = match head {
+            Head::String(bytes) => len - bytes.len(),
+            _ => len,
+        };
+        let frame = if last {
+            // The parent ends with this container: its frame becomes this one's.
+            Frame { kind, left, closes: self.top.closes + 1 }
+        } else {
+            Frame { kind, left, closes: 0 }
+        };
+        let pushed = match self.top.kind {
+            _ if last => Ok(()),
+            Kind::Root => Ok(()),
+            _ => self.frames.push(self.top),
+        };
+        match pushed {
+            Ok(()) => {
+                self.top = frame;
+                self.rest = raw.get(body..).unwrap_or(&[]);
+                Visit::Open(term)
+            }
             Err(_) => {
-                self.closing = closes;
+                // No memory to enter it (without `alloc`): handed out whole, stepped over.
+                self.rest = raw.get(wire::skip(raw)..).unwrap_or(&[]);
                 Visit::Leaf(term)
             }
         }
     }
 
-    /// The innermost frame is done: close it and tell its parent where it ended.
-    fn close(&mut self) -> Option<Visit<'a>> {
-        let done = self.frames.pop()?;
-        let end = match &done.contents {
-            Contents::Seq(seq) => seq.end(),
-            Contents::List { iter, after_tail, .. } => after_tail.or_else(|| iter.end()),
-        };
-        if let (Some(end), Some(parent)) = (end, self.frames.last_mut()) {
-            match &mut parent.contents {
-                Contents::Seq(seq) => seq.resume(end),
-                Contents::List { iter, stage: 2, after_tail } => {
-                    if crate::term::within(iter.rest_bytes(), end) {
-                        *after_tail = Some(end);
+    /// The innermost frame is done.
+    fn close(&mut self) -> Visit<'a> {
+        self.closing = self.top.closes;
+        self.top = self.frames.pop().unwrap_or(Frame { kind: Kind::Done, left: 0, closes: 0 });
+        Visit::Close
+    }
+}
+
+impl<'a> Walk<'a> {
+    /// The first step: the root.
+    #[cold]
+    fn start(&mut self) -> Option<Visit<'a>> {
+        let root = self.root.take()?;
+        if self.rest.is_empty() {
+            self.top.kind = Kind::Done;
+            return Some(Visit::Leaf(root));
+        }
+        Some(match self.read(false) {
+            Visit::Open(_) => Visit::Open(root),
+            other => {
+                self.top.kind = Kind::Done;
+                other
+            }
+        })
+    }
+
+    /// The next term of the innermost frame; integers, the most common leaves, at once.
+    #[inline(always)]
+    fn item(&mut self, last: bool) -> Visit<'a> {
+        if let Some((value, rest)) = wire::small_integer(self.rest) {
+            self.rest = rest;
+            return Visit::Leaf(Term::Integer(value));
+        }
+        self.read(last)
+    }
+
+    /// Strings, list tails and the ends of containers.
+    fn step(&mut self) -> Option<Visit<'a>> {
+        loop {
+            let top = &mut self.top;
+            match top.kind {
+                Kind::Root => return self.start(),
+                Kind::Done => return None,
+                Kind::Seq if top.left > 0 => {
+                    top.left -= 1;
+                    let last = top.left == 0;
+                    return Some(self.item(last));
+                }
+                Kind::List if top.left > 0 => {
+                    top.left -= 1;
+                    return Some(self.item(false));
+                }
+                Kind::Seq => return Some(self.close()),
+                Kind::String => {
+                    let Some((&byte, rest)) = self.rest.split_first().filter(|_| top.left > 0) else {
+                        return Some(self.close());
+                    };
+                    top.left -= 1;
+                    self.rest = rest;
+                    return Some(Visit::Leaf(Term::Integer(i64::from(byte))));
+                }
+                Kind::List => {
+                    // The tail: `[]` ends the list, another list continues it, anything
+                    // else is an improper tail.
+                    let (head, len) = wire::head_of(self.rest);
+                    match head {
+                        Head::Nil | Head::String([]) => {
+                            self.rest = self.rest.get(len..).unwrap_or(&[]);
+                            return Some(self.close());
+                        }
+                        Head::String(bytes) => {
+                            top.kind = Kind::String;
+                            top.left = bytes.len() as u64;
+                            self.rest = self.rest.get(len - bytes.len()..).unwrap_or(&[]);
+                        }
+                        Head::List(n) => {
+                            top.left = u64::from(n);
+                            self.rest = self.rest.get(len..).unwrap_or(&[]);
+                        }
+                        _ => {
+                            top.kind = Kind::Seq;
+                            top.left = 1;
+                            return Some(Visit::Tail);
+                        }
                     }
                 }
-                Contents::List { iter, .. } => iter.resume(end),
             }
         }
-        self.closing = done.closes;
-        Some(Visit::Close)
     }
 }
 
 impl<'a> Iterator for Walk<'a> {
     type Item = Visit<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Visit<'a>> {
         if self.closing > 0 {
             self.closing -= 1;
             return Some(Visit::Close);
         }
-        let Some(top) = self.frames.last_mut() else {
-            let root = self.root.take()?;
-            return Some(self.visit(root, false));
-        };
-        match &mut top.contents {
-            Contents::Seq(seq) => match seq.next() {
-                Some(term) => Some(self.visit(term, true)),
-                None => self.close(),
-            },
-            Contents::List { iter, stage, .. } => match *stage {
-                0 => match iter.next() {
-                    Some(term) => Some(self.visit(term, false)),
-                    None if matches!(iter.tail(), Term::Nil) => self.close(),
-                    None => {
-                        *stage = 1;
-                        Some(Visit::Tail)
+        let top = &mut self.top;
+        // The elements of tuples, maps and lists, without the general step.
+        if top.left > 0 && matches!(top.kind, Kind::Seq | Kind::List) {
+            top.left -= 1;
+            let last = top.kind == Kind::Seq && top.left == 0;
+            return Some(self.item(last));
+        }
+        self.step()
+    }
+
+    /// Runs of integers (the elements of `lists:seq/2`, of strings, of tuples of numbers) are
+    /// handed out in one tight loop; everything else step by step.
+    #[inline]
+    fn fold<B, F: FnMut(B, Visit<'a>) -> B>(mut self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        loop {
+            if self.closing == 0 {
+                match self.top.kind {
+                    Kind::List | Kind::Seq => {
+                        while self.top.left > 0 {
+                            let Some((value, rest)) = wire::small_integer(self.rest) else { break };
+                            self.rest = rest;
+                            self.top.left -= 1;
+                            acc = f(acc, Visit::Leaf(Term::Integer(value)));
+                        }
                     }
-                },
-                1 => {
-                    *stage = 2;
-                    let tail = iter.tail();
-                    Some(self.visit(tail, false))
+                    Kind::String => {
+                        let count = usize::try_from(self.top.left).unwrap_or(usize::MAX).min(self.rest.len());
+                        let (bytes, rest) = self.rest.split_at(count);
+                        for &byte in bytes {
+                            acc = f(acc, Visit::Leaf(Term::Integer(i64::from(byte))));
+                        }
+                        self.rest = rest;
+                        self.top.left = 0;
+                    }
+                    Kind::Root | Kind::Done => {}
                 }
-                _ => self.close(),
-            },
+            }
+            match self.next() {
+                Some(visit) => acc = f(acc, visit),
+                None => return acc,
+            }
         }
     }
 }

@@ -140,3 +140,71 @@ fn fresh_erlang_cases_agree() {
     assert!(cases.iter().all(|c| c.ok), "Erlang accepts every large case");
     check_all(&cases);
 }
+
+/// What a walk with the views' own iterators gives, the way a user writes it (recursively).
+fn visits_by_iterators(term: &erlport_codec::Term<'_>, out: &mut Vec<String>) {
+    use erlport_codec::Term;
+    let open = |term: &Term<'_>, out: &mut Vec<String>| out.push(format!("open {term}"));
+    match term {
+        Term::Tuple(t) => {
+            open(term, out);
+            t.iter().for_each(|e| visits_by_iterators(&e, out));
+        }
+        Term::Map(m) => {
+            open(term, out);
+            m.iter().for_each(|(k, v)| {
+                visits_by_iterators(&k, out);
+                visits_by_iterators(&v, out);
+            });
+        }
+        Term::Fun(f) => {
+            open(term, out);
+            visits_by_iterators(&f.pid(), out);
+            f.free_variables().for_each(|e| visits_by_iterators(&e, out));
+        }
+        Term::List(l) => {
+            open(term, out);
+            let mut iter = l.iter();
+            iter.by_ref().for_each(|e| visits_by_iterators(&e, out));
+            let tail = iter.tail();
+            if !matches!(tail, Term::Nil) {
+                out.push("tail".to_string());
+                visits_by_iterators(&tail, out);
+            }
+        }
+        leaf => {
+            out.push(format!("leaf {leaf}"));
+            return;
+        }
+    }
+    out.push("close".to_string());
+}
+
+#[test]
+fn a_walk_visits_what_the_iterators_give() {
+    use erlport_codec::Visit;
+    let mut walked = 0;
+    for case in committed().iter().filter(|c| c.ok) {
+        let mut scratch = scratch_for(&case.input);
+        let Ok((term, _)) = Decoder::new().scratch(&mut scratch).decode_prefix(&case.input) else { continue };
+        let mut expected = Vec::new();
+        visits_by_iterators(&term, &mut expected);
+        let text = |v: Visit<'_>| match v {
+            Visit::Leaf(t) => format!("leaf {t}"),
+            Visit::Open(t) => format!("open {t}"),
+            Visit::Tail => "tail".to_string(),
+            Visit::Close => "close".to_string(),
+        };
+        // Through `fold` (which `collect` uses), and step by step through `next`.
+        let folded: Vec<String> = term.walk().map(text).collect();
+        assert_eq!(folded, expected, "line {}", case.line);
+        let mut walk = term.walk();
+        let mut stepped = Vec::new();
+        for visit in &mut walk {
+            stepped.push(text(visit));
+        }
+        assert_eq!(stepped, expected, "line {}", case.line);
+        walked += 1;
+    }
+    assert!(walked > 2000, "only {walked} terms walked");
+}

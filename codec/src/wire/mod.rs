@@ -136,6 +136,12 @@ pub(crate) enum Head<'a> {
 impl Head<'_> {
     /// How many terms follow the header as its body.
     #[inline]
+    /// Whether terms follow this header as its contents (a `STRING_EXT`'s bytes are not
+    /// terms: it is a leaf here).
+    pub(crate) fn is_container(&self) -> bool {
+        matches!(self, Head::List(_) | Head::Tuple(_) | Head::Map(_) | Head::Fun { .. })
+    }
+
     pub(crate) fn children(&self) -> u64 {
         match *self {
             Head::List(n) => u64::from(n) + 1,
@@ -181,63 +187,99 @@ pub(crate) enum WireError {
 }
 
 /// The integer at the start of `input` when it is a `SMALL_INTEGER_EXT` or `INTEGER_EXT` (the
-/// elements Erlang writes most), with its length: the hottest path, without building a `Head`.
+/// elements Erlang writes most), with the bytes after it: the hottest path, without building
+/// a `Head`.
 #[inline(always)]
-pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, usize)> {
-    match input {
-        [SMALL_INTEGER_EXT, v, ..] => Some((i64::from(*v), 2)),
-        [INTEGER_EXT, a, b, c, d, ..] => Some((i64::from(i32::from_be_bytes([*a, *b, *c, *d])), 5)),
-        _ => None,
+pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, &[u8])> {
+    let (&tag, body) = input.split_first()?;
+    if tag == SMALL_INTEGER_EXT {
+        let (&value, rest) = body.split_first()?;
+        return Some((i64::from(value), rest));
     }
+    if tag == INTEGER_EXT {
+        let (value, rest) = body.split_first_chunk::<4>()?;
+        return Some((i64::from(i32::from_be_bytes(*value)), rest));
+    }
+    None
 }
 
 /// Reads the header of the term at the start of `input`: what it is and the header's length
 /// (the whole term's length for leaves).
 #[inline(always)]
 pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
-    // The shapes Erlang writes most, without the parser's machinery.
-    match input {
-        [SMALL_INTEGER_EXT, v, ..] => return Ok((Head::Int(Int::Small(i64::from(*v))), 2)),
-        [INTEGER_EXT, a, b, c, d, ..] => {
-            return Ok((Head::Int(Int::Small(i64::from(i32::from_be_bytes([*a, *b, *c, *d])))), 5));
-        }
-        [SMALL_ATOM_UTF8_EXT, n, rest @ ..] if rest.len() >= usize::from(*n) => {
-            let bytes = &rest[..usize::from(*n)];
-            return Ok((Head::Atom(AtomText { bytes, utf8: true }), 2 + bytes.len()));
-        }
-        [SMALL_TUPLE_EXT, n, ..] => return Ok((Head::Tuple(u32::from(*n)), 2)),
-        [NIL_EXT, ..] => return Ok((Head::Nil, 1)),
-        [MAP_EXT, a, b, c, d, ..] => return Ok((Head::Map(u32::from_be_bytes([*a, *b, *c, *d])), 5)),
-        [LIST_EXT, a, b, c, d, ..] => return Ok((Head::List(u32::from_be_bytes([*a, *b, *c, *d])), 5)),
-        [NEW_FLOAT_EXT, a, b, c, d, e, f, g, h, ..] => {
-            return Ok((Head::Float(f64::from_be_bytes([*a, *b, *c, *d, *e, *f, *g, *h])), 9));
-        }
-        // Latin-1 atoms (what OTP 25 writes for every atom), when whole and not too long.
-        [ATOM_EXT, 0, n, rest @ ..] if rest.len() >= usize::from(*n) => {
-            let bytes = &rest[..usize::from(*n)];
-            return Ok((Head::Atom(AtomText { bytes, utf8: false }), 3 + bytes.len()));
-        }
-        [SMALL_ATOM_EXT, n, rest @ ..] if rest.len() >= usize::from(*n) => {
-            let bytes = &rest[..usize::from(*n)];
-            return Ok((Head::Atom(AtomText { bytes, utf8: false }), 2 + bytes.len()));
-        }
-        [BINARY_EXT, a, b, c, d, rest @ ..] => {
-            let len = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
-            if let Some(bytes) = rest.get(..len) {
-                return Ok((Head::Bits { bytes, bits: 8 }, 5 + len));
+    // The shapes Erlang writes most, by one jump on the tag, without the parser's machinery.
+    if let Some((&tag, body)) = input.split_first() {
+        match tag {
+            SMALL_INTEGER_EXT => {
+                if let [v, ..] = body {
+                    return Ok((Head::Int(Int::Small(i64::from(*v))), 2));
+                }
             }
-        }
-        [STRING_EXT, hi, lo, rest @ ..] => {
-            let len = usize::from(u16::from_be_bytes([*hi, *lo]));
-            if let Some(bytes) = rest.get(..len) {
-                return Ok((Head::String(bytes), 3 + len));
+            INTEGER_EXT => {
+                if let Some(v) = body.first_chunk::<4>() {
+                    return Ok((Head::Int(Int::Small(i64::from(i32::from_be_bytes(*v)))), 5));
+                }
             }
+            NEW_FLOAT_EXT => {
+                if let Some(v) = body.first_chunk::<8>() {
+                    return Ok((Head::Float(f64::from_be_bytes(*v)), 9));
+                }
+            }
+            // Latin-1 atoms (what OTP 25 writes for every atom), when whole and not too long.
+            ATOM_EXT => {
+                if let [0, n, rest @ ..] = body
+                    && let Some(bytes) = rest.get(..usize::from(*n))
+                {
+                    return Ok((Head::Atom(AtomText { bytes, utf8: false }), 3 + bytes.len()));
+                }
+            }
+            SMALL_ATOM_EXT | SMALL_ATOM_UTF8_EXT => {
+                if let [n, rest @ ..] = body
+                    && let Some(bytes) = rest.get(..usize::from(*n))
+                {
+                    let utf8 = tag == SMALL_ATOM_UTF8_EXT;
+                    return Ok((Head::Atom(AtomText { bytes, utf8 }), 2 + bytes.len()));
+                }
+            }
+            SMALL_TUPLE_EXT => {
+                if let [n, ..] = body {
+                    return Ok((Head::Tuple(u32::from(*n)), 2));
+                }
+            }
+            NIL_EXT => return Ok((Head::Nil, 1)),
+            MAP_EXT => {
+                if let Some(n) = body.first_chunk::<4>() {
+                    return Ok((Head::Map(u32::from_be_bytes(*n)), 5));
+                }
+            }
+            LIST_EXT => {
+                if let Some(n) = body.first_chunk::<4>() {
+                    return Ok((Head::List(u32::from_be_bytes(*n)), 5));
+                }
+            }
+            BINARY_EXT => {
+                if let Some((n, rest)) = body.split_first_chunk::<4>()
+                    && let Some(bytes) = rest.get(..u32::from_be_bytes(*n) as usize)
+                {
+                    return Ok((Head::Bits { bytes, bits: 8 }, 5 + bytes.len()));
+                }
+            }
+            STRING_EXT => {
+                if let Some((n, rest)) = body.split_first_chunk::<2>()
+                    && let Some(bytes) = rest.get(..usize::from(u16::from_be_bytes(*n)))
+                {
+                    return Ok((Head::String(bytes), 3 + bytes.len()));
+                }
+            }
+            SMALL_BIG_EXT => {
+                if let [n, sign, rest @ ..] = body
+                    && let Some(magnitude) = rest.get(..usize::from(*n))
+                {
+                    return Ok((Head::Int(big(*sign != 0, magnitude)), 3 + magnitude.len()));
+                }
+            }
+            _ => {}
         }
-        [SMALL_BIG_EXT, n, sign, rest @ ..] if rest.len() >= usize::from(*n) => {
-            let magnitude = &rest[..usize::from(*n)];
-            return Ok((Head::Int(big(*sign != 0, magnitude)), 3 + magnitude.len()));
-        }
-        _ => {}
     }
     read_slow(input)
 }
@@ -595,6 +637,36 @@ pub(crate) fn head_of(raw: &[u8]) -> (Head<'_>, usize) {
     read(raw).unwrap_or((Head::Nil, raw.len()))
 }
 
+/// The length of the leaf or header at the start of validated `bytes`, and how many terms
+/// follow it as its contents: lengths only, by one jump on the tag. `None` for the layouts
+/// whose length needs their fields read (pids, ports, references, funs, exports).
+#[inline(always)]
+fn step(bytes: &[u8]) -> Option<(usize, u64)> {
+    let (&tag, body) = bytes.split_first()?;
+    let u8_at = |i: usize| body.get(i).map_or(0, |&n| usize::from(n));
+    let u16_at = |i: usize| body.get(i..i + 2).map_or(0, |n| usize::from(u16::from_be_bytes([n[0], n[1]])));
+    let u32_at = |i: usize| body.get(i..i + 4).map_or(0, |n| u32::from_be_bytes([n[0], n[1], n[2], n[3]]));
+    Some(match tag {
+        SMALL_INTEGER_EXT => (2, 0),
+        INTEGER_EXT => (5, 0),
+        NEW_FLOAT_EXT => (9, 0),
+        FLOAT_EXT => (1 + FLOAT_TEXT_LEN, 0),
+        ATOM_EXT | ATOM_UTF8_EXT => (3 + u16_at(0), 0),
+        SMALL_ATOM_EXT | SMALL_ATOM_UTF8_EXT => (2 + u8_at(0), 0),
+        SMALL_TUPLE_EXT => (2, u8_at(0) as u64),
+        LARGE_TUPLE_EXT => (5, u64::from(u32_at(0))),
+        NIL_EXT => (1, 0),
+        STRING_EXT => (3 + u16_at(0), 0),
+        LIST_EXT => (5, u64::from(u32_at(0)) + 1),
+        MAP_EXT => (5, 2 * u64::from(u32_at(0))),
+        BINARY_EXT => (5 + u32_at(0) as usize, 0),
+        BIT_BINARY_EXT => (6 + u32_at(0) as usize, 0),
+        SMALL_BIG_EXT => (3 + u8_at(0), 0),
+        LARGE_BIG_EXT => (6 + u32_at(0) as usize, 0),
+        _ => return None,
+    })
+}
+
 /// Where the term at the start of validated `bytes` ends.
 ///
 /// Iterative: a count of terms still to step over, no recursion, no memory.
@@ -604,18 +676,20 @@ pub(crate) fn skip(bytes: &[u8]) -> usize {
     while pending > 0 {
         pending -= 1;
         let rest = bytes.get(pos..).unwrap_or(&[]);
-        match read(rest) {
-            Ok((head, len)) => {
-                pos += len;
-                pending += head.children();
-            }
-            // Not reachable on validated bytes: stop rather than loop.
-            Err(_) => return bytes.len(),
-        }
+        let (len, children) = match step(rest) {
+            Some(step) => step,
+            None => match read(rest) {
+                Ok((head, len)) => (len, head.children()),
+                // Not reachable on validated bytes: stop rather than loop.
+                Err(_) => return bytes.len(),
+            },
+        };
+        pos += len;
+        pending += children;
     }
     #[cfg(test)]
     crate::tests::count_stepped(pos);
-    pos
+    pos.min(bytes.len())
 }
 
 /// The compressed header at the start of `input`: the declared inflated size.

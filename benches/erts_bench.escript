@@ -1,6 +1,7 @@
 #!/usr/bin/env escript
 %% -*- erlang -*-
-%% Times ERTS on the benchmark inputs. Prints one line per measurement:
+%% Times ERTS on the benchmark inputs. Prints each input's size and one line per measurement:
+%%   size <input> <bytes>
 %%   erts <name> <nanoseconds per iteration>
 %% binary_to_term/<input>: binary_to_term/1 alone, what an Erlang user pays to decode (the
 %% figure speed is judged against); decode_walk/<input>: plus a walk of the result in Erlang,
@@ -21,6 +22,7 @@ main(Args) ->
               none -> [];
               _ -> [{N, Read(Large, N ++ ".etf")} || N <- ["e", "f"]]
           end,
+    [io:format("size ~s ~b~n", [N, byte_size(B)]) || {N, B} <- Small ++ Big],
     [report("binary_to_term/" ++ N, bench(fun() -> binary_to_term(B) end, B)) || {N, B} <- Small ++ Big],
     [report("decode_walk/" ++ N, bench(fun() -> walk(binary_to_term(B)) end, B)) || {N, B} <- Small],
     BinB = proplists:get_value("b", Small),

@@ -3,7 +3,7 @@
 //! `scripts/bench` runs this with ERTS's own timings and prints the ratios.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use erlport_codec::{Atom, Decoder, Encode, EncodeError, Encoder, Sink, Term, decode, encode, encoded_len};
+use erlport_codec::{Atom, Decoder, Encode, EncodeError, Encoder, Sink, Term, Visit, decode, encode, encoded_len};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -11,8 +11,27 @@ fn input(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/data/{name}.etf", env!("CARGO_MANIFEST_DIR"))).expect("benches/data")
 }
 
-/// Visits every leaf of one of our views.
+/// Visits every leaf of one of our views with `Term::walk`, the crate's full walk.
 fn walk(term: &Term<'_>) -> u64 {
+    term.walk().fold(0u64, |acc, visit| match visit {
+        Visit::Leaf(leaf) => acc.wrapping_add(leaf_value(&leaf)),
+        _ => acc,
+    })
+}
+
+fn leaf_value(term: &Term<'_>) -> u64 {
+    match term {
+        Term::Integer(v) => *v as u64,
+        Term::Float(v) => v.to_bits(),
+        Term::Atom(a) => a.as_bytes().len() as u64,
+        Term::Binary(b) => b.len() as u64,
+        _ => 1,
+    }
+}
+
+/// The same visit written the way a user writes it by hand: recursion over the views'
+/// iterators.
+fn walk_recursive(term: &Term<'_>) -> u64 {
     match term {
         Term::Integer(v) => *v as u64,
         Term::Float(v) => v.to_bits(),
@@ -20,11 +39,13 @@ fn walk(term: &Term<'_>) -> u64 {
         Term::Binary(b) => b.len() as u64,
         Term::List(l) => {
             let mut iter = l.iter();
-            let sum = iter.by_ref().fold(0u64, |acc, t| acc.wrapping_add(walk(&t)));
-            sum.wrapping_add(walk(&iter.tail()))
+            let sum = iter.by_ref().fold(0u64, |acc, t| acc.wrapping_add(walk_recursive(&t)));
+            sum.wrapping_add(walk_recursive(&iter.tail()))
         }
-        Term::Tuple(t) => t.iter().fold(0, |acc, e| acc.wrapping_add(walk(&e))),
-        Term::Map(m) => m.iter().fold(0, |acc, (k, v)| acc.wrapping_add(walk(&k)).wrapping_add(walk(&v))),
+        Term::Tuple(t) => t.iter().fold(0, |acc, e| acc.wrapping_add(walk_recursive(&e))),
+        Term::Map(m) => {
+            m.iter().fold(0, |acc, (k, v)| acc.wrapping_add(walk_recursive(&k)).wrapping_add(walk_recursive(&v)))
+        }
         _ => 1,
     }
 }
@@ -80,24 +101,34 @@ impl Encode for User {
     }
 }
 
+/// Decodes (inflating into `scratch` when compressed) and walks with `walker`.
+fn decode_walk(bytes: &[u8], scratch: &mut [u8], walker: fn(&Term<'_>) -> u64) -> u64 {
+    let term = Decoder::new().scratch(scratch).decode(black_box(bytes)).unwrap();
+    walker(&term)
+}
+
 fn codecs(c: &mut Criterion) {
     for name in ["a", "b", "c", "d"] {
         let bytes = input(name);
         let mut group = c.benchmark_group(format!("decode_walk/{name}"));
         let mut scratch = vec![0u8; erlport_codec::compressed_size(&bytes).unwrap_or(0) as usize];
-        group.bench_function("erlport", |b| {
-            b.iter(|| {
-                let term = if name == "d" {
-                    Decoder::new().scratch(&mut scratch).decode(black_box(&bytes)).unwrap()
-                } else {
-                    decode(black_box(&bytes)).unwrap()
-                };
-                walk(&term)
-            })
-        });
+        group.bench_function("erlport", |b| b.iter(|| decode_walk(&bytes, &mut scratch, walk)));
+        group.bench_function("erlport_recursive", |b| b.iter(|| decode_walk(&bytes, &mut scratch, walk_recursive)));
+        group.bench_function("copy", |b| b.iter(|| black_box(&bytes).to_vec()));
         group.bench_function("eetf", |b| b.iter(|| walk_eetf(&eetf::Term::decode(black_box(&bytes[..])).unwrap())));
         group.bench_function("erltf", |b| b.iter(|| walk_erltf(&erltf::decode(black_box(&bytes)).unwrap())));
         group.finish();
+    }
+    // The large maps (scripts/bench generates them): ours and the copy floor only.
+    if let Ok(dir) = std::env::var("BENCH_LARGE_DIR") {
+        for name in ["e", "f"] {
+            let bytes = std::fs::read(format!("{dir}/{name}.etf")).expect("BENCH_LARGE_DIR/{e,f}.etf");
+            let mut group = c.benchmark_group(format!("decode_walk/{name}"));
+            group.sample_size(10);
+            group.bench_function("erlport", |b| b.iter(|| decode_walk(&bytes, &mut [], walk)));
+            group.bench_function("copy", |b| b.iter(|| black_box(&bytes).to_vec()));
+            group.finish();
+        }
     }
 
     let bytes = input("b");

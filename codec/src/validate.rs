@@ -218,10 +218,21 @@ impl<'a> Validator<'a, '_> {
     #[inline(always)]
     fn check(&self, head: &Head<'_>, at: usize) -> Result<(), DecodeError> {
         match *head {
-            Head::Float(value) if !value.is_finite() => Err(self.err(DecodeErrorKind::NonFiniteFloat, at)),
-            Head::Atom(text) if !text.utf8 => Ok(()),
-            Head::Atom(text) => self.atom(text, at),
-            Head::Int(_) | Head::Float(_) | Head::Bits { .. } | Head::Nil | Head::String(_) => Ok(()),
+            Head::Atom(text) => {
+                if text.utf8 {
+                    self.atom(text, at)
+                } else {
+                    Ok(())
+                }
+            }
+            Head::Float(value) => {
+                if value.is_finite() {
+                    Ok(())
+                } else {
+                    Err(self.err(DecodeErrorKind::NonFiniteFloat, at))
+                }
+            }
+            Head::Int(_) | Head::Bits { .. } | Head::Nil | Head::String(_) => Ok(()),
             Head::List(_) | Head::Tuple(_) | Head::Map(_) => Ok(()),
             _ => self.check_rare(head, at),
         }
@@ -341,7 +352,7 @@ impl<'a> Validator<'a, '_> {
             let is_key = frame.left.is_multiple_of(2);
             // Errors and containers go the general way.
             let Ok((head, len)) = wire::read(rest) else { break };
-            if head.children() > 0 {
+            if head.is_container() {
                 break;
             }
             self.tag = rest.first().copied().unwrap_or(0);

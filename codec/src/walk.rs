@@ -257,21 +257,28 @@ impl<'a> Iterator for Walk<'a> {
         self.step()
     }
 
-    /// Runs of integers (the elements of `lists:seq/2`, of strings, of tuples of numbers) are
-    /// handed out in one tight loop; everything else step by step.
+    /// The contents of tuples, maps and lists (and the bytes of strings) are handed out in one
+    /// tight loop; the rest (opening the root, list tails, closing) step by step.
     #[inline]
     fn fold<B, F: FnMut(B, Visit<'a>) -> B>(mut self, init: B, mut f: F) -> B {
         let mut acc = init;
         loop {
             if self.closing == 0 {
                 match self.top.kind {
-                    Kind::List | Kind::Seq => {
+                    Kind::List | Kind::Seq if self.top.left > 0 => {
+                        // Runs of integers (`lists:seq/2`, tuples of numbers) in a tighter loop.
                         while self.top.left > 0 {
                             let Some((value, rest)) = wire::small_integer(self.rest) else { break };
                             self.rest = rest;
                             self.top.left -= 1;
                             acc = f(acc, Visit::Leaf(Term::Integer(value)));
                         }
+                        if self.top.left > 0 {
+                            self.top.left -= 1;
+                            let last = self.top.kind == Kind::Seq && self.top.left == 0;
+                            acc = f(acc, self.read(last));
+                        }
+                        continue;
                     }
                     Kind::String => {
                         let count = usize::try_from(self.top.left).unwrap_or(usize::MAX).min(self.rest.len());
@@ -282,7 +289,7 @@ impl<'a> Iterator for Walk<'a> {
                         self.rest = rest;
                         self.top.left = 0;
                     }
-                    Kind::Root | Kind::Done => {}
+                    _ => {}
                 }
             }
             match self.next() {

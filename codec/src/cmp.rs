@@ -10,11 +10,13 @@
 //!
 //! Maps compare as in Erlang: by size, then their keys in key order, then their values in key
 //! order, whatever order their pairs were written in. Putting a map's pairs in key order needs
-//! one slot per pair: inline up to 32 pairs, on the heap beyond with `alloc`; without it,
-//! larger maps compare pair by pair as written (right whenever both were written in the same
-//! order, as one VM writes them). Maps nested inside maps being compared are put in order up to
-//! `MAX_MAP_LEVELS` levels deep; deeper ones (only hand-made input has them) compare pair by
-//! pair as written.
+//! one slot per pair: inline up to 32 pairs, on the heap beyond with `alloc`. Maps nested
+//! inside maps being compared are put in order up to `MAX_MAP_LEVELS` levels deep. Beyond
+//! either limit, comparing map keys (strict: finding duplicates) fails (`NeedsAlloc`,
+//! `MapKeysTooDeep`), because comparing as written could call two encodings of one map
+//! different and so accept a duplicate key ERTS refuses; comparing views (lenient:
+//! `Term::exact_cmp`) compares such maps pair by pair as written, which is right whenever
+//! both were written in the same order, as one VM writes them.
 //!
 //! Memory: one frame per list or tuple nested in a non-final position (final ones need none),
 //! inline up to 32, on the heap beyond with `alloc`, else `NeedsAlloc`.
@@ -316,7 +318,7 @@ fn next_item(pos: &mut &[u8], cursor: &mut ListCursor) -> Item {
 
 /// Compares the validated terms at the start of `a` and `b`.
 pub(crate) fn compare(a: &[u8], b: &[u8]) -> Result<Ordering, DecodeError> {
-    compare_at(a, b, 0).map(|(ordering, _, _)| ordering)
+    compare_at(a, b, 0, true).map(|(ordering, _, _)| ordering)
 }
 
 /// Compares the validated terms at the start of `a` and `b`; when equal, also says where each
@@ -325,6 +327,7 @@ fn compare_at<'a, 'b>(
     mut pa: &'a [u8],
     mut pb: &'b [u8],
     level: u32,
+    strict: bool,
 ) -> Result<(Ordering, &'a [u8], &'b [u8]), DecodeError> {
     let mut stack = Stack::<Frame, INLINE_FRAMES>::new();
     let overflow = || DecodeError::new(DecodeErrorKind::NeedsAlloc, 0, None);
@@ -342,15 +345,26 @@ fn compare_at<'a, 'b>(
         }
         match (ka, kb) {
             (Key::Tuple(n), _) if n > 0 => stack.push(Frame::Seq(u64::from(n))).map_err(|_| overflow())?,
-            (Key::Map(n), _) if n > 1 && level < MAX_MAP_LEVELS => match compare_maps(start_a, start_b, level + 1)? {
-                Some((Ordering::Equal, end_a, end_b)) => {
-                    pa = end_a;
-                    pb = end_b;
+            (Key::Map(n), _) if n > 1 => {
+                // Put both in key order. Without the memory for that, or nested deeper than
+                // that is done, a strict comparison (of map keys, for duplicates) fails rather
+                // than compare as written, which could call two encodings of one map
+                // different; a lenient one (of views) compares them as written.
+                let sorted =
+                    if level < MAX_MAP_LEVELS { compare_maps(start_a, start_b, level + 1, strict)? } else { None };
+                match sorted {
+                    Some((Ordering::Equal, end_a, end_b)) => {
+                        pa = end_a;
+                        pb = end_b;
+                    }
+                    Some((ordering, _, _)) => return Ok((ordering, pa, pb)),
+                    None if strict && level >= MAX_MAP_LEVELS => {
+                        return Err(DecodeError::new(DecodeErrorKind::MapKeysTooDeep, 0, None));
+                    }
+                    None if strict => return Err(overflow()),
+                    None => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
                 }
-                Some((ordering, _, _)) => return Ok((ordering, pa, pb)),
-                // No memory to put the pairs in key order: pair by pair as written.
-                None => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
-            },
+            }
             (Key::Map(n), _) if n > 0 => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
             // The creator pid, then the free variables.
             (Key::Fun { free, .. }, _) => stack.push(Frame::Seq(1 + u64::from(free))).map_err(|_| overflow())?,
@@ -453,21 +467,22 @@ fn compare_maps<'a, 'b>(
     a: &'a [u8],
     b: &'b [u8],
     level: u32,
+    strict: bool,
 ) -> Result<Option<(Ordering, &'a [u8], &'b [u8])>, DecodeError> {
     let mut pairs_a = PairList::new();
     let mut pairs_b = PairList::new();
     let (Some(end_a), Some(end_b)) = (pairs_a.collect(a), pairs_b.collect(b)) else { return Ok(None) };
-    pairs_a.sort(level)?;
-    pairs_b.sort(level)?;
+    pairs_a.sort(level, strict)?;
+    pairs_b.sort(level, strict)?;
     let (sa, sb) = (pairs_a.as_slice(), pairs_b.as_slice());
     for (x, y) in sa.iter().zip(sb) {
-        let ordering = compare_at(x.0, y.0, level)?.0;
+        let ordering = compare_at(x.0, y.0, level, strict)?.0;
         if ordering != Ordering::Equal {
             return Ok(Some((ordering, end_a, end_b)));
         }
     }
     for (x, y) in sa.iter().zip(sb) {
-        let ordering = compare_at(x.1, y.1, level)?.0;
+        let ordering = compare_at(x.1, y.1, level, strict)?.0;
         if ordering != Ordering::Equal {
             return Ok(Some((ordering, end_a, end_b)));
         }
@@ -505,11 +520,11 @@ impl<'a> PairList<'a> {
 
     /// Puts the pairs in key order (already ordered ones, as Erlang writes small maps, cost
     /// one comparison a pair). Heapsort: O(n log n), no recursion.
-    fn sort(&mut self, level: u32) -> Result<(), DecodeError> {
+    fn sort(&mut self, level: u32, strict: bool) -> Result<(), DecodeError> {
         let pairs = self.pairs.as_mut_slice();
         let mut ordered = true;
         for w in pairs.windows(2) {
-            if compare_at(w[0].0, w[1].0, level)?.0 != Ordering::Less {
+            if compare_at(w[0].0, w[1].0, level, strict)?.0 != Ordering::Less {
                 ordered = false;
                 break;
             }
@@ -517,7 +532,7 @@ impl<'a> PairList<'a> {
         if ordered {
             return Ok(());
         }
-        heapsort(pairs, |x, y| compare_at(x.0, y.0, level).map(|r| r.0))
+        heapsort(pairs, |x, y| compare_at(x.0, y.0, level, strict).map(|r| r.0))
     }
 }
 
@@ -599,6 +614,6 @@ pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Result<Ordering, Deco
     match (a, b) {
         (Term::Nil, Term::Nil) => Ok(Ordering::Equal),
         (Term::Atom(x), Term::Atom(y)) => Ok(x.text().cmp(&y.text())),
-        _ => compare(a.raw(), b.raw()),
+        _ => compare_at(a.raw(), b.raw(), 0, false).map(|(ordering, _, _)| ordering),
     }
 }

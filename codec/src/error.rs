@@ -120,6 +120,10 @@ pub enum DecodeErrorKind {
     /// The keys of a map not written in key order do not fit the buffer given with
     /// [`Decoder::key_buffer`](crate::Decoder::key_buffer).
     KeyBufferTooSmall,
+    /// Map keys that hold maps of two or more pairs nested more than 4 levels deep inside
+    /// other maps: comparing them (to find duplicate keys) is not done that deep, so they are
+    /// refused (ERTS accepts them; only hand-made input has them).
+    MapKeysTooDeep,
 }
 
 /// The four kinds of failure, for code that reacts to them differently (a port answers the
@@ -153,7 +157,8 @@ impl DecodeErrorKind {
             | DecodeErrorKind::ScratchTooSmall { .. }
             | DecodeErrorKind::CompressedTooLarge { .. }
             | DecodeErrorKind::NeedsAlloc
-            | DecodeErrorKind::KeyBufferTooSmall => ErrorClass::Configuration,
+            | DecodeErrorKind::KeyBufferTooSmall
+            | DecodeErrorKind::MapKeysTooDeep => ErrorClass::Configuration,
             _ => ErrorClass::Invalid,
         }
     }
@@ -276,6 +281,7 @@ impl fmt::Display for DecodeErrorKind {
                 f.write_str("checking map keys here needs more memory than a build without `alloc` has")
             }
             DecodeErrorKind::KeyBufferTooSmall => f.write_str("map keys do not fit the key buffer given"),
+            DecodeErrorKind::MapKeysTooDeep => f.write_str("map keys hold maps nested more than 4 deep"),
         }
     }
 }
@@ -338,6 +344,7 @@ impl defmt::Format for DecodeErrorKind {
             DecodeErrorKind::InflatedTermIncomplete => defmt::write!(f, "inflated term incomplete"),
             DecodeErrorKind::NeedsAlloc => defmt::write!(f, "needs the alloc feature"),
             DecodeErrorKind::KeyBufferTooSmall => defmt::write!(f, "key buffer too small"),
+            DecodeErrorKind::MapKeysTooDeep => defmt::write!(f, "map keys nested too deep"),
         }
     }
 }

@@ -57,6 +57,9 @@
 //! - Pids, ports and references are never checked against a local node: a codec is not a node.
 //! - Map keys `0.0` and `-0.0` are two keys, as in OTP 27 and later.
 //! - `FLOAT_EXT` text must end with a NUL inside its 31 bytes (ERTS reads on past the field).
+//! - Map keys holding maps of two or more pairs nested more than 4 levels deep inside other
+//!   maps are refused ([`DecodeErrorKind::MapKeysTooDeep`]): finding duplicates among them
+//!   would need unbounded memory or stack. Only hand-made input has them.
 
 #![no_std]
 #![forbid(unsafe_code)]

@@ -764,3 +764,41 @@ fn error_classes_tell_format_inflate_and_configuration_apart() {
         assert_eq!(term.to_string(), std::format!("[{}]", ["97"; 20].join(",")));
     }
 }
+
+/// `#{Key1 => 1, Key2 => 2}` where the keys are maps nested `depth` deep, the innermost
+/// `#{1 => [], 2 => []}`, written in key order in the first key and reversed in the second.
+fn map_keys_nested(depth: usize) -> Vec<u8> {
+    let inner = |reversed: bool| {
+        let mut key = if reversed {
+            vec![116, 0, 0, 0, 2, 97, 2, 106, 97, 1, 106]
+        } else {
+            vec![116, 0, 0, 0, 2, 97, 1, 106, 97, 2, 106]
+        };
+        for _ in 1..depth {
+            // #{K => [], 0 => []} in key order (numbers sort before maps)
+            let mut outer = vec![116, 0, 0, 0, 2, 97, 0, 106];
+            outer.extend(&key);
+            outer.push(106);
+            key = outer;
+        }
+        key
+    };
+    let mut bytes = vec![131, 116, 0, 0, 0, 2];
+    for (reversed, value) in [(false, 1), (true, 2)] {
+        bytes.extend(inner(reversed));
+        bytes.extend([97, value]);
+    }
+    bytes
+}
+
+#[test]
+fn map_keys_holding_reordered_maps_are_duplicates_or_refused() {
+    // Within the levels that are put in key order: a duplicate, as ERTS says.
+    for depth in 1..=4 {
+        assert!(matches!(kind(&map_keys_nested(depth)), K::DuplicateMapKey { .. }), "depth {depth}");
+    }
+    // Deeper: refused as too deep rather than accepted (comparing as written would call the
+    // two keys different).
+    assert_eq!(kind(&map_keys_nested(5)), K::MapKeysTooDeep);
+    assert_eq!(kind(&map_keys_nested(5)).class(), crate::ErrorClass::Configuration);
+}

@@ -415,6 +415,16 @@ hostile_cases() ->
          <<131, (map_ext([{<<97, I>>, <<97, I>>} || I <- lists:reverse(lists:seq(1, 40))] ++ [{<<110, 1, 0, 17>>, <<106>>}]))/binary>>,
          <<131, (map_ext([{<<97, I>>, <<97, I>>} || I <- lists:reverse(lists:seq(1, 300))]))/binary>>,
          <<131, (map_ext([{<<97, I>>, <<97, I>>} || I <- lists:reverse(lists:seq(0, 255))] ++ [{<<98, 0, 0, 1, 0>>, <<97, 9>>}, {<<98, 0, 0, 0, 9>>, <<106>>}]))/binary>>,
+         %% one inner map written with its pairs in two orders is one key (ERTS compares maps
+         %% by their pairs in key order): small and large inner maps, in keys and nested deeper
+         <<131, (map_ext([{map_ext([{A(<<"a">>), <<97, 1>>}, {A(<<"b">>), <<97, 2>>}]), <<97, 1>>},
+                          {map_ext([{A(<<"b">>), <<97, 2>>}, {A(<<"a">>), <<97, 1>>}]), <<97, 2>>}]))/binary>>,
+         <<131, (map_ext([{map_ext([{A(<<"a">>), <<97, 1>>}, {A(<<"b">>), <<97, 2>>}]), <<97, 1>>},
+                          {map_ext([{A(<<"b">>), <<97, 1>>}, {A(<<"a">>), <<97, 2>>}]), <<97, 2>>}]))/binary>>,
+         <<131, (map_ext([{map_ext([{<<97, I>>, <<97, I>>} || I <- lists:seq(1, 40)]), <<97, 1>>},
+                          {map_ext([{<<97, I>>, <<97, I>>} || I <- lists:reverse(lists:seq(1, 40))]), <<97, 2>>}]))/binary>>,
+         <<131, (map_ext([{<<104, 1, (map_ext([{<<97, 1>>, <<106>>}, {<<97, 2>>, <<106>>}]))/binary>>, <<97, 1>>},
+                          {<<104, 1, (map_ext([{<<97, 2>>, <<106>>}, {<<97, 1>>, <<106>>}]))/binary>>, <<97, 2>>}]))/binary>>,
          <<131, 116, 0, 0, 0, 1, 97, 1>>, <<131, 116, 128, 0, 0, 0>>, <<131, 116, 255, 255, 255, 255, 106>>,
          <<131, 116, 0, 0, 0, 2, 97, 1, 106, 116, 0, 0, 0, 2, 97, 1, 97, 1, 97, 1, 97, 2, 97, 2, 106>>,
          %% pids, ports, references

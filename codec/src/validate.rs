@@ -176,24 +176,32 @@ impl<'a> Validator<'a, '_> {
                 continue;
             }
             self.tag = rest.first().copied().unwrap_or(0);
-            match wire::read(rest) {
-                Ok((head, len)) => {
-                    self.check(&head, at)?;
-                    self.pos = at + len;
-                    match head {
-                        Head::Map(pairs) => self.map(pairs, at)?,
-                        Head::List(n) => {
-                            self.reserve(head.children())?;
-                            self.integers(n);
-                        }
-                        Head::Tuple(_) | Head::Fun { .. } => self.reserve(head.children())?,
-                        _ => {}
-                    }
+            let (head, len) = match wire::read_fast(rest) {
+                Some(read) => read,
+                None => self.read_slow(rest, at)?,
+            };
+            self.check(&head, at)?;
+            self.pos = at + len;
+            match head {
+                Head::Map(pairs) => self.map(pairs, at)?,
+                Head::List(n) => {
+                    self.reserve(head.children())?;
+                    self.integers(n);
                 }
-                Err(WireError::Incomplete(missing)) => return Err(self.incomplete(missing)),
-                Err(WireError::Invalid { kind, offset, tag }) => {
-                    return Err(DecodeError::new(kind, at + offset, Some(Tag::from_byte(tag))));
-                }
+                Head::Tuple(_) | Head::Fun { .. } => self.reserve(head.children())?,
+                _ => {}
+            }
+        }
+    }
+
+    /// The header at `at` when it is not one of the common shapes, or an error.
+    #[inline(never)]
+    fn read_slow(&self, rest: &'a [u8], at: usize) -> Result<(Head<'a>, usize), DecodeError> {
+        match wire::read(rest) {
+            Ok(read) => Ok(read),
+            Err(WireError::Incomplete(missing)) => Err(self.incomplete(missing)),
+            Err(WireError::Invalid { kind, offset, tag }) => {
+                Err(DecodeError::new(kind, at + offset, Some(Tag::from_byte(tag))))
             }
         }
     }
@@ -351,7 +359,7 @@ impl<'a> Validator<'a, '_> {
             let rest = buf.get(item..).unwrap_or(&[]);
             let is_key = frame.left.is_multiple_of(2);
             // Errors and containers go the general way.
-            let Ok((head, len)) = wire::read(rest) else { break };
+            let Some((head, len)) = wire::read_fast(rest) else { break };
             if head.is_container() {
                 break;
             }

@@ -207,22 +207,32 @@ pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, &[u8])> {
 /// (the whole term's length for leaves).
 #[inline(always)]
 pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
-    // The shapes Erlang writes most, by one jump on the tag, without the parser's machinery.
+    match read_fast(input) {
+        Some(read) => Ok(read),
+        None => read_slow(input),
+    }
+}
+
+/// [`read`] for the shapes Erlang writes most, by one jump on the tag, without the parser's
+/// machinery; `None` for the rest and for every error. Callers on hot paths use it with a
+/// fallback out of line, so the header stays in registers.
+#[inline(always)]
+pub(crate) fn read_fast(input: &[u8]) -> Option<(Head<'_>, usize)> {
     if let Some((&tag, body)) = input.split_first() {
         match tag {
             SMALL_INTEGER_EXT => {
                 if let [v, ..] = body {
-                    return Ok((Head::Int(Int::Small(i64::from(*v))), 2));
+                    return Some((Head::Int(Int::Small(i64::from(*v))), 2));
                 }
             }
             INTEGER_EXT => {
                 if let Some(v) = body.first_chunk::<4>() {
-                    return Ok((Head::Int(Int::Small(i64::from(i32::from_be_bytes(*v)))), 5));
+                    return Some((Head::Int(Int::Small(i64::from(i32::from_be_bytes(*v)))), 5));
                 }
             }
             NEW_FLOAT_EXT => {
                 if let Some(v) = body.first_chunk::<8>() {
-                    return Ok((Head::Float(f64::from_be_bytes(*v)), 9));
+                    return Some((Head::Float(f64::from_be_bytes(*v)), 9));
                 }
             }
             // Latin-1 atoms (what OTP 25 writes for every atom), when whole and not too long.
@@ -230,7 +240,7 @@ pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
                 if let [0, n, rest @ ..] = body
                     && let Some(bytes) = rest.get(..usize::from(*n))
                 {
-                    return Ok((Head::Atom(AtomText { bytes, utf8: false }), 3 + bytes.len()));
+                    return Some((Head::Atom(AtomText { bytes, utf8: false }), 3 + bytes.len()));
                 }
             }
             SMALL_ATOM_EXT | SMALL_ATOM_UTF8_EXT => {
@@ -238,50 +248,50 @@ pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
                     && let Some(bytes) = rest.get(..usize::from(*n))
                 {
                     let utf8 = tag == SMALL_ATOM_UTF8_EXT;
-                    return Ok((Head::Atom(AtomText { bytes, utf8 }), 2 + bytes.len()));
+                    return Some((Head::Atom(AtomText { bytes, utf8 }), 2 + bytes.len()));
                 }
             }
             SMALL_TUPLE_EXT => {
                 if let [n, ..] = body {
-                    return Ok((Head::Tuple(u32::from(*n)), 2));
+                    return Some((Head::Tuple(u32::from(*n)), 2));
                 }
             }
-            NIL_EXT => return Ok((Head::Nil, 1)),
+            NIL_EXT => return Some((Head::Nil, 1)),
             MAP_EXT => {
                 if let Some(n) = body.first_chunk::<4>() {
-                    return Ok((Head::Map(u32::from_be_bytes(*n)), 5));
+                    return Some((Head::Map(u32::from_be_bytes(*n)), 5));
                 }
             }
             LIST_EXT => {
                 if let Some(n) = body.first_chunk::<4>() {
-                    return Ok((Head::List(u32::from_be_bytes(*n)), 5));
+                    return Some((Head::List(u32::from_be_bytes(*n)), 5));
                 }
             }
             BINARY_EXT => {
                 if let Some((n, rest)) = body.split_first_chunk::<4>()
                     && let Some(bytes) = rest.get(..u32::from_be_bytes(*n) as usize)
                 {
-                    return Ok((Head::Bits { bytes, bits: 8 }, 5 + bytes.len()));
+                    return Some((Head::Bits { bytes, bits: 8 }, 5 + bytes.len()));
                 }
             }
             STRING_EXT => {
                 if let Some((n, rest)) = body.split_first_chunk::<2>()
                     && let Some(bytes) = rest.get(..usize::from(u16::from_be_bytes(*n)))
                 {
-                    return Ok((Head::String(bytes), 3 + bytes.len()));
+                    return Some((Head::String(bytes), 3 + bytes.len()));
                 }
             }
             SMALL_BIG_EXT => {
                 if let [n, sign, rest @ ..] = body
                     && let Some(magnitude) = rest.get(..usize::from(*n))
                 {
-                    return Ok((Head::Int(big(*sign != 0, magnitude)), 3 + magnitude.len()));
+                    return Some((Head::Int(big(*sign != 0, magnitude)), 3 + magnitude.len()));
                 }
             }
             _ => {}
         }
     }
-    read_slow(input)
+    None
 }
 
 /// [`read`] for the layouts without a fast path, and for every error.
@@ -632,8 +642,16 @@ pub(crate) fn fields<'a, T: Default>(parser: fn(&'a [u8]) -> Parsed<'a, T>, raw:
 }
 
 /// The header of validated bytes (a term's first bytes), or `Nil` on anything else.
-#[inline]
+#[inline(always)]
 pub(crate) fn head_of(raw: &[u8]) -> (Head<'_>, usize) {
+    match read_fast(raw) {
+        Some(read) => read,
+        None => head_of_slow(raw),
+    }
+}
+
+#[inline(never)]
+fn head_of_slow(raw: &[u8]) -> (Head<'_>, usize) {
     read(raw).unwrap_or((Head::Nil, raw.len()))
 }
 

@@ -617,3 +617,18 @@ pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Result<Ordering, Deco
         _ => compare_at(a.raw(), b.raw(), 0, false).map(|(ordering, _, _)| ordering),
     }
 }
+
+impl Term<'_> {
+    /// Compares two terms exactly as Erlang orders map keys: the standard term order, except
+    /// that every integer sorts before every float (`1` and `1.0` differ) and `-0.0` before
+    /// `0.0`; two encodings of one term are equal, and so are two maps holding the same pairs
+    /// in different orders.
+    ///
+    /// Uses a bounded amount of stack whatever the depth. Fails only without the `alloc`
+    /// feature, for terms holding more than 32 lists or tuples nested in non-final positions
+    /// along one path ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)).
+    /// Without `alloc`, maps of more than 32 pairs are compared pair by pair as written.
+    pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
+        compare_terms(self, other)
+    }
+}

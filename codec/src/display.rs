@@ -570,3 +570,9 @@ fn write_decimal(f: &mut fmt::Formatter<'_>, magnitude: &[u8], limbs: &mut [u32]
     }
     Ok(())
 }
+
+impl fmt::Display for Atom<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_atom(f, *self)
+    }
+}

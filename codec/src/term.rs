@@ -11,7 +11,6 @@
 //! number of times (see [`Term::walk`]).
 
 use crate::wire::{self, AtomText, Head, Int};
-use core::fmt;
 
 /// One Erlang term, as a view over validated bytes.
 ///
@@ -90,19 +89,6 @@ impl<'a> Term<'a> {
         matches!(self, Term::Atom(atom) if *atom == *name)
     }
 
-    /// Compares two terms exactly as Erlang orders map keys: the standard term order, except
-    /// that every integer sorts before every float (`1` and `1.0` differ) and `-0.0` before
-    /// `0.0`; two encodings of one term are equal, and so are two maps holding the same pairs
-    /// in different orders.
-    ///
-    /// Uses a bounded amount of stack whatever the depth. Fails only without the `alloc`
-    /// feature, for terms holding more than 32 lists or tuples nested in non-final positions
-    /// along one path ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)).
-    /// Without `alloc`, maps of more than 32 pairs are compared pair by pair as written.
-    pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
-        crate::cmp::compare_terms(self, other)
-    }
-
     /// The bytes this term was decoded from (without the version byte), for terms that keep
     /// them: containers, pids, ports, references and funs. Empty for the rest.
     pub(crate) fn raw(&self) -> &'a [u8] {
@@ -117,28 +103,6 @@ impl<'a> Term<'a> {
             Term::Export(v) => v.raw,
             _ => &[],
         }
-    }
-
-    /// A depth-first walk of this term and everything in it, in the order written: each
-    /// term once ([`Visit::Leaf`](crate::Visit::Leaf) or [`Visit::Open`](crate::Visit::Open)),
-    /// and [`Visit::Close`](crate::Visit::Close) after a container's contents. Each iterator
-    /// learns where a walked child ended, so a whole walk reads each byte a constant number
-    /// of times whatever the shape. It keeps one small frame per container open with contents
-    /// to come (containers in last position of a tuple, map or fun share their parent's): on
-    /// the heap with the `alloc` feature; without it, up to 64, beyond which containers are
-    /// handed out as `Leaf` and not entered.
-    ///
-    /// ```
-    /// # use erlport_codec::{decode, Term, Visit};
-    /// // term_to_binary({a, [1, 2]})
-    /// let bytes = [131, 104, 2, 119, 1, b'a', 108, 0, 0, 0, 2, 97, 1, 97, 2, 106];
-    /// let term = decode(&bytes)?;
-    /// let leaves = term.walk().filter(|v| matches!(v, Visit::Leaf(Term::Integer(_)))).count();
-    /// assert_eq!(leaves, 2);
-    /// # Ok::<(), erlport_codec::DecodeError>(())
-    /// ```
-    pub fn walk(&self) -> crate::walk::Walk<'a> {
-        crate::walk::Walk::new(*self)
     }
 }
 
@@ -224,7 +188,7 @@ pub(crate) fn view<'a>(raw: &'a [u8], head: Head<'a>, len: usize) -> Term<'a> {
 
 /// The value of a `FLOAT_EXT` field that validation accepted.
 pub(crate) fn float_text_value(field: &[u8]) -> f64 {
-    crate::validate::parse_float_text(field).unwrap_or(0.0)
+    wire::parse_float_text(field).unwrap_or(0.0)
 }
 
 /// An integer too large for an `i64`: a sign and a little-endian magnitude.
@@ -942,11 +906,5 @@ impl<'a> Export<'a> {
     /// The arity (any non-negative small integer: Erlang accepts more than 255).
     pub fn arity(&self) -> u64 {
         small(self.fields().arity) as u64
-    }
-}
-
-impl fmt::Display for Atom<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::display::write_atom(f, *self)
     }
 }

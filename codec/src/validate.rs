@@ -250,7 +250,7 @@ impl<'a> Validator<'a, '_> {
     #[inline(never)]
     fn check_rare(&self, head: &Head<'_>, at: usize) -> Result<(), DecodeError> {
         match *head {
-            Head::FloatText(text) if parse_float_text(text).is_none() => {
+            Head::FloatText(text) if wire::parse_float_text(text).is_none() => {
                 Err(self.err(DecodeErrorKind::BadFloatText, at))
             }
             Head::Pid(raw) => {
@@ -627,7 +627,7 @@ pub(crate) fn hash_key(key: &[u8]) -> u32 {
         match head {
             Head::Int(value) => h.int(value),
             Head::Float(value) => h.words(&[3, value.to_bits()]),
-            Head::FloatText(text) => h.words(&[3, parse_float_text(text).unwrap_or(0.0).to_bits()]),
+            Head::FloatText(text) => h.words(&[3, wire::parse_float_text(text).unwrap_or(0.0).to_bits()]),
             Head::Atom(text) => h.atom(text),
             Head::Bits { bytes, bits } => {
                 h.word(5);
@@ -741,54 +741,6 @@ impl Hasher {
     }
 }
 
-/// Parses the 31-byte text of a `FLOAT_EXT` as ERTS does: `[+-]digits[.,]digits[(e|E)[+-]digits]`
-/// ended by a NUL inside the field (bytes after the NUL are ignored), finite. Underflow gives
-/// zero, overflow is refused.
-pub(crate) fn parse_float_text(field: &[u8]) -> Option<f64> {
-    let len = field.iter().position(|&b| b == 0)?;
-    let text = &field[..len];
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while text.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i > start
-    };
-    if matches!(text.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    if !digits(&mut i) {
-        return None;
-    }
-    let radix = i;
-    if !matches!(text.get(i), Some(b'.' | b',')) {
-        return None;
-    }
-    i += 1;
-    if !digits(&mut i) {
-        return None;
-    }
-    if matches!(text.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(text.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if !digits(&mut i) {
-            return None;
-        }
-    }
-    if i != text.len() {
-        return None;
-    }
-    let mut copy = [0u8; 31];
-    copy[..len].copy_from_slice(text);
-    copy[radix] = b'.';
-    let text = core::str::from_utf8(&copy[..len]).ok()?;
-    let value: f64 = text.parse().ok()?;
-    value.is_finite().then_some(value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -812,19 +764,19 @@ mod tests {
             ("0.1", 0.1),
             ("1.50000000000000000000e+00", 1.5),
         ] {
-            assert_eq!(parse_float_text(&field(text)), Some(value), "{text}");
+            assert_eq!(wire::parse_float_text(&field(text)), Some(value), "{text}");
         }
-        assert!(parse_float_text(&field("-0.0")).unwrap().is_sign_negative());
+        assert!(wire::parse_float_text(&field("-0.0")).unwrap().is_sign_negative());
         for text in
             ["1", "15", "1e3", ".5", "1.", "inf", "nan", " 1.5", "1.5 ", "1.5e", "1.5e+", "1.8e308", "0x1.0p0", ""]
         {
-            assert_eq!(parse_float_text(&field(text)), None, "{text}");
+            assert_eq!(wire::parse_float_text(&field(text)), None, "{text}");
         }
         // Bytes after the NUL are ignored, as ERTS does.
         let mut garbage = field("2.5");
         garbage[10] = b'x';
-        assert_eq!(parse_float_text(&garbage), Some(2.5));
+        assert_eq!(wire::parse_float_text(&garbage), Some(2.5));
         // No NUL inside the field: refused.
-        assert_eq!(parse_float_text(&[b'1'; 31]), None);
+        assert_eq!(wire::parse_float_text(&[b'1'; 31]), None);
     }
 }

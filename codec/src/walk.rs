@@ -77,6 +77,30 @@ pub struct Walk<'a> {
     closing: u32,
 }
 
+impl<'a> Term<'a> {
+    /// A depth-first walk of this term and everything in it, in the order written: each
+    /// term once ([`Visit::Leaf`](crate::Visit::Leaf) or [`Visit::Open`](crate::Visit::Open)),
+    /// and [`Visit::Close`](crate::Visit::Close) after a container's contents. Each iterator
+    /// learns where a walked child ended, so a whole walk reads each byte a constant number
+    /// of times whatever the shape. It keeps one small frame per container open with contents
+    /// to come (containers in last position of a tuple, map or fun share their parent's): on
+    /// the heap with the `alloc` feature; without it, up to 64, beyond which containers are
+    /// handed out as `Leaf` and not entered.
+    ///
+    /// ```
+    /// # use erlport_codec::{decode, Term, Visit};
+    /// // term_to_binary({a, [1, 2]})
+    /// let bytes = [131, 104, 2, 119, 1, b'a', 108, 0, 0, 0, 2, 97, 1, 97, 2, 106];
+    /// let term = decode(&bytes)?;
+    /// let leaves = term.walk().filter(|v| matches!(v, Visit::Leaf(Term::Integer(_)))).count();
+    /// assert_eq!(leaves, 2);
+    /// # Ok::<(), erlport_codec::DecodeError>(())
+    /// ```
+    pub fn walk(&self) -> Walk<'a> {
+        Walk::new(*self)
+    }
+}
+
 impl core::fmt::Debug for Walk<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Walk").field("open", &(self.frames.len() + 1)).finish()

@@ -710,6 +710,54 @@ pub(crate) fn skip(bytes: &[u8]) -> usize {
     pos.min(bytes.len())
 }
 
+/// Parses the 31-byte text of a `FLOAT_EXT` as ERTS does: `[+-]digits[.,]digits[(e|E)[+-]digits]`
+/// ended by a NUL inside the field (bytes after the NUL are ignored), finite. Underflow gives
+/// zero, overflow is refused.
+pub(crate) fn parse_float_text(field: &[u8]) -> Option<f64> {
+    let len = field.iter().position(|&b| b == 0)?;
+    let text = &field[..len];
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while text.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    if matches!(text.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    if !digits(&mut i) {
+        return None;
+    }
+    let radix = i;
+    if !matches!(text.get(i), Some(b'.' | b',')) {
+        return None;
+    }
+    i += 1;
+    if !digits(&mut i) {
+        return None;
+    }
+    if matches!(text.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(text.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return None;
+        }
+    }
+    if i != text.len() {
+        return None;
+    }
+    let mut copy = [0u8; 31];
+    copy[..len].copy_from_slice(text);
+    copy[radix] = b'.';
+    let text = core::str::from_utf8(&copy[..len]).ok()?;
+    let value: f64 = text.parse().ok()?;
+    value.is_finite().then_some(value)
+}
+
 /// The compressed header at the start of `input`: the declared inflated size.
 pub(crate) fn compressed_size(input: &[u8]) -> Option<u32> {
     match input {

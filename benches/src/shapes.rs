@@ -1,6 +1,8 @@
 //! Cost of the shapes an attacker (or Erlang itself) picks: deep chains walked fully and
-//! printed, and maps of many keys in hash order. One timing each, release build:
-//! `cargo run --release -p erlport-benches --bin shapes`.
+//! printed, maps of many keys in hash order, and a compressed input that declares far more than
+//! it holds. One timing each, release build:
+//! `cargo run --release -p erlport-benches --bin shapes`; ERTS's figures for the same shapes:
+//! `escript benches/erts_shapes.escript`.
 
 use erlport_codec::{Decoder, Term, decode};
 use std::time::Instant;

@@ -19,14 +19,20 @@ fn nested(depth: usize, open: &[u8], leaf: &[u8], close: &[u8]) -> Vec<u8> {
     bytes
 }
 
-/// A map of `n` integer keys in a shuffled order (an LCG permutation), values 0.
-fn shuffled_map(n: u32) -> Vec<u8> {
+/// 0..n in a shuffled order (an LCG permutation).
+fn shuffled(n: u32) -> Vec<u32> {
     let mut keys: Vec<u32> = (0..n).collect();
     let mut state = 0x2545_f491_4f6c_dd1du64;
     for i in (1..keys.len()).rev() {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         keys.swap(i, (state >> 33) as usize % (i + 1));
     }
+    keys
+}
+
+/// A map of `n` integer keys in a shuffled order, values 0.
+fn shuffled_map(n: u32) -> Vec<u8> {
+    let keys = shuffled(n);
     let mut bytes = vec![131, 116];
     bytes.extend(n.to_be_bytes());
     for k in keys {
@@ -92,12 +98,7 @@ fn main() {
 /// A map of `n` keys, each a list of `len` small integers whose first element is the key's
 /// number (in a shuffled order), values 0.
 fn list_keyed_map(n: u32, len: u32) -> Vec<u8> {
-    let mut keys: Vec<u32> = (0..n).collect();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    for i in (1..keys.len()).rev() {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        keys.swap(i, (state >> 33) as usize % (i + 1));
-    }
+    let keys = shuffled(n);
     let mut bytes = vec![131, 116];
     bytes.extend(n.to_be_bytes());
     for k in keys {

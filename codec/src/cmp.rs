@@ -18,8 +18,10 @@
 //! `Term::exact_cmp`) compares such maps pair by pair as written, which is right whenever
 //! both were written in the same order, as one VM writes them.
 //!
-//! Memory: one frame per list or tuple nested in a non-final position (final ones need none),
-//! inline up to 32, on the heap beyond with `alloc`, else `NeedsAlloc`.
+//! Memory: pairs of terms still to compare are one count, whatever tuples, maps and funs they
+//! are in; a frame is needed only for two lists of different lengths (or split differently)
+//! with more to compare after them: inline up to 32, on the heap beyond with `alloc`, else
+//! `NeedsAlloc`.
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::stack::Stack;
@@ -344,7 +346,7 @@ fn compare_at<'a, 'b>(
             return Ok((same, pa, pb));
         }
         match (ka, kb) {
-            (Key::Tuple(n), _) if n > 0 => stack.push(Frame::Seq(u64::from(n))).map_err(|_| overflow())?,
+            (Key::Tuple(n), _) if n > 0 => push_seq(&mut stack, u64::from(n)).map_err(|_| overflow())?,
             (Key::Map(n), _) if n > 1 => {
                 // Put both in key order. Without the memory for that, or nested deeper than
                 // that is done, a strict comparison (of map keys, for duplicates) fails rather
@@ -362,12 +364,17 @@ fn compare_at<'a, 'b>(
                         return Err(DecodeError::new(DecodeErrorKind::MapKeysTooDeep, 0, None));
                     }
                     None if strict => return Err(overflow()),
-                    None => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
+                    None => push_seq(&mut stack, 2 * u64::from(n)).map_err(|_| overflow())?,
                 }
             }
-            (Key::Map(n), _) if n > 0 => stack.push(Frame::Seq(2 * u64::from(n))).map_err(|_| overflow())?,
+            (Key::Map(n), _) if n > 0 => push_seq(&mut stack, 2 * u64::from(n)).map_err(|_| overflow())?,
             // The creator pid, then the free variables.
-            (Key::Fun { free, .. }, _) => stack.push(Frame::Seq(1 + u64::from(free))).map_err(|_| overflow())?,
+            (Key::Fun { free, .. }, _) => push_seq(&mut stack, 1 + u64::from(free)).map_err(|_| overflow())?,
+            // Two segments of one length: element against element, then tail against tail
+            // (a tail that continues the list compares as a list), as Erlang does.
+            (Key::List(ListCursor::Cons { left: a }), Key::List(ListCursor::Cons { left: b })) if a == b => {
+                push_seq(&mut stack, u64::from(a) + 1).map_err(|_| overflow())?
+            }
             (Key::List(ca), Key::List(cb)) => stack.push(Frame::List(ca, cb)).map_err(|_| overflow())?,
             _ => {}
         }
@@ -446,6 +453,17 @@ fn compare_at<'a, 'b>(
             }
         }
     }
+}
+
+/// `n` more term pairs to compare before the innermost frame resumes: added to a sequence on
+/// top (pairs are compared one after another whatever container they are in), so tuples,
+/// maps and funs nested in one another take one frame in all.
+fn push_seq(stack: &mut Stack<Frame, INLINE_FRAMES>, n: u64) -> Result<(), crate::stack::Full> {
+    if let Some(Frame::Seq(left)) = stack.last_mut() {
+        *left += n;
+        return Ok(());
+    }
+    stack.push(Frame::Seq(n))
 }
 
 /// A byte of a string (a small integer) against a term.
@@ -624,10 +642,13 @@ impl Term<'_> {
     /// `0.0`; two encodings of one term are equal, and so are two maps holding the same pairs
     /// in different orders.
     ///
-    /// Uses a bounded amount of stack whatever the depth. Fails only without the `alloc`
-    /// feature, for terms holding more than 32 lists or tuples nested in non-final positions
-    /// along one path ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)).
-    /// Without `alloc`, maps of more than 32 pairs are compared pair by pair as written.
+    /// Uses a bounded amount of stack whatever the depth; tuples, maps, funs and lists of
+    /// one length nested in one another need no memory. Fails only without the `alloc`
+    /// feature, when more than 32 pairs of lists of different lengths (or split differently)
+    /// are nested in non-final positions along one path
+    /// ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)). Maps of more
+    /// than 32 pairs without `alloc`, and maps nested more than 4 deep, are compared pair by
+    /// pair as written (right whenever both were written by one VM).
     pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
         compare_terms(self, other)
     }

@@ -802,3 +802,20 @@ fn map_keys_holding_reordered_maps_are_duplicates_or_refused() {
     assert_eq!(kind(&map_keys_nested(5)), K::MapKeysTooDeep);
     assert_eq!(kind(&map_keys_nested(5)).class(), crate::ErrorClass::Configuration);
 }
+
+#[test]
+fn comparing_deep_tuples_and_equal_length_lists_needs_no_memory() {
+    // {{{...,1},1},1} and [[[...,1],1],1] a thousand deep, in first position: one frame in all.
+    for (open, close) in [(&[104u8, 2][..], &[97u8, 1][..]), (&[108, 0, 0, 0, 2][..], &[97, 1, 106][..])] {
+        let mut bytes = vec![131];
+        for _ in 0..1000 {
+            bytes.extend(open);
+        }
+        bytes.push(106);
+        for _ in 0..1000 {
+            bytes.extend(close);
+        }
+        let (a, b) = (decode(&bytes).unwrap(), decode(&bytes).unwrap());
+        assert_eq!(a.exact_cmp(&b), Ok(core::cmp::Ordering::Equal));
+    }
+}

@@ -349,22 +349,31 @@ fn a_million_levels_deep_decodes_and_displays() {
 
 #[test]
 fn deep_map_keys_compare_without_recursion() {
-    // Two keys, each a list nested 100,000 deep, equal but for the innermost element.
-    let key = |leaf: u8| {
+    // Two keys, each a list nested 100,000 deep in first position; `tail` follows each
+    // element (`[]`: lists of one element; `97, 0, 106`: of two).
+    let key = |leaf: u8, len: u8, tail: &[u8]| {
         let mut k = Vec::new();
         for _ in 0..100_000 {
-            k.extend([108, 0, 0, 0, 1]);
+            k.extend([108, 0, 0, 0, len]);
         }
         k.extend([97, leaf]);
-        k.extend(core::iter::repeat_n(106, 100_000));
+        for _ in 0..100_000 {
+            k.extend(tail);
+        }
         k
     };
-    let mut bytes = Vec::from([131u8, 116, 0, 0, 0, 2]);
-    bytes.extend(key(1));
-    bytes.extend([97, 0]);
-    bytes.extend(key(2));
-    bytes.extend([97, 0]);
-    let result = decode(&bytes).map(|_| ()).map_err(|e| e.kind());
+    let map = |a: Vec<u8>, b: Vec<u8>| {
+        let mut bytes = Vec::from([131u8, 116, 0, 0, 0, 2]);
+        bytes.extend(a);
+        bytes.extend([97, 0]);
+        bytes.extend(b);
+        bytes.extend([97, 0]);
+        decode(&bytes).map(|_| ()).map_err(|e| e.kind())
+    };
+    // Equal but for the innermost element, lists of one length: no memory at all.
+    assert_eq!(map(key(1, 1, &[106]), key(2, 1, &[106])), Ok(()));
+    // Lists of different lengths at every level: a frame each, on the heap with `alloc`.
+    let result = map(key(1, 1, &[106]), key(1, 2, &[97, 0, 106]));
     assert_eq!(result, if cfg!(feature = "alloc") { Ok(()) } else { Err(K::NeedsAlloc) });
 }
 

@@ -79,7 +79,7 @@ pub fn compressed(data: &[u8]) {
 }
 
 /// A Rust value to encode, built by `arbitrary`.
-#[derive(Arbitrary, Debug)]
+#[derive(Debug)]
 pub enum Value {
     /// An integer.
     Int(i64),
@@ -127,6 +127,41 @@ impl Encode for Value {
             _ => None,
         }
     }
+}
+
+/// Containers nested deeper than this are not generated: the generator, `Value`'s encoding
+/// and its drop recurse (the codec itself does not), and a fuzzer's 1 MiB input would
+/// otherwise overflow the stack in this harness.
+const MAX_VALUE_DEPTH: u32 = 64;
+
+impl<'a> Arbitrary<'a> for Value {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        value(u, 0)
+    }
+}
+
+fn value(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<Value> {
+    let kinds = if depth < MAX_VALUE_DEPTH { 9 } else { 6 };
+    let items = |u: &mut Unstructured<'_>| -> arbitrary::Result<Vec<Value>> {
+        let n = u.arbitrary_len::<u8>()?;
+        (0..n).map(|_| value(u, depth + 1)).collect()
+    };
+    Ok(match u.choose_index(kinds)? {
+        0 => Value::Int(u.arbitrary()?),
+        1 => Value::Wide(u.arbitrary()?),
+        2 => Value::Float(u.arbitrary()?),
+        3 => Value::Atom(u.arbitrary()?),
+        4 => Value::Binary(u.arbitrary()?),
+        5 => Value::Bits(u.arbitrary()?, u.arbitrary()?),
+        6 => Value::List(items(u)?),
+        7 => Value::Tuple(items(u)?),
+        _ => {
+            let n = u.arbitrary_len::<[u8; 2]>()?;
+            Value::Map(
+                (0..n).map(|_| Ok((value(u, depth + 1)?, value(u, depth + 1)?))).collect::<arbitrary::Result<_>>()?,
+            )
+        }
+    })
 }
 
 /// Arbitrary values: encoding fails cleanly or writes exactly `encoded_len` bytes, which

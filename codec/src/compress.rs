@@ -142,7 +142,7 @@ mod with_alloc {
         out: &mut Vec<u8>,
         inflater: &mut Inflater,
     ) -> Result<usize, DecodeError> {
-        const FIRST_CHUNK: usize = 64 << 10;
+        const FIRST_CHUNK: usize = 4 << 10;
         let stream = input.get(COMPRESSED_HEADER_LEN..).unwrap_or(&[]);
         inflater.state.init();
         out.clear();

@@ -42,13 +42,16 @@
 //! ERTS prints them in depends on its own atom table and hashing.
 //!
 //! # Features
-//! - `alloc`: lets the working memory grow past what is inline: more than 1024 keys of open
-//!   maps not in key order (up to 256 are checked through a hash table, more by sorting in
-//!   place), multi-key maps nested more than 16 deep in keys or
-//!   non-final values, walks deeper than 64 containers in non-final positions; and prints
-//!   integers of any size in decimal. Without it such maps fail with
+//! - `alloc`: lets the working memory grow past what is inline: more than 1024 words of keys
+//!   of open maps not in key order (a word a key; with room for more, checked through a hash
+//!   table, else by sorting in place), multi-key maps nested more than 16 deep in keys or
+//!   non-final values, pairs of lists of different lengths nested more than 32 deep when map
+//!   keys or views are compared, walks deeper than 64 containers in non-final positions; and
+//!   prints integers of any size in decimal. Without it such input fails with
 //!   [`DecodeErrorKind::NeedsAlloc`] (maps nested in last values, the way Erlang writes trees,
-//!   need no more memory at any depth).
+//!   need no more memory at any depth); a [`Decoder::key_buffer`] takes map keys of any number
+//!   without an allocator. It also gives `Decoder::scratch_vec`: a scratch `Vec` that grows
+//!   as a compressed term inflates.
 //! - `std`: implies `alloc`.
 //! - `defmt`: `defmt::Format` for views, tags and errors.
 //!

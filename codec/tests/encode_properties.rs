@@ -4,8 +4,8 @@
 //! output navigates back to the value.
 
 use erlport_codec::{
-    Atom, AtomEncoding, BigInt, BitBinary, Decoder, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom,
-    Sink, Term, decode, encode_with, encoded_len_with,
+    Atom, AtomEncoding, BigInt, BitBinary, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Sink, Term,
+    decode, encode_with, encoded_len_with,
 };
 use std::path::Path;
 use std::process::Command;
@@ -359,7 +359,7 @@ fn erlang_decodes_compressed_output_at_every_level() {
         deflater.encode(v, level, &mut bytes).unwrap();
         compressed += usize::from(bytes[1] == 80);
         let mut scratch = vec![0u8; erlport_codec::compressed_size(&bytes).unwrap_or(0) as usize];
-        let text = Decoder::new().scratch(&mut scratch).decode(&bytes).unwrap().to_string();
+        let text = erlport_codec::Decoder::new().scratch(&mut scratch).decode(&bytes).unwrap().to_string();
         lines.push_str(&format!("z\t{}\t{text}\n", hex(&bytes)));
     }
     assert!(compressed >= 100, "only {compressed} values were worth compressing");

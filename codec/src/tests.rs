@@ -828,3 +828,40 @@ fn comparing_deep_tuples_and_equal_length_lists_needs_no_memory() {
         assert_eq!(a.exact_cmp(&b), Ok(core::cmp::Ordering::Equal));
     }
 }
+
+#[test]
+fn decoding_walking_and_comparing_fit_a_64_kib_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(64 << 10)
+        .spawn(|| {
+            // 100,000 deep in first and in last position, a map of 1,000 unordered keys, and a
+            // compressed term inflated with an inflater on this stack.
+            let mut first = vec![131];
+            first.extend(core::iter::repeat_n([104u8, 2], 100_000).flatten());
+            first.push(106);
+            first.extend(core::iter::repeat_n([97u8, 1], 100_000).flatten());
+            let mut last = vec![131];
+            last.extend(core::iter::repeat_n([104u8, 2, 97, 1], 100_000).flatten());
+            last.push(106);
+            let mut map = vec![131, 116];
+            map.extend(1000u32.to_be_bytes());
+            for k in (0..1000u32).rev() {
+                map.push(98);
+                map.extend(k.to_be_bytes());
+                map.extend([97, 0]);
+            }
+            for bytes in [&first, &last, &map] {
+                let term = decode(bytes).unwrap();
+                // Without `alloc` the walk hands containers nested past 64 frames out whole.
+                assert!(term.walk().count() > if cfg!(feature = "alloc") { 1000 } else { 64 });
+                assert_eq!(term.exact_cmp(&decode(bytes).unwrap()), Ok(core::cmp::Ordering::Equal));
+            }
+            // term_to_binary(lists:duplicate(20, $a), [compressed])
+            let packed = [131, 80, 0, 0, 0, 23, 120, 156, 203, 102, 16, 73, 196, 2, 0, 90, 234, 8, 20];
+            let mut scratch = [0u8; 23];
+            let term = crate::Decoder::new().scratch(&mut scratch).decode(&packed).unwrap();
+            assert_eq!(term.walk().count(), 22);
+        })
+        .unwrap();
+    handle.join().unwrap();
+}

@@ -22,27 +22,24 @@ fn fmt(ns: f64) -> String {
     }
 }
 
+/// The `<tag> <name> <number>` lines of the ERTS script's output, by name.
+fn tagged(text: &str, tag: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            (parts.next()? == tag).then_some(())?;
+            Some((parts.next()?.to_string(), parts.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
 fn main() {
     let root = std::env::args().nth(1).unwrap_or_else(|| "target/criterion".to_string());
     let root = Path::new(&root);
     let mut erts_text = String::new();
     std::io::stdin().read_to_string(&mut erts_text).expect("ERTS timings on stdin");
-    let erts: BTreeMap<String, f64> = erts_text
-        .lines()
-        .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            (parts.next()? == "erts").then_some(())?;
-            Some((parts.next()?.to_string(), parts.next()?.parse().ok()?))
-        })
-        .collect();
-    let sizes: BTreeMap<String, f64> = erts_text
-        .lines()
-        .filter_map(|l| {
-            let mut parts = l.split_whitespace();
-            (parts.next()? == "size").then_some(())?;
-            Some((parts.next()?.to_string(), parts.next()?.parse().ok()?))
-        })
-        .collect();
+    let erts = tagged(&erts_text, "erts");
+    let sizes = tagged(&erts_text, "size");
     let cell = |v: Option<f64>| v.map_or("n/a".to_string(), fmt);
     let ratio = |ours: Option<f64>, other: Option<f64>| match (ours, other) {
         (Some(o), Some(x)) => format!("{:.1}x", x / o),

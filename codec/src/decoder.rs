@@ -107,7 +107,7 @@ impl<'b> Decoder<'b> {
     /// Working memory for checking the keys of maps not written in key order (how Erlang
     /// writes maps of more than 32 keys), instead of the inline 1024 words (and the heap): a
     /// word a key of the maps open at once is needed, or the map is refused with
-    /// [`DecodeErrorKind::KeyBufferTooSmall`]; with room for 3 to 5 words a key of the largest
+    /// [`DecodeErrorKind::KeyBufferTooSmall`]; with room for 4 to 6 words a key of the largest
     /// such map, its keys are checked through a hash table (expected linear time) instead of
     /// by sorting (O(n log n)). This is how a program without an allocator decodes maps as
     /// large as it has memory for.

@@ -54,6 +54,8 @@
 //!   as a compressed term inflates.
 //! - `std`: implies `alloc`.
 //! - `defmt`: `defmt::Format` for views, tags and errors.
+//! - `embedded-io`: blocking [`packet::read`] and [`packet::write`] over any
+//!   `embedded_io::Read`/`Write`: `{packet, N}` over a UART with the code a Linux port uses.
 //!
 //! # Where this crate differs from ERTS 25 on purpose
 //! - The atom-table index tags 73 and 75 are rejected: no other VM can give them meaning.
@@ -82,6 +84,7 @@ mod defmt_impls;
 mod display;
 mod encode;
 mod error;
+pub mod packet;
 mod stack;
 mod term;
 mod validate;

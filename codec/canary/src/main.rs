@@ -23,6 +23,34 @@ pub extern "C" fn _start() -> ! {
             }
         }
     }
+    #[cfg(feature = "embedded-io")]
+    {
+        sum += packet_round_trip();
+    }
     core::hint::black_box(sum);
     loop {}
+}
+
+/// `{packet, 2}` out through an `embedded_io::Write` and back through an `embedded_io::Read`.
+#[cfg(feature = "embedded-io")]
+fn packet_round_trip() -> i64 {
+    use erlport_codec::{
+        Atom,
+        packet::{self, PacketSize},
+    };
+    let mut wire = [0u8; 32];
+    let mut scratch = [0u8; 32];
+    let mut out = &mut wire[..];
+    if packet::write(&mut out, PacketSize::Two, &(Atom::new("ok"), core::hint::black_box(40)), &mut scratch).is_err() {
+        return -1;
+    }
+    let mut input = &wire[..];
+    let mut buf = [0u8; 32];
+    match packet::read(&mut input, PacketSize::Two, &mut buf) {
+        Ok(Some(body)) => match decode(body) {
+            Ok(Term::Tuple(tuple)) => tuple.iter().filter_map(|t| t.as_i64()).sum(),
+            _ => -1,
+        },
+        _ => -1,
+    }
 }

@@ -1,46 +1,35 @@
 //! Decodes every packet into a view and re-encodes it: replies `{ok, Term}`, or
-//! `{error, Reason}` (a binary saying what was wrong and where) for bytes that are not a term
-//! Erlang would accept, or when the reply does not fit the packet size.
+//! `{error, Reason}` (erlport's shapes: `{decode, <<"what, at byte N">>}`,
+//! `{packet_too_large, Len, Max}`, `{reply_too_large, Len, Max}`) when the packet is not a term
+//! Erlang would accept, is over the limit, or the reply does not fit the packet size. A bad
+//! packet never ends it.
 //!
-//! Packet 4 over stdio by default; `--packet 1|2`, `--fds`, `--compressed N`.
+//! Packet 4 over stdio by default; `--packet 1|2`, `--fds`, `--compressed N`, `--max-packet N`.
 
 mod common;
 
 use erlport::Error;
-use erlport::codec::{Atom, Decoder};
+use erlport::codec::Atom;
 
 fn main() {
     let mut port = common::port_from_args(4);
     let sender = port.sender();
-    let mut scratch = Vec::new();
     loop {
-        let packet = match port.read_packet() {
-            Ok(Some(packet)) => packet,
+        let result = match port.read() {
+            Ok(Some(term)) => match sender.send(&(Atom::new("ok"), term)) {
+                Err(e) if !e.is_fatal() => sender.send_error(&e),
+                other => other,
+            },
             Ok(None) => return,
-            Err(e) => {
-                eprintln!("echo: {e}");
-                std::process::exit(1)
-            }
-        };
-        let result = match Decoder::new().scratch_vec(&mut scratch).decode_prefix(packet) {
-            Ok((term, used)) if used == packet.len() => sender.send(&(Atom::new("ok"), term)),
-            Ok((_, used)) => {
-                sender.send(&(Atom::new("error"), format!("{} bytes follow the term", packet.len() - used).as_str()))
-            }
-            Err(e) => sender.send(&(Atom::new("error"), e.to_string().as_str())),
+            Err(e) if !e.is_fatal() => sender.send_error(&e),
+            Err(e) => Err(e),
         };
         match result {
             Ok(()) => {}
-            Err(e @ Error::PacketTooLarge { .. }) => {
-                if let Err(e) = sender.send(&(Atom::new("error"), e.to_string().as_str())) {
-                    eprintln!("echo: {e}");
-                    std::process::exit(1)
-                }
-            }
             // Erlang closed the port while the reply was on its way.
             Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
             Err(e) => {
-                eprintln!("echo: {e}");
+                log::error!("echo stopped: {e}");
                 std::process::exit(1)
             }
         }

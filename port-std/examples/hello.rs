@@ -15,8 +15,8 @@ fn main() {
         if name.is_empty() { Err("a name, please") } else { Ok(ErlString(format!("Hello, {name}"))) }
     });
     proto.handle("divide", |a: i64, b: i64| a / b);
-    if let Err(e) = proto.run(common::port_from_args(1)) {
-        eprintln!("hello: {e}");
+    // `run` logs what stopped it (env_logger, to stderr); exit nonzero after that.
+    if proto.run(common::port_from_args(1)).is_err() {
         std::process::exit(1);
     }
 }

@@ -19,8 +19,8 @@ fn main() {
         }
         Ok(Atom::new("done"))
     });
-    if let Err(e) = proto.run(port) {
-        eprintln!("stream: {e}");
+    // `run` logs what stopped it (env_logger, to stderr); exit nonzero after that.
+    if proto.run(port).is_err() {
         std::process::exit(1);
     }
 }

@@ -1,50 +1,23 @@
 //! Packet I/O with Erlang: `{packet, N}` framing over stdio or file descriptors 3 and 4.
 
 use crate::Error;
+#[cfg(doc)]
+use erlport_codec::packet::DEFAULT_MAX_PACKET;
+use erlport_codec::packet::{Frame, Framer, PacketError, PacketSize};
 use erlport_codec::{Compression, DEFAULT_INFLATE_LIMIT, Decoder, Deflater, Encode, Encoder, Inflater, Term};
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
-use std::os::fd::AsFd;
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The size of the big-endian length header before every packet, as in `{packet, N}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PacketSize {
-    /// `{packet, 1}`: bodies of up to 255 bytes.
-    One,
-    /// `{packet, 2}`: bodies of up to 65,535 bytes.
-    Two,
-    /// `{packet, 4}`: bodies of up to 4 GiB - 1.
-    Four,
-}
+/// The capacity a buffer goes back to after a larger packet, so one big message does not
+/// keep its memory for the rest of the port's life.
+const KEEP: usize = 64 * 1024;
 
-impl PacketSize {
-    /// The packet size for `{packet, N}`, N in 1, 2, 4.
-    pub fn new(n: u8) -> Option<PacketSize> {
-        match n {
-            1 => Some(PacketSize::One),
-            2 => Some(PacketSize::Two),
-            4 => Some(PacketSize::Four),
-            _ => None,
-        }
-    }
-
-    /// The header length in bytes.
-    pub fn bytes(self) -> usize {
-        match self {
-            PacketSize::One => 1,
-            PacketSize::Two => 2,
-            PacketSize::Four => 4,
-        }
-    }
-
-    /// The largest body this header can announce.
-    pub fn max_body(self) -> usize {
-        match self {
-            PacketSize::One => 0xff,
-            PacketSize::Two => 0xffff,
-            PacketSize::Four => 0xffff_ffff,
-        }
+/// Gives back what a buffer grew to beyond [`KEEP`] for an earlier, larger packet.
+fn shrink(buf: &mut Vec<u8>) {
+    if buf.capacity() > KEEP {
+        buf.clear();
+        buf.shrink_to(KEEP);
     }
 }
 
@@ -53,51 +26,62 @@ struct Reader<R> {
     /// Buffered, so a small packet's header and body (and the packets after it, when Erlang
     /// pipelines) arrive in one read.
     input: BufReader<R>,
-    packet: PacketSize,
+    /// The codec's framing: headers, limits, skipping oversized packets.
+    framer: Framer,
     body: Vec<u8>,
     scratch: Vec<u8>,
     inflater: Option<Box<Inflater>>,
-    max_packet: usize,
     inflate_limit: usize,
 }
 
 impl<R: Read> Reader<R> {
-    /// Fills `buf` from the input; returns how many bytes arrived before end of input.
-    fn fill(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match self.input.read(&mut buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
+    /// The next packet's body, or `None` at a clean end of input. A packet over the limit is
+    /// [`Error::PacketTooLarge`] as soon as its header is read; its body is skipped as it
+    /// arrives (by the next call), never stored.
+    fn packet(&mut self) -> Result<Option<&[u8]>, Error> {
+        // The previous packet's view is gone: give back what a large one made us hold.
+        shrink(&mut self.body);
+        shrink(&mut self.scratch);
+        self.body.clear();
+        loop {
+            let chunk = match self.input.fill_buf() {
+                Ok(chunk) => chunk,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
+            };
+            if chunk.is_empty() {
+                return match self.framer.at_end::<()>() {
+                    None => Ok(None),
+                    Some(PacketError::Truncated { expected, got }) => Err(Error::Truncated { expected, got }),
+                    Some(_) => Err(Error::Truncated { expected: 1, got: 0 }),
+                };
+            }
+            let mut input = chunk;
+            let mut done = None;
+            while let Some(frame) = self.framer.next(&mut input) {
+                match frame {
+                    // The body grows as its bytes arrive, never from the header alone.
+                    Frame::Body { bytes, left } => {
+                        self.body.extend_from_slice(bytes);
+                        if left == 0 {
+                            done = Some(Ok(()));
+                            break;
+                        }
+                    }
+                    Frame::TooLarge { len, max } => {
+                        done = Some(Err(Error::PacketTooLarge { len, max }));
+                        break;
+                    }
+                }
+            }
+            let used = chunk.len() - input.len();
+            self.input.consume(used);
+            match done {
+                Some(Ok(())) => return Ok(Some(&self.body)),
+                Some(Err(e)) => return Err(e),
+                None => {}
             }
         }
-        Ok(filled)
-    }
-
-    /// The next packet's body, or `None` at a clean end of input.
-    fn packet(&mut self) -> Result<Option<&[u8]>, Error> {
-        let mut header = [0u8; 4];
-        let header = &mut header[..self.packet.bytes()];
-        let got = self.fill(header)?;
-        if got == 0 {
-            return Ok(None);
-        }
-        if got < header.len() {
-            return Err(Error::Truncated { expected: header.len(), got });
-        }
-        let len = header.iter().fold(0usize, |n, &b| n << 8 | usize::from(b));
-        if len > self.max_packet {
-            return Err(Error::PacketTooLarge { len, max: self.max_packet });
-        }
-        // Grow the buffer as bytes arrive, never from the header alone.
-        self.body.clear();
-        let got = (&mut self.input).take(len as u64).read_to_end(&mut self.body)?;
-        if got < len {
-            return Err(Error::Truncated { expected: len, got });
-        }
-        Ok(Some(&self.body))
     }
 
     fn read(&mut self) -> Result<Option<Term<'_>>, Error> {
@@ -106,14 +90,11 @@ impl<R: Read> Reader<R> {
         }
         // The scratch grows only as a compressed term inflates, and the inflater is kept.
         let inflater = self.inflater.get_or_insert_with(|| Box::new(Inflater::new()));
-        let (term, used) = Decoder::new()
+        let term = Decoder::new()
             .scratch_vec(&mut self.scratch)
             .inflater(inflater)
             .inflate_limit(self.inflate_limit)
-            .decode_prefix(&self.body)?;
-        if used < self.body.len() {
-            return Err(Error::TrailingBytes { count: self.body.len() - used });
-        }
+            .decode(&self.body)?;
         Ok(Some(term))
     }
 }
@@ -130,7 +111,9 @@ pub(crate) struct Writer<W> {
 
 impl<W: Write> Writer<W> {
     pub(crate) fn write<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let header = self.packet.bytes();
+        let header = self.packet.header_len();
+        shrink(&mut self.body);
+        shrink(&mut self.frame);
         self.frame.clear();
         self.frame.resize(header, 0);
         match self.compression {
@@ -146,11 +129,9 @@ impl<W: Write> Writer<W> {
             }
         }
         let len = self.frame.len() - header;
-        if len > self.packet.max_body() {
-            return Err(Error::PacketTooLarge { len, max: self.packet.max_body() });
+        if self.packet.write_header(len, &mut self.frame).is_err() {
+            return Err(Error::ReplyTooLarge { len, max: self.packet.max_len() });
         }
-        let be = (len as u32).to_be_bytes();
-        self.frame[..header].copy_from_slice(&be[4 - header..]);
         // Header and body in one write; write_all handles short writes and EINTR.
         self.output.write_all(&self.frame)?;
         self.output.flush()?;
@@ -186,11 +167,10 @@ impl<R: Read, W: Write> Port<R, W> {
         Port {
             reader: Reader {
                 input: BufReader::with_capacity(64 * 1024, input),
-                packet,
+                framer: Framer::new(packet),
                 body: Vec::new(),
                 scratch: Vec::new(),
                 inflater: None,
-                max_packet: usize::MAX,
                 inflate_limit: DEFAULT_INFLATE_LIMIT,
             },
             writer: Arc::new(Mutex::new(Writer {
@@ -211,10 +191,12 @@ impl<R: Read, W: Write> Port<R, W> {
         self
     }
 
-    /// Refuses packets longer than `max` bytes before reading their body (no limit by
-    /// default beyond the header's).
+    /// Refuses packets longer than `max` bytes (default [`DEFAULT_MAX_PACKET`], 64 MiB, or
+    /// the header's own limit when lower): each is [`Error::PacketTooLarge`] as soon as its
+    /// header arrives, and its body is skipped, never stored, so the next read gets the next
+    /// packet.
     pub fn max_packet(mut self, max: usize) -> Self {
-        self.reader.max_packet = max;
+        self.reader.framer = self.reader.framer.clone().max_len(max);
         self
     }
 
@@ -226,7 +208,16 @@ impl<R: Read, W: Write> Port<R, W> {
     }
 
     /// The next term Erlang sent, as a view into the port's buffer; `Ok(None)` when Erlang
-    /// closed the port (a clean end of input). A packet cut short is [`Error::Truncated`].
+    /// closed the port (a clean end of input).
+    ///
+    /// A packet that is not one whole term is [`Error::Decode`], one over the limit
+    /// [`Error::PacketTooLarge`]: after either the port is still in step and the next read
+    /// gets the next packet ([`Error::is_fatal`] is false). A packet cut short by the end of
+    /// input is [`Error::Truncated`], and failed reads [`Error::Io`]: those end the stream.
+    ///
+    /// Memory: the body buffer grows only as bytes arrive, a compressed term's only as it
+    /// inflates (up to the [inflate limit](Port::inflate_limit)), and both go back to 64 KiB
+    /// at the next read after a larger packet.
     pub fn read(&mut self) -> Result<Option<Term<'_>>, Error> {
         self.reader.read()
     }
@@ -237,7 +228,7 @@ impl<R: Read, W: Write> Port<R, W> {
     }
 
     /// Encodes `value` and writes it as one packet. A body larger than the packet size allows
-    /// is [`Error::PacketTooLarge`], before anything is written.
+    /// is [`Error::ReplyTooLarge`], before anything is written.
     pub fn write<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         self.lock().write(value)
     }
@@ -245,6 +236,11 @@ impl<R: Read, W: Write> Port<R, W> {
     /// A handle that writes to this port from anywhere: a handler, another thread.
     pub fn sender(&self) -> Sender<W> {
         Sender { writer: Arc::clone(&self.writer) }
+    }
+
+    /// The packet size this port reads and writes with.
+    pub fn packet_size(&self) -> PacketSize {
+        self.lock().packet
     }
 
     fn lock(&self) -> MutexGuard<'_, Writer<W>> {
@@ -255,12 +251,42 @@ impl<R: Read, W: Write> Port<R, W> {
 
 impl Port<File, File> {
     /// A port over stdin and stdout, as `open_port({spawn, Cmd}, [{packet, N}, use_stdio])`
-    /// (the default) sets up. The descriptors are duplicated into plain files, so writes skip
-    /// `Stdout`'s line buffering: one `write` per packet.
+    /// (the default) sets up.
+    ///
+    /// stdout is protected: the port writes packets to its own duplicate of the original
+    /// stdout, and file descriptor 1 is pointed at stderr, so `println!` in a handler or a
+    /// library lands on stderr instead of corrupting the framing (Python's erlport does the
+    /// same). The descriptor work is done with `rustix`. The port's descriptors are plain
+    /// files, so writes skip `Stdout`'s line buffering: one `write` per packet.
+    ///
+    /// Fails when stdout is `/dev/null`: that is what a program started with stdout closed
+    /// gets from the Rust runtime, and every reply would be lost without a trace.
     pub fn stdio(packet: PacketSize) -> io::Result<Self> {
-        let input = File::from(io::stdin().as_fd().try_clone_to_owned()?);
-        let output = File::from(io::stdout().as_fd().try_clone_to_owned()?);
-        Ok(Port::new(input, output, packet))
+        use rustix::io::fcntl_dupfd_cloexec;
+        use rustix::stdio;
+        // Text already printed goes first, to the original stdout.
+        io::stdout().flush()?;
+        let output = fcntl_dupfd_cloexec(stdio::stdout(), 3)?;
+        if is_dev_null(&output) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "stdout is /dev/null (was it closed?): replies would be lost; start this program as an Erlang port",
+            ));
+        }
+        let input = fcntl_dupfd_cloexec(stdio::stdin(), 3)?;
+        stdio::dup2_stdout(stdio::stderr())?;
+        Ok(Port::new(File::from(input), File::from(output), packet))
+    }
+}
+
+/// Whether `fd` is the null device.
+fn is_dev_null(fd: &std::os::fd::OwnedFd) -> bool {
+    use rustix::fs::{FileType, fstat, stat};
+    match (fstat(fd), stat("/dev/null")) {
+        (Ok(ours), Ok(null)) => {
+            FileType::from_raw_mode(ours.st_mode) == FileType::CharacterDevice && ours.st_rdev == null.st_rdev
+        }
+        _ => false,
     }
 }
 
@@ -292,9 +318,45 @@ impl<W> Clone for Sender<W> {
     }
 }
 
+impl<W> Sender<W> {
+    /// The packet size this port writes with.
+    pub fn packet_size(&self) -> PacketSize {
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).packet
+    }
+}
+
 impl<W: Write> Sender<W> {
     /// Encodes `value` and writes it as one packet, like [`Port::write`].
     pub fn send<T: Encode + ?Sized>(&self, value: &T) -> Result<(), Error> {
         self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).write(value)
+    }
+
+    /// Sends `{error, Reason}` for `error` ([`Error::reason`]), its text cut until it fits
+    /// the packet size: it always fits in the end (the shortest form is a few dozen bytes).
+    /// What a [`Protocol`](crate::Protocol) answers a bad packet with.
+    ///
+    /// ```
+    /// use erlport::{Error, PacketSize, Port, codec::decode};
+    /// let mut out = Vec::new();
+    /// let mut port = Port::new(&[1u8, 0][..], &mut out, PacketSize::One);
+    /// let error = port.read().unwrap_err(); // a packet holding the byte 0
+    /// assert!(!error.is_fatal());
+    /// port.sender().send_error(&error)?;
+    /// drop(port);
+    /// assert_eq!(
+    ///     decode(&out[1..])?.to_string(),
+    ///     r#"{error,{decode,<<"at byte 0: version byte is 0, not 131">>}}"#
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_error(&self, error: &Error) -> Result<(), Error> {
+        let max = self.packet_size().max_len();
+        for max_text in [usize::MAX, max / 2, 0] {
+            match self.send(&crate::protocol::error_reply(&error.reason().with_max_text(max_text))) {
+                Err(Error::ReplyTooLarge { .. } | Error::Encode(_)) => continue,
+                other => return other,
+            }
+        }
+        self.send(&crate::protocol::error_reply(&erlport_codec::Atom::new("reply_too_large")))
     }
 }

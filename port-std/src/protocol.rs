@@ -1,15 +1,16 @@
 //! `Protocol`: dispatch of `{name, A1, ..., An}` (or the bare atom `name`) to typed handlers,
 //! one reply per message, in order, with erlport's error shapes.
 
-use crate::Error;
 use crate::args::{Args, FromTerm};
 use crate::port::{Port, Sender};
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term};
-use std::cell::RefCell;
+use crate::{Error, truncate};
+use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, encoded_len};
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
 
 /// How a handler call ended, when it did not produce a reply value.
 #[doc(hidden)]
@@ -127,8 +128,44 @@ impl<W: Write> Default for Protocol<W> {
 }
 
 thread_local! {
-    /// Where the last panic on this thread happened, for the exception's trace.
+    /// Whether this thread is inside a handler called by a `Protocol`.
+    static IN_HANDLER: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic inside a handler on this thread happened, for the exception's trace.
     static PANIC_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs, once per process, a panic hook that records where a handler panicked (for the
+/// exception reply) instead of printing it, and hands every other panic to the hook that was
+/// there before: panics on other threads, or outside handlers, print as usual.
+fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if IN_HANDLER.with(Cell::get) {
+                let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                PANIC_LOCATION.with(|slot| *slot.borrow_mut() = location);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Marks this thread as inside a handler while it lives.
+struct InHandler;
+
+impl InHandler {
+    fn enter() -> Self {
+        IN_HANDLER.with(|flag| flag.set(true));
+        InHandler
+    }
+}
+
+impl Drop for InHandler {
+    fn drop(&mut self) {
+        IN_HANDLER.with(|flag| flag.set(false));
+    }
 }
 
 impl<W: Write> Protocol<W> {
@@ -156,99 +193,160 @@ impl<W: Write> Protocol<W> {
         self
     }
 
-    /// Serves `port` until Erlang closes it: one reply per message, in order. Messages that
-    /// are neither an atom nor a tuple led by one get `{error, badarg}`; unknown names
-    /// `{error, undef}`; arguments that do not fit `{error, function_clause}`; a handler's
-    /// `Err` or panic `{error, {exception, {Type, Message, Trace}}}` (an atom, a binary, a list
-    /// of binaries). The loop goes on after every error reply. Returns `Ok(())` at a clean end
-    /// of input (or when Erlang closed the port while replies were being written), or the I/O
-    /// or framing error that stopped it.
+    /// Serves `port` until Erlang closes it: one reply per message, in order, whatever the
+    /// messages hold. Replies:
     ///
-    /// While it runs, the process's panic hook is replaced by one that records where a
-    /// handler panicked (for the exception's trace) instead of printing to stderr; the
-    /// previous hook is restored when it returns.
+    /// | Request | Reply |
+    /// |---|---|
+    /// | `{name, A1, ..., An}` or `name`, handled | the handler's value |
+    /// | neither an atom nor a tuple led by one | `{error, badarg}` |
+    /// | no handler of that name | `{error, undef}` |
+    /// | arguments that do not fit | `{error, function_clause}` |
+    /// | the handler returned `Err` or panicked | `{error, {exception, {Type, Message, Trace}}}` |
+    /// | bytes that are not one term | `{error, {decode, <<"what, at byte N">>}}` |
+    /// | a packet over [`Port::max_packet`] | `{error, {packet_too_large, Len, Max}}` |
+    /// | a reply longer than the packet size | `{error, {reply_too_large, Len, Max}}` |
+    /// | a reply that cannot be encoded | `{error, {encode, <<"why">>}}` |
+    ///
+    /// `Type` is an atom, `Message` a binary, `Trace` a list of binaries; an exception too
+    /// long for the packet size is cut to fit and says so. See [`Error::reason`].
+    ///
+    /// Returns `Ok(())` at a clean end of input (or when Erlang closed the port while replies
+    /// were being written). Only what ends the stream stops it: input ending inside a packet
+    /// ([`Error::Truncated`]) or a failed read or write ([`Error::Io`]); that error is logged
+    /// (through the `log` facade, at error level) and returned.
+    ///
+    /// Panics in handlers are caught and answered. To record where (the exception's trace)
+    /// without printing them, the first `run` installs a process-wide panic hook that hands
+    /// every panic outside a handler (another thread, the program's own code) to the hook that
+    /// was installed before it, which prints as usual. Set your own hook before calling `run`.
     pub fn run<R: Read>(&self, mut port: Port<R, W>) -> Result<(), Error> {
+        install_panic_hook();
         let sender = port.sender();
-        let previous_hook = panic::take_hook();
-        panic::set_hook(Box::new(|info| {
-            let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-            PANIC_LOCATION.with(|slot| *slot.borrow_mut() = location);
-        }));
-        let result = self.serve(&mut port, &sender);
-        panic::set_hook(previous_hook);
-        match result {
+        match self.serve(&mut port, &sender) {
+            Ok(()) => {
+                log::debug!("end of input: Erlang closed the port");
+                Ok(())
+            }
             // Erlang closed the port while replies were on their way: a clean end too.
-            Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            other => other,
+            Err(Error::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                log::debug!("Erlang closed the port while a reply was being written");
+                Ok(())
+            }
+            Err(e) => {
+                log::error!("port stopped: {e}");
+                Err(e)
+            }
         }
     }
 
     fn serve<R: Read>(&self, port: &mut Port<R, W>, sender: &Sender<W>) -> Result<(), Error> {
-        while let Some(message) = port.read()? {
-            let (name, args) = match message {
-                Term::Atom(name) => (name, Args::none()),
-                Term::Tuple(tuple) => match tuple.iter().next() {
-                    Some(Term::Atom(name)) => (name, Args::after_first(tuple)),
-                    _ => {
-                        sender.send(&error_reply(&Atom::new("badarg")))?;
-                        continue;
-                    }
-                },
-                _ => {
-                    sender.send(&error_reply(&Atom::new("badarg")))?;
+        loop {
+            let message = match port.read() {
+                Ok(Some(message)) => message,
+                Ok(None) => return Ok(()),
+                Err(e) if !e.is_fatal() => {
+                    log::debug!("refused a request: {e}");
+                    sender.send_error(&e)?;
                     continue;
                 }
+                Err(e) => return Err(e),
             };
-            let handler = name.as_str().and_then(|name| self.handlers.get(name));
-            let Some(handler) = handler else {
-                sender.send(&error_reply(&Atom::new("undef")))?;
-                continue;
-            };
-            let outcome = panic::catch_unwind(AssertUnwindSafe(|| handler(args, sender)));
-            let failure = match outcome {
-                Ok(Ok(Ok(()))) => continue,
-                Ok(Ok(Err(failure))) => failure,
-                Ok(Err(error)) => match error {
-                    // A reply that cannot be encoded or framed is the handler's failure.
-                    Error::Encode(_) | Error::PacketTooLarge { .. } => {
-                        Failure::Exception { kind: "reply".to_string(), message: error.to_string(), trace: Vec::new() }
-                    }
-                    other => return Err(other),
-                },
-                Err(payload) => {
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "panic".to_string());
-                    let trace = PANIC_LOCATION.with(|slot| slot.borrow_mut().take()).into_iter().collect();
-                    Failure::Exception { kind: "panic".to_string(), message, trace }
-                }
-            };
-            match failure {
-                Failure::BadArgs => sender.send(&error_reply(&Atom::new("function_clause")))?,
-                Failure::Exception { kind, message, trace } => sender.send(&ExceptionReply { kind, message, trace })?,
-            }
+            self.dispatch(message, sender)?;
         }
-        Ok(())
+    }
+
+    /// Answers one message. Errors returned end the port (failed writes).
+    fn dispatch(&self, message: Term<'_>, sender: &Sender<W>) -> Result<(), Error> {
+        let (name, args) = match message {
+            Term::Atom(name) => (name, Args::none()),
+            Term::Tuple(tuple) => match tuple.iter().next() {
+                Some(Term::Atom(name)) => (name, Args::after_first(tuple)),
+                _ => return sender.send(&error_reply(&Atom::new("badarg"))),
+            },
+            _ => return sender.send(&error_reply(&Atom::new("badarg"))),
+        };
+        let handler = name.as_str().and_then(|name| self.handlers.get(name));
+        let Some(handler) = handler else {
+            return sender.send(&error_reply(&Atom::new("undef")));
+        };
+        let outcome = {
+            let _inside = InHandler::enter();
+            panic::catch_unwind(AssertUnwindSafe(|| handler(args, sender)))
+        };
+        let failure = match outcome {
+            Ok(Ok(Ok(()))) => return Ok(()),
+            Ok(Ok(Err(failure))) => failure,
+            // A reply that does not fit the packet size or cannot be encoded: nothing was
+            // written; say why instead.
+            Ok(Err(e)) if !e.is_fatal() => return sender.send_error(&e),
+            Ok(Err(e)) => return Err(e),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".to_string());
+                let trace: Vec<String> = PANIC_LOCATION.with(|slot| slot.borrow_mut().take()).into_iter().collect();
+                log::warn!("handler {} panicked: {message} ({})", name, trace.join(", "));
+                Failure::Exception { kind: "panic".to_string(), message, trace }
+            }
+        };
+        match failure {
+            Failure::BadArgs => sender.send(&error_reply(&Atom::new("function_clause"))),
+            Failure::Exception { kind, message, trace } => send_exception(sender, kind, message, trace),
+        }
     }
 }
 
+/// Sends `{error, {exception, {Kind, Message, Trace}}}`; when that is too long for the packet
+/// size, the message is cut to fit (saying so) and then the trace dropped; when even the
+/// kind does not fit, `{error, {reply_too_large, Len, Max}}`.
+fn send_exception<W: Write>(
+    sender: &Sender<W>,
+    kind: String,
+    message: String,
+    trace: Vec<String>,
+) -> Result<(), Error> {
+    let max = sender.packet_size().max_len();
+    let full = ExceptionReply { kind: &kind, message: &message, trace: &trace };
+    let len = match encoded_len(&full) {
+        Ok(len) if len <= max => return sender.send(&full),
+        Ok(len) => len,
+        Err(e) => return sender.send_error(&Error::Encode(e)),
+    };
+    // Keep the trace while that leaves room for a useful part of the message.
+    let dropped = format!("{message} [trace dropped to fit the packet size]");
+    for (trace, message, room) in [(&trace[..], &message, 64), (&[][..], &dropped, 0)] {
+        let bare = ExceptionReply { kind: &kind, message: "", trace };
+        let Ok(overhead) = encoded_len(&bare) else { break };
+        if overhead + room >= max {
+            continue;
+        }
+        let cut = truncate(message, max - overhead);
+        let reply = ExceptionReply { kind: &kind, message: &cut, trace };
+        if encoded_len(&reply).is_ok_and(|n| n <= max) {
+            return sender.send(&reply);
+        }
+    }
+    sender.send_error(&Error::ReplyTooLarge { len, max })
+}
+
 /// `{error, Reason}`.
-fn error_reply<T: Encode>(reason: &T) -> impl Encode + '_ {
+pub(crate) fn error_reply<T: Encode>(reason: &T) -> impl Encode + '_ {
     (Atom::new("error"), reason)
 }
 
 /// `{error, {exception, {Type, Message, Trace}}}`.
-struct ExceptionReply {
-    kind: String,
-    message: String,
-    trace: Vec<String>,
+struct ExceptionReply<'a> {
+    kind: &'a str,
+    message: &'a str,
+    trace: &'a [String],
 }
 
-impl Encode for ExceptionReply {
+impl Encode for ExceptionReply<'_> {
     fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), EncodeError> {
         let trace: Vec<&str> = self.trace.iter().map(String::as_str).collect();
-        (Atom::new("error"), (Atom::new("exception"), (Atom::new(&self.kind), self.message.as_str(), trace))).encode(e)
+        (Atom::new("error"), (Atom::new("exception"), (Atom::new(self.kind), self.message, trace))).encode(e)
     }
 }

@@ -7,7 +7,7 @@ use std::io::{self, Read};
 
 fn frame(packet: PacketSize, body: &[u8]) -> Vec<u8> {
     let len = (body.len() as u32).to_be_bytes();
-    let mut out = len[4 - packet.bytes()..].to_vec();
+    let mut out = len[4 - packet.header_len()..].to_vec();
     out.extend_from_slice(body);
     out
 }
@@ -64,8 +64,17 @@ fn a_packet_cut_short_says_so() {
     }
     let mut port = Port::new(&[0u8, 0][..], Vec::new(), PacketSize::Four);
     assert!(matches!(port.read(), Err(Error::Truncated { expected: 4, got: 2 })));
-    // A header promising 4 GiB on 5 bytes: no 4 GiB buffer, just the error.
+    // A header promising 4 GiB on 5 bytes: over the default limit, skipped; then the input
+    // ends inside it.
     let mut port = Port::new(&[255u8, 255, 255, 255, 131][..], Vec::new(), PacketSize::Four);
+    let e = port.read().unwrap_err();
+    assert!(matches!(e, Error::PacketTooLarge { len: 0xffff_ffff, max: erlport::DEFAULT_MAX_PACKET }), "{e:?}");
+    assert!(!e.is_fatal());
+    let e = port.read().unwrap_err();
+    assert!(matches!(e, Error::Truncated { expected: 0xffff_ffff, got: 1 }), "{e:?}");
+    assert!(e.is_fatal());
+    // Raised limit: the same header is read as a body that never arrives.
+    let mut port = Port::new(&[255u8, 255, 255, 255, 131][..], Vec::new(), PacketSize::Four).max_packet(usize::MAX);
     assert!(matches!(port.read(), Err(Error::Truncated { got: 1, .. })));
     let mut port = Port::new(&[0u8, 0, 1, 0][..], Vec::new(), PacketSize::Four).max_packet(100);
     assert!(matches!(port.read(), Err(Error::PacketTooLarge { len: 256, max: 100 })));
@@ -78,7 +87,7 @@ fn writes_frames_and_refuses_oversized_bodies() {
         let mut port = Port::new(&[][..], &mut out, PacketSize::Two);
         port.write(&(Atom::new("ok"), 1u8)).unwrap();
         let big = vec![0u8; 70_000];
-        assert!(matches!(port.write(&big[..]), Err(Error::PacketTooLarge { max: 65535, .. })));
+        assert!(matches!(port.write(&big[..]), Err(Error::ReplyTooLarge { len: 70_006, max: 65535 })));
         port.write(&ErlString("after")).unwrap();
     }
     assert_eq!(&out[..2], &[0, 9]);
@@ -123,4 +132,103 @@ fn protocol_replies_in_order_with_erlports_shapes() {
     assert!(replies[6].starts_with("{error,{exception,{panic,<<107,97,98,111,111,109>>,[<<"), "{}", replies[6]);
     assert_eq!(replies[7], "42");
     assert_eq!(replies[8], "<<72,101,108,108,111,44,32,66,111,98>>");
+}
+
+/// Frames `messages` for `packet`, serves them with `proto`'s handlers, and returns the
+/// replies as text.
+fn serve(
+    packet: PacketSize,
+    input: &[u8],
+    max_packet: usize,
+    setup: impl Fn(&mut Protocol<&mut Vec<u8>>),
+) -> (Vec<String>, bool) {
+    let mut out = Vec::new();
+    let ok = {
+        let mut proto = Protocol::new();
+        setup(&mut proto);
+        proto.run(Port::new(input, &mut out, packet).max_packet(max_packet)).is_ok()
+    };
+    let mut replies = Vec::new();
+    let mut rest = &out[..];
+    while let Some(len) = packet.read_header(rest) {
+        let body = &rest[packet.header_len()..packet.header_len() + len];
+        assert!(len <= packet.max_len());
+        replies.push(decode(body).unwrap().to_string());
+        rest = &rest[packet.header_len() + len..];
+    }
+    (replies, ok)
+}
+
+#[test]
+fn bad_packets_are_answered_and_the_protocol_serves_on() {
+    let good = encode_to_vec(&(Atom::new("add"), 1, 2)).unwrap();
+    let bad: [&[u8]; 7] = [
+        &[],
+        b"hello",
+        &[131, 97, 1, 0],
+        &[130, 97, 1],
+        &[131, 108, 255, 255, 255, 255, 106],
+        &[131, 80, 255, 255, 255, 255, 120, 156, 75, 100, 0, 0, 0, 99, 0, 98],
+        &[7u8; 120],
+    ];
+    for packet in [PacketSize::One, PacketSize::Two, PacketSize::Four] {
+        let mut input = Vec::new();
+        for b in bad {
+            input.extend(frame(packet, b));
+            input.extend(frame(packet, &good));
+        }
+        let (replies, ok) = serve(packet, &input, 100, |p| {
+            p.handle("add", |a: i64, b: i64| a + b);
+        });
+        assert!(ok);
+        assert_eq!(replies.len(), 2 * bad.len(), "{replies:?}");
+        for (i, pair) in replies.chunks(2).enumerate() {
+            assert_eq!(pair[1], "3", "{packet:?}: the request after bad packet {i}");
+            let want = if i == 6 { "{error,{packet_too_large,120,100}}" } else { "{error,{decode,<<" };
+            assert!(pair[0].starts_with(want), "{packet:?}: bad packet {i}: {}", pair[0]);
+        }
+    }
+}
+
+#[test]
+fn replies_that_do_not_fit_the_packet_size_become_errors_that_do() {
+    let requests = [
+        encode_to_vec(&(Atom::new("bytes"), 300)).unwrap(),
+        encode_to_vec(&(Atom::new("fail"), "é".repeat(100))).unwrap(),
+        encode_to_vec(&(Atom::new("panic"), "p".repeat(200))).unwrap(),
+        encode_to_vec(&(Atom::new("nan"),)).unwrap(),
+        encode_to_vec(&(Atom::new("bytes"), 3)).unwrap(),
+    ];
+    assert!(requests.iter().all(|r| r.len() <= 255));
+    let input: Vec<u8> = requests.iter().flat_map(|m| frame(PacketSize::One, m)).collect();
+    let (replies, ok) = serve(PacketSize::One, &input, 255, |p| {
+        p.handle("bytes", |n: usize| vec![7u8; n]);
+        // Errors twice as long as the request: too long for {packet, 1}.
+        p.handle("fail", |why: String| -> Result<u8, String> { Err(why.repeat(2)) });
+        p.handle("panic", |why: String| -> u8 { panic!("{why}{why}") });
+        p.handle("nan", || f64::NAN);
+    });
+    assert!(ok);
+    assert_eq!(replies[0], "{error,{reply_too_large,306,255}}");
+    let cut = |reply: &str| {
+        let bytes: Vec<u8> = reply
+            .split("<<")
+            .nth(1)
+            .unwrap()
+            .split(">>")
+            .next()
+            .unwrap()
+            .split(',')
+            .map(|b| b.parse().unwrap())
+            .collect();
+        String::from_utf8(bytes).expect("cut at a character boundary")
+    };
+    assert!(replies[1].starts_with("{error,{exception,{'String',<<"), "{}", replies[1]);
+    assert!(
+        cut(&replies[1]).starts_with("éé") && cut(&replies[1]).ends_with("[cut from 400 bytes to fit the packet size]")
+    );
+    assert!(replies[2].starts_with("{error,{exception,{panic,<<"), "{}", replies[2]);
+    assert!(cut(&replies[2]).contains("[cut from 400 bytes"), "{}", cut(&replies[2]));
+    assert!(replies[3].starts_with("{error,{encode,<<"), "{}", replies[3]);
+    assert_eq!(replies[4], "<<7,7,7>>");
 }

@@ -1,15 +1,16 @@
 //! Command-line options shared by the examples: `--packet 1|2|4`, `--fds` (read fd 3, write
-//! fd 4, as Erlang's `nouse_stdio`), `--compressed 0..9`.
+//! fd 4, as Erlang's `nouse_stdio`), `--compressed 0..9`, `--max-packet BYTES`. Also sets up
+//! logging to stderr (`RUST_LOG=debug` for more than errors).
 
 use erlport::{Compression, PacketSize, Port};
-use std::io::{Read, Write};
+use std::fs::File;
 
-pub type AnyPort = Port<Box<dyn Read>, Box<dyn Write + Send>>;
-
-pub fn port_from_args(default_packet: u8) -> AnyPort {
+pub fn port_from_args(default_packet: u8) -> Port<File, File> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     let mut packet = default_packet;
     let mut fds = false;
     let mut compression = None;
+    let mut max_packet = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -18,40 +19,27 @@ pub fn port_from_args(default_packet: u8) -> AnyPort {
             "--compressed" => {
                 compression = args.next().and_then(|n| n.parse().ok()).and_then(Compression::new).or_else(|| usage())
             }
+            "--max-packet" => max_packet = Some(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage())),
             _ => usage(),
         }
     }
     let packet = PacketSize::new(packet).unwrap_or_else(|| usage());
-    let port: AnyPort = if fds {
-        let (input, output) = erlport::fds().unwrap_or_else(|e| {
-            eprintln!("cannot open fds 3 and 4 (start me with nouse_stdio): {e}");
-            std::process::exit(2)
-        });
-        Port::new(Box::new(input), Box::new(output), packet)
-    } else {
-        let (input, output) = stdio_files();
-        Port::new(Box::new(input), Box::new(output), packet)
-    };
-    match compression {
-        Some(level) => port.compressed(level),
-        None => port,
+    let port = if fds { Port::fds(packet) } else { Port::stdio(packet) };
+    let mut port = port.unwrap_or_else(|e| {
+        let how = if fds { "fds 3 and 4 (start me with nouse_stdio)" } else { "stdin and stdout" };
+        log::error!("cannot use {how}: {e}");
+        std::process::exit(2)
+    });
+    if let Some(level) = compression {
+        port = port.compressed(level);
     }
-}
-
-/// Stdin and stdout as plain files (unbuffered writes: one per packet).
-fn stdio_files() -> (std::fs::File, std::fs::File) {
-    use std::os::fd::AsFd;
-    let dup = |fd: std::os::fd::BorrowedFd<'_>| fd.try_clone_to_owned().map(std::fs::File::from);
-    match (dup(std::io::stdin().as_fd()), dup(std::io::stdout().as_fd())) {
-        (Ok(input), Ok(output)) => (input, output),
-        _ => {
-            eprintln!("cannot use stdin and stdout");
-            std::process::exit(2)
-        }
+    if let Some(max) = max_packet {
+        port = port.max_packet(max);
     }
+    port
 }
 
 fn usage() -> ! {
-    eprintln!("usage: [--packet 1|2|4] [--fds] [--compressed 0..9]");
+    eprintln!("usage: [--packet 1|2|4] [--fds] [--compressed 0..9] [--max-packet BYTES]");
     std::process::exit(2)
 }

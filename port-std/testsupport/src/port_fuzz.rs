@@ -1,32 +1,86 @@
 //! The packet layer's fuzz target body, run by cargo-fuzz and replayed from the committed
 //! corpus by this crate's tests.
 
-use erlport::{Error, PacketSize, Port};
+use erlport::codec::packet::{Feed, PacketReader};
+use erlport::{Error, PacketSize, Port, Protocol};
 
-/// A port reading an arbitrary byte stream (the first byte picks the packet size): every
-/// packet either decodes to a term that prints, or is an error that says what was wrong; the
-/// reader never panics, never allocates more than the bytes that arrived, and stops.
+/// A port reading an arbitrary byte stream (the first byte picks the packet size and the
+/// limit): every packet either decodes to a term that prints, or is an error that concerns
+/// that packet alone, after which the port is still in step; the packets it sees are the
+/// ones the codec's push-style `PacketReader` sees in the same stream. A `Protocol` serving
+/// the same stream answers every packet and stops at its end. Nothing panics, nothing
+/// allocates more than the bytes that arrived, everything stops.
 pub fn packet_reader(data: &[u8]) {
     let Some((&choice, stream)) = data.split_first() else { return };
     let packet = [PacketSize::One, PacketSize::Two, PacketSize::Four][usize::from(choice % 3)];
-    let mut port = Port::new(stream, std::io::sink(), packet).inflate_limit(1 << 20);
-    // Each packet consumes at least its header, so this ends.
-    for _ in 0..=stream.len() {
-        match port.read() {
-            Ok(Some(term)) => {
-                let _ = term.to_string();
-            }
-            Ok(None) => return,
-            // Bad packets are skipped over: the framing is still in step.
-            Err(Error::Decode(e)) => {
-                let _ = e.to_string();
-            }
-            Err(Error::TrailingBytes { .. }) => {}
-            Err(e) => {
-                let _ = e.to_string();
-                return;
+    let max = if choice & 4 != 0 { 64 } else { 1 << 20 };
+
+    // What the push-style reader makes of the stream, fed in chunks of up to 7 bytes.
+    let mut buf = vec![0u8; max.min(packet.max_len())];
+    let mut reader = PacketReader::new(packet, &mut buf);
+    let mut expected: Vec<Result<Vec<u8>, usize>> = Vec::new();
+    for chunk in stream.chunks(usize::from(choice >> 5) + 1) {
+        let mut input = chunk;
+        loop {
+            match reader.feed(input) {
+                Feed::Consumed => break,
+                Feed::Packet { packet, rest } => {
+                    expected.push(Ok(packet.to_vec()));
+                    input = rest;
+                }
+                Feed::TooLarge { len, rest } => {
+                    expected.push(Err(len));
+                    input = rest;
+                }
             }
         }
     }
-    panic!("the reader did not stop");
+    let ends_cleanly = reader.is_between_packets();
+
+    let mut port = Port::new(stream, std::io::sink(), packet).inflate_limit(1 << 20).max_packet(max);
+    let mut seen = 0;
+    // Each packet consumes at least its header, so this ends.
+    for _ in 0..=stream.len() {
+        let want = expected.get(seen);
+        match port.read() {
+            Ok(Some(term)) => {
+                let _ = term.to_string();
+                assert!(matches!(want, Some(Ok(_))), "packet {seen}: a term where the PacketReader saw {want:?}");
+            }
+            Ok(None) => {
+                assert_eq!(seen, expected.len(), "the port ended before the PacketReader did");
+                assert!(ends_cleanly, "a clean end where the PacketReader was inside a packet");
+                break;
+            }
+            Err(Error::PacketTooLarge { len, .. }) => assert_eq!(want, Some(&Err(len)), "packet {seen}"),
+            Err(Error::Decode(e)) => {
+                let _ = e.to_string();
+                assert!(matches!(want, Some(Ok(_))), "packet {seen}: {e} where the PacketReader saw {want:?}");
+            }
+            Err(e) => {
+                assert!(e.is_fatal(), "{e}");
+                assert_eq!(seen, expected.len(), "the stream broke off after {seen} packets: {e}");
+                assert!(!ends_cleanly);
+                break;
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen <= stream.len() + 1, "the reader did not stop");
+
+    // A Protocol serving the stream: one reply per packet until the end.
+    let mut out = Vec::new();
+    let result = {
+        let mut proto = Protocol::new();
+        proto.handle("echo", |x: erlport::OwnedTerm| x);
+        proto.run(Port::new(stream, &mut out, packet).inflate_limit(1 << 20).max_packet(max))
+    };
+    assert_eq!(result.is_ok(), ends_cleanly, "{result:?}");
+    let mut replies = 0;
+    let mut rest = &out[..];
+    while let Some(len) = packet.read_header(rest) {
+        rest = &rest[packet.header_len() + len..];
+        replies += 1;
+    }
+    assert_eq!(replies, expected.len(), "one reply per packet");
 }

@@ -454,6 +454,46 @@ impl<'buf> PacketReader<'buf> {
 /// assert_eq!(erlport_codec::decode(body)?.as_i64(), Some(7));
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
+///
+/// A whole `{packet, 2}` port over a UART (the loop in the README):
+///
+/// ```
+/// use erlport_codec::packet::{self, PacketError, PacketSize};
+/// use erlport_codec::{decode, Atom};
+///
+/// fn serve<U: embedded_io::Read + embedded_io::Write>(uart: &mut U) -> Result<(), PacketError<U::Error>> {
+///     let (mut request, mut reply) = ([0u8; 512], [0u8; 512]);
+///     loop {
+///         let answer = match packet::read(uart, PacketSize::Two, &mut request) {
+///             Ok(None) => return Ok(()), // the other side closed the stream
+///             Ok(Some(body)) => match decode(body) {
+///                 Ok(term) => (Atom::new("ok"), term.as_i64().unwrap_or(0) + 1),
+///                 Err(_) => (Atom::new("error"), 0),
+///             },
+///             Err(PacketError::TooLarge { .. }) => (Atom::new("error"), 1), // skipped; in step
+///             Err(e) => return Err(e),
+///         };
+///         packet::write(uart, PacketSize::Two, &answer, &mut reply)?;
+///     }
+/// }
+/// # struct Loopback { input: &'static [u8], output: [u8; 64], n: usize }
+/// # impl embedded_io::ErrorType for Loopback { type Error = core::convert::Infallible; }
+/// # impl embedded_io::Read for Loopback {
+/// #     fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> { self.input.read(buf) }
+/// # }
+/// # impl embedded_io::Write for Loopback {
+/// #     fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+/// #         let n = buf.len().min(64 - self.n);
+/// #         self.output[self.n..self.n + n].copy_from_slice(&buf[..n]);
+/// #         self.n += n;
+/// #         Ok(n)
+/// #     }
+/// #     fn flush(&mut self) -> Result<(), Self::Error> { Ok(()) }
+/// # }
+/// let mut uart = Loopback { input: &[0, 3, 131, 97, 41], output: [0; 64], n: 0 };
+/// serve(&mut uart).unwrap();
+/// assert_eq!(&uart.output[..uart.n], &[0, 9, 131, 104, 2, 119, 2, b'o', b'k', 97, 42]);
+/// ```
 #[cfg(feature = "embedded-io")]
 pub fn read<'b, R: embedded_io::Read>(
     reader: &mut R,

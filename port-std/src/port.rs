@@ -260,10 +260,19 @@ impl Port<File, File> {
     /// files, so writes skip `Stdout`'s line buffering: one `write` per packet.
     ///
     /// Fails when stdout is `/dev/null`: that is what a program started with stdout closed
-    /// gets from the Rust runtime, and every reply would be lost without a trace.
+    /// gets from the Rust runtime, and every reply would be lost without a trace. Fails when
+    /// called a second time in a process: fd 1 is stderr by then.
     pub fn stdio(packet: PacketSize) -> io::Result<Self> {
         use rustix::io::fcntl_dupfd_cloexec;
         use rustix::stdio;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static TAKEN: AtomicBool = AtomicBool::new(false);
+        if TAKEN.swap(true, Ordering::SeqCst) {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "Port::stdio was already called: stdout now points at stderr",
+            ));
+        }
         // Text already printed goes first, to the original stdout.
         io::stdout().flush()?;
         let output = fcntl_dupfd_cloexec(stdio::stdout(), 3)?;

@@ -364,7 +364,21 @@ bench() ->
          {TOurs, _} = timer:tc(fun() -> Echo ! {self(), {command, BigTerm}}, receive {Echo, {data, _}} -> ok end end),
          io:format("50 MB echo: echo ~.1f ms, cat ~.1f ms (~.2fx)~n", [TOurs / 1000, TCat / 1000, TOurs / TCat])
      end || _ <- [1, 2, 3]],
-    port_close(Cat2), port_close(Echo).
+    port_close(Cat2), port_close(Echo),
+    bad_packet_bench().
+
+%% Bad packets answered per second, pipelined 32 in flight, beside good requests.
+bad_packet_bench() ->
+    Hello = open("hello", 4, false, none),
+    Cases = [{"{hello, <<\"Bob\">>} (good)", term_to_binary({hello, <<"Bob">>})},
+             {"not ETF", <<"hello">>},
+             {"a list claiming 2^32-1 elements", <<131, 108, 255, 255, 255, 255, 106>>},
+             {"compressed, declaring 64 MiB, inflating to 1 byte", <<131, 80, 4, 0, 0, 0, (zlib:compress(<<106>>))/binary>>}],
+    [begin
+         Rate = pipe(Hello, Msg, 100000, 32),
+         io:format("requests/s, 32 in flight: ~p ~s~n", [Rate, What])
+     end || {What, Msg} <- Cases],
+    port_close(Hello).
 
 seq(Port, Msg, N) ->
     {T, _} = timer:tc(fun() -> [begin Port ! {self(), {command, Msg}}, receive {Port, {data, _}} -> ok end end || _ <- lists:seq(1, N)] end),

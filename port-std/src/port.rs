@@ -4,7 +4,10 @@ use crate::Error;
 #[cfg(doc)]
 use erlport_codec::packet::DEFAULT_MAX_PACKET;
 use erlport_codec::packet::{Frame, Framer, PacketError, PacketSize};
-use erlport_codec::{Compression, DEFAULT_INFLATE_LIMIT, Decoder, Deflater, Encode, Encoder, Inflater, Term};
+use erlport_codec::{
+    Compression, DEFAULT_INFLATE_LIMIT, Decoder, Deflater, Encode, EncodeError, Encoder, Inflater, Sink, Term,
+    encoded_len,
+};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -111,9 +114,21 @@ pub(crate) struct Writer<W> {
 
 impl<W: Write> Writer<W> {
     pub(crate) fn write<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let header = self.packet.header_len();
+        let result = self.frame_and_write(value);
+        // Give back what a large message made the buffers grow to (the deflater keeps a copy
+        // of the plain encoding: drop it, it is made again when needed).
+        if self.frame.capacity() > KEEP || self.body.capacity() > KEEP {
+            self.deflater = None;
+        }
         shrink(&mut self.body);
         shrink(&mut self.frame);
+        result
+    }
+
+    fn frame_and_write<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let header = self.packet.header_len();
+        let max = self.packet.max_len();
+        let too_large = |len| Error::ReplyTooLarge { len, max };
         self.frame.clear();
         self.frame.resize(header, 0);
         match self.compression {
@@ -123,18 +138,39 @@ impl<W: Write> Writer<W> {
                 self.frame.extend_from_slice(&self.body);
             }
             _ => {
-                let mut encoder = Encoder::new(&mut self.frame);
-                encoder.version()?;
-                value.encode(&mut encoder)?;
+                // Stop at the packet size: a reply too large is never built whole.
+                let mut encoder = Encoder::new(Capped { out: &mut self.frame, cap: header + max });
+                match encoder.version().and_then(|()| value.encode(&mut encoder)) {
+                    Ok(()) => {}
+                    Err(EncodeError::BufferTooSmall { .. }) => return Err(too_large(encoded_len(value)?)),
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         let len = self.frame.len() - header;
         if self.packet.write_header(len, &mut self.frame).is_err() {
-            return Err(Error::ReplyTooLarge { len, max: self.packet.max_len() });
+            return Err(too_large(len));
         }
         // Header and body in one write; write_all handles short writes and EINTR.
         self.output.write_all(&self.frame)?;
         self.output.flush()?;
+        Ok(())
+    }
+}
+
+/// A `Vec` sink that refuses to grow past `cap` bytes.
+struct Capped<'a> {
+    out: &'a mut Vec<u8>,
+    cap: usize,
+}
+
+impl Sink for Capped<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        let needed = self.out.len().saturating_add(bytes.len());
+        if needed > self.cap {
+            return Err(EncodeError::BufferTooSmall { needed });
+        }
+        self.out.extend_from_slice(bytes);
         Ok(())
     }
 }

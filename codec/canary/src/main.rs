@@ -1,20 +1,27 @@
-//! Links the codec into a bare-metal program: no std, no allocator, no runtime.
+//! Links the codec into a bare-metal program for a Cortex-M4F: no std, no allocator. It
+//! decodes and walks a term and, with the `embedded-io` feature, sends a `{packet, 2}` round
+//! trip through `packet::write` and `packet::read`; then it reports through semihosting, so
+//! it runs under QEMU (`scripts/canary`, run by `scripts/test`): exit status 0 when every
+//! result is the expected one.
 #![no_std]
 #![no_main]
 
 use core::panic::PanicInfo;
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
 use erlport_codec::{Term, decode};
 
 #[panic_handler]
-fn panic(_: &PanicInfo) -> ! {
+fn panic(info: &PanicInfo) -> ! {
+    hprintln!("canary: {}", info);
+    debug::exit(debug::EXIT_FAILURE);
     loop {}
 }
 
-/// The entry point a bare-metal target jumps to: decode a term and walk it.
-#[unsafe(no_mangle)]
-pub extern "C" fn _start() -> ! {
+#[entry]
+fn main() -> ! {
     // term_to_binary({ok, [1, 2]})
-    let bytes = [131u8, 104, 2, 119, 2, b'o', b'k', 107, 0, 2, 1, 2];
+    let bytes = core::hint::black_box([131u8, 104, 2, 119, 2, b'o', b'k', 107, 0, 2, 1, 2]);
     let mut sum = 0i64;
     if let Ok(Term::Tuple(tuple)) = decode(&bytes) {
         for element in tuple.iter() {
@@ -23,12 +30,17 @@ pub extern "C" fn _start() -> ! {
             }
         }
     }
+    let decoded = check("decode and walk {ok, [1, 2]}", sum, 3);
     #[cfg(feature = "embedded-io")]
-    {
-        sum += packet_round_trip();
-    }
-    core::hint::black_box(sum);
+    let decoded = decoded & check("{packet, 2} round trip of {ok, 40}", packet_round_trip(), 40);
+    let ok = decoded;
+    debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {}
+}
+
+fn check(what: &str, got: i64, want: i64) -> bool {
+    hprintln!("canary: {}: {} (want {})", what, got, want);
+    got == want
 }
 
 /// `{packet, 2}` out through an `embedded_io::Write` and back through an `embedded_io::Read`.

@@ -20,8 +20,10 @@
 //!
 //! Memory: pairs of terms still to compare are one count, whatever tuples, maps and funs they
 //! are in; a frame is needed only for two lists of different lengths (or split differently)
-//! with more to compare after them: inline up to 32, on the heap beyond with `alloc`, else
-//! `NeedsAlloc`.
+//! with more to compare after them: inline up to 32, on the heap beyond with `alloc`. Without
+//! it the oldest frames are given up (see `Frames`): two lists of different lengths always
+//! decide the comparison, so nothing under them is needed again, unless a list is split into
+//! segments (hand-made input); needing a frame given up is `NeedsAlloc`.
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::stack::Stack;
@@ -331,7 +333,7 @@ fn compare_at<'a, 'b>(
     level: u32,
     strict: bool,
 ) -> Result<(Ordering, &'a [u8], &'b [u8]), DecodeError> {
-    let mut stack = Stack::<Frame, INLINE_FRAMES>::new();
+    let mut stack = Frames::new();
     let overflow = || DecodeError::new(DecodeErrorKind::NeedsAlloc, 0, None);
     'pair: loop {
         let (start_a, start_b) = (pa, pb);
@@ -346,7 +348,7 @@ fn compare_at<'a, 'b>(
             return Ok((same, pa, pb));
         }
         match (ka, kb) {
-            (Key::Tuple(n), _) if n > 0 => push_seq(&mut stack, u64::from(n)).map_err(|_| overflow())?,
+            (Key::Tuple(n), _) if n > 0 => stack.push_seq(u64::from(n)),
             (Key::Map(n), _) if n > 1 => {
                 // Put both in key order. Without the memory for that, or nested deeper than
                 // that is done, a strict comparison (of map keys, for duplicates) fails rather
@@ -364,23 +366,27 @@ fn compare_at<'a, 'b>(
                         return Err(DecodeError::new(DecodeErrorKind::MapKeysTooDeep, 0, None));
                     }
                     None if strict => return Err(overflow()),
-                    None => push_seq(&mut stack, 2 * u64::from(n)).map_err(|_| overflow())?,
+                    None => stack.push_seq(2 * u64::from(n)),
                 }
             }
-            (Key::Map(n), _) if n > 0 => push_seq(&mut stack, 2 * u64::from(n)).map_err(|_| overflow())?,
+            (Key::Map(n), _) if n > 0 => stack.push_seq(2 * u64::from(n)),
             // The creator pid, then the free variables.
-            (Key::Fun { free, .. }, _) => push_seq(&mut stack, 1 + u64::from(free)).map_err(|_| overflow())?,
+            (Key::Fun { free, .. }, _) => stack.push_seq(1 + u64::from(free)),
             // Two segments of one length: element against element, then tail against tail
             // (a tail that continues the list compares as a list), as Erlang does.
             (Key::List(ListCursor::Cons { left: a }), Key::List(ListCursor::Cons { left: b })) if a == b => {
-                push_seq(&mut stack, u64::from(a) + 1).map_err(|_| overflow())?
+                stack.push_seq(u64::from(a) + 1)
             }
-            (Key::List(ca), Key::List(cb)) => stack.push(Frame::List(ca, cb)).map_err(|_| overflow())?,
+            (Key::List(ca), Key::List(cb)) => stack.push(Frame::List(ca, cb)),
             _ => {}
         }
         // Resume the innermost unfinished container.
         loop {
+            let evicted = stack.evicted;
             match stack.last_mut() {
+                // A frame was given up for room, and is needed after all: only input no VM
+                // writes (lists split into segments, nested deep) gets here, without `alloc`.
+                None if evicted => return Err(overflow()),
                 None => return Ok((Ordering::Equal, pa, pb)),
                 Some(Frame::Seq(left)) => {
                     *left -= 1;
@@ -455,15 +461,52 @@ fn compare_at<'a, 'b>(
     }
 }
 
-/// `n` more term pairs to compare before the innermost frame resumes: added to a sequence on
-/// top (pairs are compared one after another whatever container they are in), so tuples,
-/// maps and funs nested in one another take one frame in all.
-fn push_seq(stack: &mut Stack<Frame, INLINE_FRAMES>, n: u64) -> Result<(), crate::stack::Full> {
-    if let Some(Frame::Seq(left)) = stack.last_mut() {
-        *left += n;
-        return Ok(());
+/// The frames of one comparison: inline up to 32, on the heap beyond with `alloc`. Without
+/// it, a push onto a full stack gives up the oldest frame instead of failing: a frame under
+/// two lists of different lengths is never needed again, because comparing those lists always
+/// decides the comparison (an element differs, or the shorter one ends: `[]` or an improper
+/// tail against more elements). Only a shorter list whose tail continues it (a `LIST_EXT`
+/// whose tail is another list, which `term_to_binary` never writes) can need a frame given
+/// up; that fails (`NeedsAlloc`) rather than guess.
+struct Frames {
+    stack: Stack<Frame, INLINE_FRAMES>,
+    evicted: bool,
+}
+
+impl Frames {
+    fn new() -> Self {
+        Frames { stack: Stack::new(), evicted: false }
     }
-    stack.push(Frame::Seq(n))
+
+    fn push(&mut self, frame: Frame) {
+        if self.stack.push(frame).is_err() {
+            let frames = self.stack.as_mut_slice();
+            frames.rotate_left(1);
+            if let Some(last) = frames.last_mut() {
+                *last = frame;
+            }
+            self.evicted = true;
+        }
+    }
+
+    /// `n` more term pairs to compare before the innermost frame resumes: added to a sequence
+    /// on top (pairs are compared one after another whatever container they are in), so
+    /// tuples, maps and funs nested in one another take one frame in all.
+    fn push_seq(&mut self, n: u64) {
+        if let Some(Frame::Seq(left)) = self.stack.last_mut() {
+            *left += n;
+            return;
+        }
+        self.push(Frame::Seq(n));
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Frame> {
+        self.stack.last_mut()
+    }
+
+    fn pop(&mut self) {
+        self.stack.pop();
+    }
 }
 
 /// A byte of a string (a small integer) against a term.
@@ -642,13 +685,18 @@ impl Term<'_> {
     /// `0.0`; two encodings of one term are equal, and so are two maps holding the same pairs
     /// in different orders.
     ///
-    /// Uses a bounded amount of stack whatever the depth; tuples, maps, funs and lists of
-    /// one length nested in one another need no memory. Fails only without the `alloc`
-    /// feature, when more than 32 pairs of lists of different lengths (or split differently)
-    /// are nested in non-final positions along one path
-    /// ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)). Maps of more
-    /// than 32 pairs without `alloc`, and maps nested more than 4 deep, are compared pair by
-    /// pair as written (right whenever both were written by one VM).
+    /// Uses a bounded amount of stack whatever the depth, and time linear in the terms;
+    /// tuples, maps, funs and lists nested in one another at any depth need no memory.
+    ///
+    /// Never fails on terms any VM writes. With the `alloc` feature it never fails at all;
+    /// without it, it fails
+    /// ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)) only on
+    /// hand-made input: lists split into several segments (a `LIST_EXT` whose tail is another
+    /// list, which `term_to_binary` never writes), equal to lists split differently, nested
+    /// more than 32 deep. Comparing those in step needs memory for every level, and the
+    /// answer is not guessed. Maps of more than 32 pairs without `alloc`, and maps nested
+    /// more than 4 deep, are compared pair by pair as written (right whenever both were
+    /// written by one VM).
     pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
         compare_terms(self, other)
     }

@@ -45,8 +45,8 @@
 //! - `alloc`: lets the working memory grow past what is inline: more than 1024 words of keys
 //!   of open maps not in key order (a word a key; with room for more, checked through a hash
 //!   table, else by sorting in place), multi-key maps nested more than 16 deep in keys or
-//!   non-final values, pairs of lists of different lengths nested more than 32 deep when map
-//!   keys or views are compared, walks deeper than 64 containers in non-final positions; and
+//!   non-final values, lists split into segments (hand-made input) nested more than 32 deep
+//!   when map keys or views are compared, walks deeper than 64 containers in non-final positions; and
 //!   prints integers of any size in decimal. Without it such input fails with
 //!   [`DecodeErrorKind::NeedsAlloc`] (maps nested in last values, the way Erlang writes trees,
 //!   need no more memory at any depth); a [`Decoder::key_buffer`] takes map keys of any number

@@ -10,7 +10,7 @@
 //! - [`PacketReader`]: a `Framer` with a buffer the caller owns; fed bytes as they arrive
 //!   (from an interrupt, a DMA ring, a socket), it hands out whole packets.
 //! - [`encode`]: a term framed as one packet in a slice the caller owns.
-//! - With the `embedded-io` feature, [`read`] and [`write`]: blocking packet I/O over any
+//! - With the `embedded-io` feature, [`read()`] and [`write()`]: blocking packet I/O over any
 //!   `embedded_io::Read`/`Write` (a UART, a USB serial port, a socket).
 //!
 //! A loop that answers every packet, on a microcontroller or anywhere else:

@@ -381,17 +381,16 @@ impl<W: Write> Sender<W> {
     /// What a [`Protocol`](crate::Protocol) answers a bad packet with.
     ///
     /// ```
-    /// use erlport::{Error, PacketSize, Port, codec::decode};
+    /// use erlport::{PacketSize, Port, codec::{Atom, encode_to_vec}};
     /// let mut out = Vec::new();
     /// let mut port = Port::new(&[1u8, 0][..], &mut out, PacketSize::One);
     /// let error = port.read().unwrap_err(); // a packet holding the byte 0
     /// assert!(!error.is_fatal());
     /// port.sender().send_error(&error)?;
     /// drop(port);
-    /// assert_eq!(
-    ///     decode(&out[1..])?.to_string(),
-    ///     r#"{error,{decode,<<"at byte 0: version byte is 0, not 131">>}}"#
-    /// );
+    /// // {error, {decode, <<"at byte 0: version byte is 0, not 131">>}}
+    /// let reason = (Atom::new("decode"), "at byte 0: version byte is 0, not 131");
+    /// assert_eq!(&out[1..], encode_to_vec(&(Atom::new("error"), reason))?);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_error(&self, error: &Error) -> Result<(), Error> {

@@ -237,6 +237,8 @@ gibibyte_header() ->
 %% A program run through `sh`, its stderr and exit status caught in files.
 wrapped(Name, Args, Redirect, Opts) ->
     Tmp = filename:join(get(dir), Name ++ "_" ++ integer_to_list(erlang:unique_integer([positive]))),
+    %% Earlier runs over the same directory left files of the same names.
+    file:delete(Tmp ++ ".err"), file:delete(Tmp ++ ".status"),
     Cmd = lists:flatten(io_lib:format("sh -c '~s ~s ~s 2>~s.err; echo $? >~s.status'",
                                       [exe(Name), string:join(Args, " "), Redirect, Tmp, Tmp])),
     {open_port({spawn, Cmd}, Opts), Tmp}.

@@ -13,6 +13,7 @@
 //! No reader panics or reads out of bounds on any input; on bytes that were validated, every
 //! read succeeds.
 
+mod decimal;
 mod tag;
 pub use tag::Tag;
 
@@ -750,12 +751,28 @@ pub(crate) fn parse_float_text(field: &[u8]) -> Option<f64> {
     if i != text.len() {
         return None;
     }
-    let mut copy = [0u8; 31];
-    copy[..len].copy_from_slice(text);
-    copy[radix] = b'.';
-    let text = core::str::from_utf8(&copy[..len]).ok()?;
-    let value: f64 = text.parse().ok()?;
-    value.is_finite().then_some(value)
+    // The shape is right: digits (at most 29, so they fit a u128), a decimal exponent.
+    let mut digits = 0u128;
+    let mut fraction = 0i32;
+    let mut exp10 = 0i32;
+    let mut negative_exp = false;
+    let mut in_exponent = false;
+    for (at, &b) in text.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if in_exponent => exp10 = (exp10 * 10 + i32::from(b - b'0')).min(1_000_000),
+            b'0'..=b'9' => {
+                digits = digits * 10 + u128::from(b - b'0');
+                if at > radix {
+                    fraction += 1;
+                }
+            }
+            b'e' | b'E' => in_exponent = true,
+            b'-' if in_exponent => negative_exp = true,
+            _ => {}
+        }
+    }
+    let exp10 = if negative_exp { -exp10 } else { exp10 } - fraction;
+    decimal::to_f64(text.first() == Some(&b'-'), digits, exp10)
 }
 
 /// The compressed header at the start of `input`: the declared inflated size.

@@ -77,7 +77,9 @@ impl Big {
     }
 
     fn cmp(&self, other: &Big) -> core::cmp::Ordering {
-        self.len.cmp(&other.len).then_with(|| self.words[..self.len].iter().rev().cmp(other.words[..other.len].iter().rev()))
+        self.len
+            .cmp(&other.len)
+            .then_with(|| self.words[..self.len].iter().rev().cmp(other.words[..other.len].iter().rev()))
     }
 
     fn sub(&mut self, other: &Big) {
@@ -241,7 +243,7 @@ mod tests {
         }
         // Exact halfway points between neighbouring f64s, (2m + 1) * 2^(e - 1): ties, to even.
         for _ in 0..20_000 {
-            let m = u128::from(next() % (1 << 53) | 1 << 52);
+            let m = u128::from((next() % (1 << 53)) | (1 << 52));
             let e = (next() % 50) as i32 - 9;
             let tie = 2 * m + 1;
             if e >= 1 {

@@ -118,11 +118,7 @@ impl<'b> Decoder<'b> {
     /// Decodes one whole term (compressed or not): bytes after it (after the zlib stream, for a
     /// compressed term) are [`DecodeErrorKind::TrailingBytes`].
     pub fn decode(self, input: &'b [u8]) -> Result<Term<'b>, DecodeError> {
-        let (term, used) = self.decode_prefix(input)?;
-        if used < input.len() {
-            return Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count: input.len() - used }, used, None));
-        }
-        Ok(term)
+        whole(self.decode_prefix(input)?, input.len())
     }
 
     /// Decodes the term at the start of `input` and returns it with the number of bytes it
@@ -134,11 +130,8 @@ impl<'b> Decoder<'b> {
             [version, ..] if *version != VERSION => {
                 Err(DecodeError::new(DecodeErrorKind::BadVersion { found: *version }, 0, None))
             }
-            _ if wire::is_compressed(input) => self.inflated(input),
-            _ => {
-                let end = validate(input, 1, self.key_buffer)?;
-                Ok((root_at(input.get(1..end).unwrap_or(&[])), end))
-            }
+            _ if wire::is_compressed(input) && !matches!(self.scratch, Scratch::None) => self.inflated(input),
+            _ => decode_prefix_plain(input, self.key_buffer),
         }
     }
 
@@ -152,9 +145,6 @@ impl<'b> Decoder<'b> {
             let needed = COMPRESSED_HEADER_LEN + 1 - input.len().min(COMPRESSED_HEADER_LEN);
             return Err(DecodeError::incomplete(needed, input.len(), tag));
         };
-        if matches!(self.scratch, Scratch::None) {
-            return Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size: declared }, 1, tag));
-        }
         let size = declared as usize;
         if size == 0 {
             return Err(DecodeError::new(DecodeErrorKind::InflatedSizeMismatch, 2, tag));
@@ -163,25 +153,85 @@ impl<'b> Decoder<'b> {
         if size > self.inflate_limit && !matches!(&self.scratch, Scratch::Slice(scratch) if scratch.len() < size) {
             return Err(DecodeError::new(too_large, 2, tag));
         }
-        let mut own = None;
-        let inflater = match self.inflater {
-            Some(given) => given,
-            None => own.insert(Inflater::new()),
-        };
-        match self.scratch {
-            Scratch::None => Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size: declared }, 1, tag)),
-            Scratch::Slice(scratch) => {
-                let Some(out) = scratch.get_mut(..size) else {
-                    return Err(DecodeError::new(DecodeErrorKind::ScratchTooSmall { needed: size }, 2, tag));
-                };
-                let used = inflate(input, out, inflater)?;
-                validated_inflated(out, used, self.key_buffer)
+        match self.inflater {
+            Some(inflater) => inflate_into(input, size, self.scratch, inflater, self.key_buffer),
+            None => inflate_with_own(input, size, self.scratch, self.key_buffer),
+        }
+    }
+}
+
+/// The term, when it used all `len` bytes of the input; else where the rest starts.
+pub(crate) fn whole(decoded: (Term<'_>, usize), len: usize) -> Result<Term<'_>, DecodeError> {
+    let (term, used) = decoded;
+    if used < len {
+        return Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count: len - used }, used, None));
+    }
+    Ok(term)
+}
+
+/// Decodes a term that is not compressed (a compressed one needs a scratch buffer: that is the
+/// error). Used by [`decode`](crate::decode) and [`decode_prefix`](crate::decode_prefix), so
+/// a program that never inflates does not carry the inflater's code.
+pub(crate) fn decode_prefix_plain<'b>(
+    input: &'b [u8],
+    key_buffer: Option<&'b mut [u32]>,
+) -> Result<(Term<'b>, usize), DecodeError> {
+    match input {
+        [] => Err(DecodeError::incomplete(2, 0, None)),
+        [version, ..] if *version != VERSION => {
+            Err(DecodeError::new(DecodeErrorKind::BadVersion { found: *version }, 0, None))
+        }
+        _ if wire::is_compressed(input) => {
+            let tag = Some(Tag::Compressed);
+            match wire::compressed_size(input) {
+                Some(size) => Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size }, 1, tag)),
+                None => {
+                    let needed = COMPRESSED_HEADER_LEN + 1 - input.len().min(COMPRESSED_HEADER_LEN);
+                    Err(DecodeError::incomplete(needed, input.len(), tag))
+                }
             }
-            #[cfg(feature = "alloc")]
-            Scratch::Vec(scratch) => {
-                let used = crate::compress::inflate_growing(input, size, scratch, inflater)?;
-                validated_inflated(scratch, used, self.key_buffer)
-            }
+        }
+        _ => {
+            let end = validate(input, 1, key_buffer)?;
+            Ok((root_at(input.get(1..end).unwrap_or(&[])), end))
+        }
+    }
+}
+
+/// Inflates with an inflater of its own, on the stack only for this call (about 10 KiB).
+#[inline(never)]
+fn inflate_with_own<'b>(
+    input: &'b [u8],
+    size: usize,
+    scratch: Scratch<'b>,
+    key_buffer: Option<&'b mut [u32]>,
+) -> Result<(Term<'b>, usize), DecodeError> {
+    let mut inflater = Inflater::new();
+    inflate_into(input, size, scratch, &mut inflater, key_buffer)
+}
+
+/// Inflates into the scratch and validates what came out.
+fn inflate_into<'b>(
+    input: &'b [u8],
+    size: usize,
+    scratch: Scratch<'b>,
+    inflater: &mut Inflater,
+    key_buffer: Option<&'b mut [u32]>,
+) -> Result<(Term<'b>, usize), DecodeError> {
+    let tag = Some(Tag::Compressed);
+    match scratch {
+        Scratch::None => Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size: size as u32 }, 1, tag)),
+        Scratch::Slice(scratch) => {
+            let Some(out) = scratch.get_mut(..size) else {
+                return Err(DecodeError::new(DecodeErrorKind::ScratchTooSmall { needed: size }, 2, tag));
+            };
+            let used = inflate(input, out, inflater)?;
+            validated_inflated(out, used, key_buffer)
+        }
+        #[cfg(feature = "alloc")]
+        Scratch::Vec(scratch) => {
+            let used = crate::compress::inflate_growing(input, size, scratch, inflater)?;
+            validated_inflated(scratch, used, key_buffer)
         }
     }
 }

@@ -130,7 +130,7 @@ pub use wire::{Tag, VERSION};
 /// # Ok::<(), erlport_codec::DecodeError>(())
 /// ```
 pub fn decode(input: &[u8]) -> Result<Term<'_>, DecodeError> {
-    Decoder::new().decode(input)
+    decoder::whole(decoder::decode_prefix_plain(input, None)?, input.len())
 }
 
 /// Decodes the term at the start of `input` and returns it with the number of bytes it used
@@ -143,5 +143,5 @@ pub fn decode(input: &[u8]) -> Result<Term<'_>, DecodeError> {
 /// # Ok::<(), erlport_codec::DecodeError>(())
 /// ```
 pub fn decode_prefix(input: &[u8]) -> Result<(Term<'_>, usize), DecodeError> {
-    Decoder::new().decode_prefix(input)
+    decoder::decode_prefix_plain(input, None)
 }

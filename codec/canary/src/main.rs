@@ -6,17 +6,11 @@
 #![no_std]
 #![no_main]
 
-use core::panic::PanicInfo;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use erlport_codec::{Term, decode};
-
-#[panic_handler]
-fn panic(info: &PanicInfo) -> ! {
-    hprintln!("canary: {}", info);
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
-}
+// The panic handler: report and exit with a failure.
+use erlport_codec_canary as _;
 
 #[entry]
 fn main() -> ! {

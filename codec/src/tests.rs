@@ -225,8 +225,9 @@ fn million_key_maps() {
         assert!(matches!(reversed_dup.unwrap_err().kind(), K::DuplicateMapKey { .. }));
     } else {
         assert_eq!(reversed.unwrap_err().kind(), K::NeedsAlloc);
-        assert!(decode(&int_map(256, false, false)).is_ok());
-        assert!(matches!(kind(&int_map(256, false, true)), K::DuplicateMapKey { .. }));
+        assert!(decode(&int_map(128, false, false)).is_ok());
+        assert!(matches!(kind(&int_map(128, false, true)), K::DuplicateMapKey { .. }));
+        assert_eq!(kind(&int_map(129, false, false)), K::NeedsAlloc);
     }
 }
 
@@ -636,7 +637,7 @@ fn a_full_walk_steps_over_each_byte_a_constant_number_of_times() {
         stepped();
         let steps = walk_all(&term);
         let read = stepped();
-        // Without `alloc` the walk keeps 64 frames and hands deeper containers out whole.
+        // Without `alloc` the walk keeps 32 frames and hands deeper containers out whole.
         assert!(steps > DEPTH / 2 || !cfg!(feature = "alloc"), "{name}: {steps} steps");
         assert!(read <= 3 * bytes.len(), "{name}: stepped over {read} bytes for an input of {}", bytes.len());
     }
@@ -761,9 +762,11 @@ fn keys_whose_hashes_all_collide_fall_back_to_sorting() {
 }
 
 #[test]
-fn a_map_of_a_thousand_unordered_keys_decodes_without_alloc() {
-    // Erlang writes maps over 32 keys in hash order; an embedded program must read them.
-    for n in [300u32, 1000] {
+fn maps_of_unordered_keys_decode_without_alloc() {
+    // Erlang writes maps over 32 keys in hash order; an embedded program must read them: up
+    // to 128 keys in the decoder's own memory (sized for a 2 KiB stack), any number with a
+    // key buffer.
+    for n in [33u32, 128, 300, 1000] {
         let mut bytes = vec![131, 116];
         bytes.extend(n.to_be_bytes());
         for k in (0..n).rev() {
@@ -771,8 +774,14 @@ fn a_map_of_a_thousand_unordered_keys_decodes_without_alloc() {
             bytes.extend(k.to_be_bytes());
             bytes.extend([97, 0]);
         }
-        let term = decode(&bytes).unwrap_or_else(|e| panic!("{n} keys: {e}"));
+        let mut words = [0u32; 1000];
+        let term = crate::Decoder::new().key_buffer(&mut words).decode(&bytes);
+        let term = term.unwrap_or_else(|e| panic!("{n} keys: {e}"));
         assert!(matches!(term, Term::Map(m) if m.len() == n as usize));
+        match decode(&bytes) {
+            Ok(term) => assert!(matches!(term, Term::Map(m) if m.len() == n as usize)),
+            Err(e) => assert!(n > 128 && !cfg!(feature = "alloc") && e.kind() == K::NeedsAlloc, "{n} keys: {e}"),
+        }
     }
 }
 
@@ -900,11 +909,14 @@ fn decoding_walking_and_comparing_fit_a_64_kib_stack() {
                 map.extend(k.to_be_bytes());
                 map.extend([97, 0]);
             }
+            let mut buffer = [0u32; 1000];
             for bytes in [&first, &last, &map] {
-                let term = decode(bytes).unwrap();
-                // Without `alloc` the walk hands containers nested past 64 frames out whole.
-                assert!(term.walk().count() > if cfg!(feature = "alloc") { 1000 } else { 64 });
-                assert_eq!(term.exact_cmp(&decode(bytes).unwrap()), Ok(core::cmp::Ordering::Equal));
+                let term = crate::Decoder::new().key_buffer(&mut buffer).decode(bytes).unwrap();
+                // Without `alloc` the walk hands containers nested past 32 frames out whole.
+                assert!(term.walk().count() > if cfg!(feature = "alloc") { 1000 } else { 32 });
+                let mut words = [0u32; 1000];
+                let twin = crate::Decoder::new().key_buffer(&mut words).decode(bytes).unwrap();
+                assert_eq!(term.exact_cmp(&twin), Ok(core::cmp::Ordering::Equal));
             }
             // term_to_binary(lists:duplicate(20, $a), [compressed])
             let packed = [131, 80, 0, 0, 0, 23, 120, 156, 203, 102, 16, 73, 196, 2, 0, 90, 234, 8, 20];

@@ -14,10 +14,12 @@
 //! its canonical form (two encodings of one term hash alike), and checked through a hash table
 //! when the map ends: expected linear time, and terms are compared only on equal hashes. When
 //! hashes collide too often (an input built to make them), the map's keys are sorted instead
-//! (heapsort, O(n log n) comparisons). Working memory: 16 map frames inline, a word per key of
-//! the open maps, plus, while an unordered map is checked, a hash per key and the table (up to
-//! about 6 words a key; 1024 words inline, or a caller's buffer); with `alloc` both grow on the heap, without it and without a large
-//! enough buffer such input is refused with [`DecodeErrorKind::NeedsAlloc`].
+//! (heapsort, O(n log n) comparisons). Working memory: map frames inline (8 without `alloc`, 16
+//! with it), a word per key of the open maps, plus, while an unordered map is checked, a hash
+//! per key and the table (up to about 6 words a key; inline 128 words without `alloc`, 1024
+//! with it, or a caller's buffer); with `alloc` both grow on the heap, without it and without
+//! a large enough buffer such input is refused with [`DecodeErrorKind::NeedsAlloc`]. The
+//! inline sizes without `alloc` keep decoding within 2 KiB of stack on a Cortex-M.
 
 use crate::cmp::{compare, heapsort};
 use crate::error::{DecodeError, DecodeErrorKind};
@@ -35,7 +37,15 @@ const MAX_TINY_CREATION: u32 = 3;
 /// Maps of 2^31 pairs or more are refused.
 const MAX_MAP_PAIRS: u32 = (1 << 31) - 1;
 
+// Inline working memory. Without `alloc` it is sized for a 2 KiB stack (the embedded budget
+// `scripts/size` checks); with it, so that ordinary Erlang data never touches the heap.
+#[cfg(not(feature = "alloc"))]
+const INLINE_MAP_FRAMES: usize = 8;
+#[cfg(feature = "alloc")]
 const INLINE_MAP_FRAMES: usize = 16;
+#[cfg(not(feature = "alloc"))]
+const INLINE_KEY_WORDS: usize = 128;
+#[cfg(feature = "alloc")]
 const INLINE_KEY_WORDS: usize = 1024;
 
 #[derive(Clone, Copy)]

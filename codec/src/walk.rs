@@ -61,6 +61,11 @@ struct Frame {
     closes: u32,
 }
 
+/// Frames kept inline: sized for the 2 KiB embedded stack budget without `alloc`; with it,
+/// so that ordinary Erlang data never touches the heap.
+#[cfg(not(feature = "alloc"))]
+const INLINE_FRAMES: usize = 32;
+#[cfg(feature = "alloc")]
 const INLINE_FRAMES: usize = 64;
 
 /// A depth-first walk of a term: see [`Term::walk`].

@@ -1,7 +1,7 @@
 //! Decimal text to `f64`, correctly rounded (round half to even, as Rust's and C's parsers
 //! do), for the one shape `FLOAT_EXT` carries: at most 29 significant digits and a decimal
-//! exponent. Exact big-integer arithmetic on at most 40 words instead of core's general
-//! parser, whose tables alone take about 13 KB of flash: this takes well under 1 KB.
+//! exponent. Exact big-integer arithmetic on 32-bit words instead of core's general parser,
+//! whose tables alone take about 13 KB of flash.
 
 /// Words of a big number: enough for 10^(29 + 344) scaled by 2^60, the largest quotient or
 /// divisor below (about 1,300 bits).
@@ -15,14 +15,31 @@ struct Big {
 }
 
 impl Big {
-    fn from_u128(mut v: u128) -> Big {
+    fn from_u32(v: u32) -> Big {
         let mut big = Big { words: [0; WORDS], len: 0 };
-        while v != 0 {
-            big.words[big.len] = v as u32;
-            big.len += 1;
-            v >>= 32;
+        if v != 0 {
+            big.words[0] = v;
+            big.len = 1;
         }
         big
+    }
+
+    /// `self * 10 + digit`.
+    fn push_digit(&mut self, digit: u32) {
+        self.mul_small(10);
+        let mut carry = digit;
+        for word in &mut self.words[..self.len] {
+            let (sum, over) = word.overflowing_add(carry);
+            *word = sum;
+            carry = u32::from(over);
+            if carry == 0 {
+                break;
+            }
+        }
+        if carry != 0 && self.len < WORDS {
+            self.words[self.len] = carry;
+            self.len += 1;
+        }
     }
 
     /// Multiplies by a small factor in place.
@@ -99,14 +116,17 @@ impl Big {
     }
 }
 
-/// The `f64` nearest to `digits` × 10^`exp10` (`digits` < 10^29), ties to even; `None` when it
-/// is beyond the largest finite `f64` (Rust's parser gives infinity there).
-pub(crate) fn to_f64(negative: bool, digits: u128, exp10: i32) -> Option<f64> {
+/// The `f64` nearest to the decimal `digits` (ASCII, at most 29 significant) × 10^`exp10`,
+/// ties to even; `None` when it is beyond the largest finite `f64` (Rust's parser gives
+/// infinity there).
+#[inline(never)]
+pub(crate) fn to_f64(negative: bool, digits: &[u8], exp10: i32) -> Option<f64> {
     let sign = if negative { 1u64 << 63 } else { 0 };
-    if digits == 0 {
-        return Some(f64::from_bits(sign));
-    }
-    let ndigits = digits.ilog10() as i32 + 1;
+    let digits = match digits.iter().position(|&d| d != b'0') {
+        Some(first) => &digits[first..],
+        None => return Some(f64::from_bits(sign)),
+    };
+    let ndigits = digits.len() as i32;
     // Beyond 10^310 every value is infinite; below 10^-343 every value rounds to zero.
     if ndigits + exp10 > 310 {
         return None;
@@ -114,9 +134,12 @@ pub(crate) fn to_f64(negative: bool, digits: u128, exp10: i32) -> Option<f64> {
     if ndigits + exp10 < -343 {
         return Some(f64::from_bits(sign));
     }
+    let mut num = Big::from_u32(0);
+    for &d in digits {
+        num.push_digit(u32::from(d - b'0'));
+    }
     // value = num / den exactly.
-    let mut num = Big::from_u128(digits);
-    let mut den = Big::from_u128(1);
+    let mut den = Big::from_u32(1);
     if exp10 >= 0 {
         num.mul_pow10(exp10 as u32);
     } else {
@@ -186,7 +209,9 @@ mod tests {
     fn check(negative: bool, digits: u128, exp10: i32) {
         let text = format!("{}{}e{}", if negative { "-" } else { "" }, digits, exp10);
         let want: f64 = text.parse().unwrap();
-        let got = to_f64(negative, digits, exp10);
+        // With leading zeros too, as FLOAT_EXT text may have them.
+        let ascii = format!("00{digits}");
+        let got = to_f64(negative, ascii.as_bytes(), exp10);
         if want.is_infinite() {
             assert_eq!(got, None, "{text}");
         } else {
@@ -218,7 +243,7 @@ mod tests {
             check(false, digits, exp10);
             check(true, digits, exp10);
         }
-        assert_eq!(to_f64(true, 0, 5).map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(to_f64(true, b"000", 5).map(f64::to_bits), Some((-0.0f64).to_bits()));
     }
 
     #[test]

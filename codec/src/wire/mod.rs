@@ -751,8 +751,9 @@ pub(crate) fn parse_float_text(field: &[u8]) -> Option<f64> {
     if i != text.len() {
         return None;
     }
-    // The shape is right: digits (at most 29, so they fit a u128), a decimal exponent.
-    let mut digits = 0u128;
+    // The shape is right: digits (at most 29) around the radix point, a decimal exponent.
+    let mut digits = [0u8; 30];
+    let mut ndigits = 0;
     let mut fraction = 0i32;
     let mut exp10 = 0i32;
     let mut negative_exp = false;
@@ -761,7 +762,10 @@ pub(crate) fn parse_float_text(field: &[u8]) -> Option<f64> {
         match b {
             b'0'..=b'9' if in_exponent => exp10 = (exp10 * 10 + i32::from(b - b'0')).min(1_000_000),
             b'0'..=b'9' => {
-                digits = digits * 10 + u128::from(b - b'0');
+                if let Some(slot) = digits.get_mut(ndigits) {
+                    *slot = b;
+                    ndigits += 1;
+                }
                 if at > radix {
                     fraction += 1;
                 }
@@ -772,7 +776,7 @@ pub(crate) fn parse_float_text(field: &[u8]) -> Option<f64> {
         }
     }
     let exp10 = if negative_exp { -exp10 } else { exp10 } - fraction;
-    decimal::to_f64(text.first() == Some(&b'-'), digits, exp10)
+    decimal::to_f64(text.first() == Some(&b'-'), &digits[..ndigits], exp10)
 }
 
 /// The compressed header at the start of `input`: the declared inflated size.

@@ -89,7 +89,7 @@ impl<'a> Term<'a> {
     /// learns where a walked child ended, so a whole walk reads each byte a constant number
     /// of times whatever the shape. It keeps one small frame per container open with contents
     /// to come (containers in last position of a tuple, map or fun share their parent's): on
-    /// the heap with the `alloc` feature; without it, up to 64, beyond which containers are
+    /// the heap with the `alloc` feature; without it, up to 32, beyond which containers are
     /// handed out as `Leaf` and not entered.
     ///
     /// ```

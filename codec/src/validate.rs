@@ -595,7 +595,9 @@ fn atom_rules(text: AtomText<'_>) -> Result<(), DecodeErrorKind> {
         return Ok(());
     }
     let s = core::str::from_utf8(text.bytes).map_err(|_| DecodeErrorKind::InvalidUtf8)?;
-    if s.len() > wire::MAX_ATOM_CHARS && s.chars().count() > wire::MAX_ATOM_CHARS {
+    // Valid UTF-8: a character starts at every byte that is not a continuation byte.
+    let chars = || s.bytes().filter(|b| b & 0xC0 != 0x80).count();
+    if s.len() > wire::MAX_ATOM_CHARS && chars() > wire::MAX_ATOM_CHARS {
         return Err(DecodeErrorKind::AtomTooLong);
     }
     Ok(())

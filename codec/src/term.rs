@@ -152,7 +152,8 @@ pub(crate) fn term_at(mut raw: &[u8]) -> (Term<'_>, End) {
 /// The view of the validated term at the start of `raw`, whose header `head` is `len` bytes
 /// long (for a leaf, its whole length). A `LIST_EXT` of no elements is not a view: see
 /// [`term_at`].
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn view<'a>(raw: &'a [u8], head: Head<'a>, len: usize) -> Term<'a> {
     match head {
         Head::Int(Int::Small(value)) => Term::Integer(value),

@@ -157,7 +157,8 @@ impl<'a> Validator<'a, '_> {
     }
 
     /// Reserves `count` more pending terms, each needing at least one byte.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn reserve(&mut self, count: u64) -> Result<(), DecodeError> {
         self.pending += count;
         let left = (self.buf.len() - self.pos) as u64;
@@ -218,7 +219,8 @@ impl<'a> Validator<'a, '_> {
 
     /// The elements of a list just opened (`n` of them pending above its tail) while they are
     /// integers, which need no checks, in one tight loop: no map boundary lies among them.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn integers(&mut self, n: u32) {
         let mut rest = self.buf.get(self.pos..).unwrap_or(&[]);
         let mut read = 0;
@@ -233,7 +235,8 @@ impl<'a> Validator<'a, '_> {
 
     /// Erlang's value rules for the term at `at`, whose header is `head`: the common leaves
     /// here, the rest out of line.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn check(&self, head: &Head<'_>, at: usize) -> Result<(), DecodeError> {
         match *head {
             Head::Atom(text) => {
@@ -616,7 +619,8 @@ fn quick_compare(a: &[u8], b: &[u8]) -> Option<Ordering> {
 
 /// `a < b` for the bytes of two atoms of one encoding, deciding on the first byte when it
 /// differs (keys Erlang writes mostly differ there) without a call to `memcmp`.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
 fn atom_bytes_less(a: &[u8], b: &[u8]) -> bool {
     match (a.first(), b.first()) {
         (Some(x), Some(y)) if x != y => x < y,

@@ -203,7 +203,8 @@ impl<'a> Walk<'a> {
     }
 
     /// The next term of the innermost frame; integers, the most common leaves, at once.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn item(&mut self, last: bool) -> Visit<'a> {
         if let Some((value, rest)) = wire::small_integer(self.rest) {
             self.rest = rest;

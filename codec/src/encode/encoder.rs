@@ -44,13 +44,15 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// Writes bytes that are part of a term already counted.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     pub(super) fn raw(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.sink.write(bytes)
     }
 
     /// Writes the header (or the whole) of one term and counts it.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     pub(super) fn term(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.count_one();
         self.sink.write(bytes)
@@ -58,7 +60,8 @@ impl<W: Sink> Encoder<W> {
 
     /// Counts one term toward what the enclosing header declared. With `contents`, the only
     /// code that touches the count.
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn count_one(&mut self) {
         self.written += 1;
     }

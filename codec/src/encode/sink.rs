@@ -32,7 +32,8 @@ impl<'a> SliceWriter<'a> {
 }
 
 impl Sink for SliceWriter<'_> {
-    #[inline(always)]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let end = self.len + bytes.len();
         if let Some(dest) = self.buf.get_mut(self.len..end) {

@@ -190,7 +190,8 @@ pub(crate) enum WireError {
 /// The integer at the start of `input` when it is a `SMALL_INTEGER_EXT` or `INTEGER_EXT` (the
 /// elements Erlang writes most), with the bytes after it: the hottest path, without building
 /// a `Head`.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, &[u8])> {
     let (&tag, body) = input.split_first()?;
     if tag == SMALL_INTEGER_EXT {
@@ -206,7 +207,8 @@ pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, &[u8])> {
 
 /// Reads the header of the term at the start of `input`: what it is and the header's length
 /// (the whole term's length for leaves).
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
     match read_fast(input) {
         Some(read) => Ok(read),
@@ -217,7 +219,8 @@ pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
 /// [`read`] for the shapes Erlang writes most, by one jump on the tag, without the parser's
 /// machinery; `None` for the rest and for every error. Callers on hot paths use it with a
 /// fallback out of line, so the header stays in registers.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn read_fast(input: &[u8]) -> Option<(Head<'_>, usize)> {
     if let Some((&tag, body)) = input.split_first() {
         match tag {
@@ -643,7 +646,8 @@ pub(crate) fn fields<'a, T: Default>(parser: fn(&'a [u8]) -> Parsed<'a, T>, raw:
 }
 
 /// The header of validated bytes (a term's first bytes), or `Nil` on anything else.
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn head_of(raw: &[u8]) -> (Head<'_>, usize) {
     match read_fast(raw) {
         Some(read) => read,
@@ -659,7 +663,8 @@ fn head_of_slow(raw: &[u8]) -> (Head<'_>, usize) {
 /// The length of the leaf or header at the start of validated `bytes`, and how many terms
 /// follow it as its contents: lengths only, by one jump on the tag. `None` for the layouts
 /// whose length needs their fields read (pids, ports, references, funs, exports).
-#[inline(always)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
 fn step(bytes: &[u8]) -> Option<(usize, u64)> {
     let (&tag, body) = bytes.split_first()?;
     let u8_at = |i: usize| body.get(i).map_or(0, |&n| usize::from(n));

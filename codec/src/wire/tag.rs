@@ -18,7 +18,8 @@ macro_rules! tags {
 
         impl Tag {
             /// The tag for a byte (a table lookup).
-            #[inline(always)]
+            #[cfg_attr(not(target_os = "none"), inline(always))]
+            #[cfg_attr(target_os = "none", inline)]
             pub const fn from_byte(byte: u8) -> Tag {
                 TAGS[byte as usize]
             }
@@ -31,7 +32,8 @@ macro_rules! tags {
             }
 
             /// The byte of this tag.
-            #[inline(always)]
+            #[cfg_attr(not(target_os = "none"), inline(always))]
+            #[cfg_attr(target_os = "none", inline)]
             pub const fn byte(self) -> u8 {
                 match self {
                     $(Tag::$name => $value,)*

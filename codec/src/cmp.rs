@@ -31,6 +31,11 @@ use crate::term::{Term, float_text_value};
 use crate::wire::{self, AtomText, Head, Int};
 use core::cmp::Ordering;
 
+/// Frames kept inline: 16 without `alloc` (a stack budget of 2 KiB for decoding on a
+/// Cortex-M; beyond, the oldest are given up, see `Frames`), 32 with it (then the heap).
+#[cfg(not(feature = "alloc"))]
+const INLINE_FRAMES: usize = 16;
+#[cfg(feature = "alloc")]
 const INLINE_FRAMES: usize = 32;
 const INLINE_PAIRS: usize = 32;
 /// How many levels of maps inside compared maps are put in key order.

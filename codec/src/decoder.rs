@@ -105,7 +105,7 @@ impl<'b> Decoder<'b> {
     }
 
     /// Working memory for checking the keys of maps not written in key order (how Erlang
-    /// writes maps of more than 32 keys), instead of the inline words (128 without `alloc`,
+    /// writes maps of more than 32 keys), instead of the inline words (256 without `alloc`,
     /// sized for a 2 KiB stack; 1024 with it, then the heap): a
     /// word a key of the maps open at once is needed, or the map is refused with
     /// [`DecodeErrorKind::KeyBufferTooSmall`]; with room for 4 to 6 words a key of the largest

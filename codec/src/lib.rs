@@ -44,11 +44,11 @@
 //! # Features
 //! - `alloc`: lets the working memory grow past what is inline. Without it the inline memory
 //!   is sized so that decoding and walking stay within 2 KiB of stack on a Cortex-M
-//!   (`scripts/size` checks it): 128 words of keys of open maps not in key order (a word a
-//!   key, so maps of up to 128 keys in hash order, the way Erlang writes maps over 32 keys;
+//!   (`scripts/size` checks it): 224 words of keys of open maps not in key order (a word a
+//!   key, so maps of up to 224 keys in hash order, the way Erlang writes maps over 32 keys;
 //!   with room for more, checked through a hash table, else by sorting in place), multi-key
-//!   maps nested 8 deep in keys or non-final values, walks 32 containers deep in non-final
-//!   positions. With it the inline memory is larger (1024 words, 16 maps, 64 containers, so
+//!   maps nested 16 deep in keys or non-final values, walks 32 containers deep in non-final
+//!   positions. With it the inline memory is larger (1024 words, 64 containers, so
 //!   ordinary data never touches the heap) and grows on the heap past that; lists split into
 //!   segments (hand-made input) nested more than 32 deep when map keys or views are compared
 //!   need it too, and it prints integers of any size in decimal. Without it such input fails with

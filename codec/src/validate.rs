@@ -14,9 +14,9 @@
 //! its canonical form (two encodings of one term hash alike), and checked through a hash table
 //! when the map ends: expected linear time, and terms are compared only on equal hashes. When
 //! hashes collide too often (an input built to make them), the map's keys are sorted instead
-//! (heapsort, O(n log n) comparisons). Working memory: map frames inline (8 without `alloc`, 16
-//! with it), a word per key of the open maps, plus, while an unordered map is checked, a hash
-//! per key and the table (up to about 6 words a key; inline 128 words without `alloc`, 1024
+//! (heapsort, O(n log n) comparisons). Working memory: 16 map frames inline, a word per key of
+//! the open maps, plus, while an unordered map is checked, a hash
+//! per key and the table (up to about 6 words a key; inline 224 words without `alloc`, 1024
 //! with it, or a caller's buffer); with `alloc` both grow on the heap, without it and without
 //! a large enough buffer such input is refused with [`DecodeErrorKind::NeedsAlloc`]. The
 //! inline sizes without `alloc` keep decoding within 2 KiB of stack on a Cortex-M.
@@ -39,26 +39,28 @@ const MAX_MAP_PAIRS: u32 = (1 << 31) - 1;
 
 // Inline working memory. Without `alloc` it is sized for a 2 KiB stack (the embedded budget
 // `scripts/size` checks); with it, so that ordinary Erlang data never touches the heap.
-#[cfg(not(feature = "alloc"))]
-const INLINE_MAP_FRAMES: usize = 8;
-#[cfg(feature = "alloc")]
 const INLINE_MAP_FRAMES: usize = 16;
 #[cfg(not(feature = "alloc"))]
-const INLINE_KEY_WORDS: usize = 128;
+const INLINE_KEY_WORDS: usize = 224;
 #[cfg(feature = "alloc")]
 const INLINE_KEY_WORDS: usize = 1024;
 
+/// `MapFrame::previous_key` before a map's first key (no input is that long).
+const NO_KEY: usize = usize::MAX;
+
 #[derive(Clone, Copy)]
 struct MapFrame {
-    /// The pending count once every item of this map has been read.
-    outer: u64,
+    /// The pending count once every item of this map has been read. Counts are `u64` in the
+    /// validator but never exceed the input's length once reserved, so a `usize` holds them
+    /// (4 bytes a count on a 32-bit microcontroller: this frame is kept inline 16 times).
+    outer: usize,
     /// Items (keys and values) not yet begun.
-    left: u64,
+    left: usize,
     /// Where the item being read began, and whether it is a key.
     current: usize,
     current_is_key: bool,
-    /// The key before the current one.
-    previous_key: Option<usize>,
+    /// Where the key before the current one began ([`NO_KEY`] before the first).
+    previous_key: usize,
     /// Keys so far were strictly increasing.
     ordered: bool,
     /// Where this map's key words begin in the key memory, and whether all are there.
@@ -342,12 +344,13 @@ impl<'a> Validator<'a, '_> {
         if pairs < 2 {
             return Ok(());
         }
+        // Reserved: both fit the input's length, so a usize.
         let mut frame = MapFrame {
-            outer,
-            left: 2 * u64::from(pairs),
+            outer: outer as usize,
+            left: 2 * pairs as usize,
             current: self.pos,
             current_is_key: false,
-            previous_key: None,
+            previous_key: NO_KEY,
             ordered: true,
             key_base: self.keys.len(),
             keys_kept: true,
@@ -397,7 +400,7 @@ impl<'a> Validator<'a, '_> {
                     self.key_ended(&mut frame)?;
                     frame.current_is_key = false;
                 }
-                frame.previous_key = Some(item);
+                frame.previous_key = item;
                 previous = Some(head);
             }
             self.pos = item + len;
@@ -436,9 +439,8 @@ impl<'a> Validator<'a, '_> {
     fn key_ended(&mut self, frame: &mut MapFrame) -> Result<(), DecodeError> {
         let buf = self.buf;
         let key = frame.current;
-        if frame.ordered
-            && let Some(previous) = frame.previous_key
-        {
+        let previous = frame.previous_key;
+        if frame.ordered && previous != NO_KEY {
             let (a, b) = (buf.get(previous..).unwrap_or(&[]), buf.get(key..).unwrap_or(&[]));
             let order = match quick_compare(a, b) {
                 Some(order) => order,
@@ -453,7 +455,7 @@ impl<'a> Validator<'a, '_> {
                 Ordering::Greater => frame.ordered = false,
             }
         }
-        frame.previous_key = Some(key);
+        frame.previous_key = key;
         if frame.keys_kept && !u32::try_from(key).is_ok_and(|k| self.keys.push(k)) {
             frame.keys_kept = false;
         }
@@ -462,13 +464,13 @@ impl<'a> Validator<'a, '_> {
 
     /// Where the innermost open map reaches its next item.
     fn set_boundary(&mut self) {
-        self.boundary = self.maps.as_slice().last().map_or(u64::MAX, |f| f.outer + f.left);
+        self.boundary = self.maps.as_slice().last().map_or(u64::MAX, |f| (f.outer + f.left) as u64);
     }
 
     /// The innermost open map reached the start of its next item (or its end).
     fn map_boundary(&mut self) -> Result<(), DecodeError> {
         while let Some(frame) = self.maps.last_mut() {
-            if self.pending != frame.outer + frame.left {
+            if self.pending != (frame.outer + frame.left) as u64 {
                 break;
             }
             if frame.current_is_key {

@@ -719,6 +719,7 @@ pub(crate) fn skip(bytes: &[u8]) -> usize {
 /// Parses the 31-byte text of a `FLOAT_EXT` as ERTS does: `[+-]digits[.,]digits[(e|E)[+-]digits]`
 /// ended by a NUL inside the field (bytes after the NUL are ignored), finite. Underflow gives
 /// zero, overflow is refused.
+#[inline(never)]
 pub(crate) fn parse_float_text(field: &[u8]) -> Option<f64> {
     let len = field.iter().position(|&b| b == 0)?;
     let text = &field[..len];

@@ -83,7 +83,14 @@ printable(_) -> true.
 
 reencoded_ok(L) ->
     [Orig, Re] = binary:split(L, <<"\t">>),
-    try binary_to_term(binary:decode_hex(Re)) =:= binary_to_term(binary:decode_hex(Orig))
+    try
+        O = binary:decode_hex(Orig),
+        A = binary_to_term(O),
+        B = binary_to_term(binary:decode_hex(Re)),
+        %% OTP 25 does not always agree with itself: a reference to the local node
+        %% (nonode@nohost) as a map key can make binary_to_term(O) =/= binary_to_term(O).
+        %% There Erlang cannot judge; the re-encoding must then be the same bytes.
+        A =:= B orelse (binary_to_term(O) =/= A andalso string:uppercase(Re) =:= string:uppercase(Orig))
     catch _:_ -> false
     end.
 

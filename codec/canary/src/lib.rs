@@ -13,6 +13,14 @@ unsafe extern "C" {
 
 const PAINT: u32 = 0xC0DE_C0DE;
 
+/// `term_to_binary(#{name => <<"sensor">>, values => [1, 2, 300], ok => {true, 2.5}})` on
+/// OTP 25: the input of the decode programs.
+pub const SMALL_MAP: [u8; 71] = [
+    131, 116, 0, 0, 0, 3, 100, 0, 4, 110, 97, 109, 101, 109, 0, 0, 0, 6, 115, 101, 110, 115, 111, 114, 100, 0, 2, 111,
+    107, 104, 2, 100, 0, 4, 116, 114, 117, 101, 70, 64, 4, 0, 0, 0, 0, 0, 0, 100, 0, 6, 118, 97, 108, 117, 101, 115,
+    108, 0, 0, 0, 3, 97, 1, 97, 2, 98, 0, 0, 1, 44, 106,
+];
+
 /// How the stack is measured: RAM below the caller's frame is painted, then `work` runs with
 /// the SysTick interrupt firing every few dozen instructions (QEMU runs with `-icount`, so
 /// instructions and timer ticks keep step). Every interrupt stacks 32 bytes at the current
@@ -64,7 +72,15 @@ pub fn measure(work: impl FnOnce() -> i64, want: i64) -> ! {
     let mut line = [0u8; 96];
     let mut n = 0;
     let ticks = TICKS.load(core::sync::atomic::Ordering::Relaxed);
-    for part in [&b"stack "[..], &decimal(used as i64), b" result ", &decimal(result), b" ticks ", &decimal(i64::from(ticks)), b"\n"] {
+    for part in [
+        &b"stack "[..],
+        &decimal(used as i64),
+        b" result ",
+        &decimal(result),
+        b" ticks ",
+        &decimal(i64::from(ticks)),
+        b"\n",
+    ] {
         let part = trim(part);
         line[n..n + part.len()].copy_from_slice(part);
         n += part.len();

@@ -11,9 +11,8 @@ struct Reading<'a> {
 
 fn work() -> i64 {
     // name "sensor", ok (true, 2.5), values [1, 2, 300] (varints).
-    let input = core::hint::black_box([
-        6u8, b's', b'e', b'n', b's', b'o', b'r', 1, 0, 0, 0, 0, 0, 0, 4, 64, 1, 2, 0xac, 0x02,
-    ]);
+    let input =
+        core::hint::black_box([6u8, b's', b'e', b'n', b's', b'o', b'r', 1, 0, 0, 0, 0, 0, 0, 4, 64, 1, 2, 0xac, 0x02]);
     match postcard::from_bytes::<Reading<'_>>(&input) {
         Ok(r) => {
             let others = 3 + r.name.len() as i64 / 6 + i64::from(r.ok.0) + i64::from(r.ok.1 == 2.5);

@@ -309,18 +309,25 @@ impl Port<File, File> {
                 "Port::stdio was already called: stdout now points at stderr",
             ));
         }
-        // Text already printed goes first, to the original stdout.
-        io::stdout().flush()?;
-        let output = fcntl_dupfd_cloexec(stdio::stdout(), 3)?;
-        if is_dev_null(&output) {
-            return Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "stdout is /dev/null (was it closed?): replies would be lost; start this program as an Erlang port",
-            ));
+        let opened = (|| {
+            // Text already printed goes first, to the original stdout.
+            io::stdout().flush()?;
+            let output = fcntl_dupfd_cloexec(stdio::stdout(), 3)?;
+            if is_dev_null(&output) {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotConnected,
+                    "stdout is /dev/null (was it closed?): replies would be lost; start this program as an Erlang port",
+                ));
+            }
+            let input = fcntl_dupfd_cloexec(stdio::stdin(), 3)?;
+            stdio::dup2_stdout(stdio::stderr())?;
+            Ok(Port::new(File::from(input), File::from(output), packet))
+        })();
+        if opened.is_err() {
+            // fd 1 was not moved: a later call may try again.
+            TAKEN.store(false, Ordering::SeqCst);
         }
-        let input = fcntl_dupfd_cloexec(stdio::stdin(), 3)?;
-        stdio::dup2_stdout(stdio::stderr())?;
-        Ok(Port::new(File::from(input), File::from(output), packet))
+        opened
     }
 }
 

@@ -41,6 +41,44 @@
 //! than 32 pairs: those are written in the order their pairs were encoded, because the order
 //! ERTS prints them in depends on its own atom table and hashing.
 //!
+//! # Typed data (serde)
+//! With the `serde` feature, [`from_bytes`] and [`from_term`] read any `Deserialize` type and
+//! [`to_slice`], [`to_vec`] (with `alloc`), [`serialized_len`] and the [`Serializer`] write any
+//! `Serialize` one; no allocator is needed, and `&str`, `&[u8]` and view fields ([`Term`],
+//! [`Atom`], [`Map`], [`Pid`], ... with `#[serde(borrow)]`) borrow from the input. One mapping,
+//! the same both ways, matching what Erlang and Elixir code writes:
+//!
+//! | Rust | Erlang (written) | Also read from |
+//! |---|---|---|
+//! | `bool` | `true`, `false` | |
+//! | integers, `i128`, `u128` | integers (bigints past 64 bits) | |
+//! | `f32`, `f64` | floats | integers |
+//! | `char` | its code (`$a` is 97) | a binary of one character |
+//! | `String`, `&str` | UTF-8 binary | atoms (keyword keys); charlists and `STRING_EXT` into an owned `String` (`alloc`) |
+//! | `&[u8]`, `serde_bytes` | binary | `STRING_EXT`; lists of bytes into an owned buffer (`alloc`) |
+//! | `Option<T>`: `None` / `Some(x)` | `undefined` (`nil` with [`Serializer::none_as_nil`]) / `x` | `nil` |
+//! | `()`, unit structs | `ok` | |
+//! | `Vec<T>`, sequences | lists (`STRING_EXT` for 1 to 65,535 integers 0..=255, as Erlang) | binaries (as bytes) |
+//! | tuples, tuple structs, `[T; N]` | tuples | lists of that length |
+//! | newtype structs | the value inside | |
+//! | maps | maps | keyword lists `[{Key, Value}]` |
+//! | structs | maps with atom keys | binary keys; keyword lists; Elixir's `__struct__` and unknown keys are ignored (unless `deny_unknown_fields`); a missing `Option` field is `None` |
+//! | unit variants | atoms (the variant's name: use `#[serde(rename_all = "snake_case")]`) | binaries |
+//! | newtype variants | `{tag, Value}` | |
+//! | tuple variants | `{tag, V1, ..., Vn}` (records) | |
+//! | struct variants | `{tag, #{field => ...}}` | |
+//! | `Result<T, E>` | `{ok, T}` / `{error, E}` | |
+//! | [`Term`] and the views | byte for byte as read | anything (the field captures the subterm) |
+//! | [`ErlString`], [`ImproperList`], [`MapFrom`] | as their [`Encode`] writes them | |
+//!
+//! Output is byte-identical to `term_to_binary` except where Erlang sorts: a map or struct
+//! of up to 32 keys is written in the order serde gives its fields (Erlang sorts them by key:
+//! declare struct fields in alphabetical order for identical bytes), a sequence of unknown
+//! length is written as one list cell per element (the same list to Erlang), and a map of unknown
+//! length needs `alloc` (it is buffered to be counted). Errors name the place and the mismatch
+//! in Erlang's words ([`DeserializeError`]); values nested more than [`MAX_DEPTH`] deep are
+//! refused, so a recursive type cannot be made to recurse without bound.
+//!
 //! # Features
 //! - `alloc`: lets the working memory grow past what is inline. Without it the inline memory
 //!   is sized so that decoding and walking stay within 2 KiB of stack on a Cortex-M
@@ -57,6 +95,8 @@
 //!   without an allocator. It also gives `Decoder::scratch_vec`: a scratch `Vec` that grows
 //!   as a compressed term inflates.
 //! - `std`: implies `alloc`.
+//! - `serde`: typed data, above (serde without its default features; with `alloc`, serde's
+//!   `alloc` too).
 //! - `defmt`: `defmt::Format` for views, tags and errors.
 //! - `embedded-io`: blocking [`packet::read`] and [`packet::write`] over any
 //!   `embedded_io::Read`/`Write`: `{packet, N}` over a UART with the code a Linux port uses.
@@ -91,6 +131,8 @@ mod error;
 pub mod packet;
 mod stack;
 mod term;
+#[cfg(feature = "serde")]
+mod typed;
 mod validate;
 mod walk;
 mod wire;
@@ -106,14 +148,18 @@ pub use display::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
 pub use encode::{
-    AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Sink, SliceWriter, encode,
-    encode_to_heapless, encode_with, encoded_len, encoded_len_with,
+    AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Message, Sink, SliceWriter,
+    encode, encode_to_heapless, encode_with, encoded_len, encoded_len_with,
 };
 pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
 pub use term::{
     Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, Port, Reference, Term,
     Tuple,
 };
+#[cfg(all(feature = "serde", feature = "alloc"))]
+pub use typed::to_vec;
+#[cfg(feature = "serde")]
+pub use typed::{DeserializeError, MAX_DEPTH, MAX_PATH, Serializer, from_bytes, from_term, serialized_len, to_slice};
 pub use walk::{Visit, Walk};
 pub use wire::{Tag, VERSION};
 

@@ -106,6 +106,24 @@ impl<'a> Term<'a> {
     }
 }
 
+impl<'a> Term<'a> {
+    /// Where this term's bytes start (they may run on past its end), for views that keep
+    /// them: containers, pids, ports, references and funs. Empty for the rest.
+    pub(crate) fn start(&self) -> &'a [u8] {
+        match self {
+            Term::List(v) => v.raw,
+            Term::Tuple(v) => v.raw,
+            Term::Map(v) => v.raw,
+            Term::Fun(v) => v.raw,
+            Term::Pid(v) => v.raw,
+            Term::Port(v) => v.raw,
+            Term::Reference(v) => v.raw,
+            Term::Export(v) => v.raw,
+            _ => &[],
+        }
+    }
+}
+
 /// A container's bytes: all of `raw` when it is known to end there, else up to its end
 /// found by stepping over it.
 fn exact_bytes(raw: &[u8], exact: bool) -> &[u8] {
@@ -252,6 +270,11 @@ impl<'a> Atom<'a> {
     /// An atom with this text (UTF-8).
     pub const fn new(text: &'a str) -> Self {
         Atom { bytes: text.as_bytes(), utf8: true }
+    }
+
+    /// An atom from its bytes as written (latin-1 or UTF-8).
+    pub(crate) fn from_bytes(bytes: &'a [u8], utf8: bool) -> Self {
+        Atom { bytes, utf8 }
     }
 
     pub(crate) fn text(&self) -> AtomText<'a> {

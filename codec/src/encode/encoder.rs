@@ -430,6 +430,43 @@ impl<W: Sink> Encoder<W> {
         })
     }
 
+    /// Starts a container whose elements are written by calls that cannot be wrapped in a
+    /// closure (serde's `SerializeSeq` and friends): writes `header` as one term of the
+    /// enclosing container and returns that container's count, to give back to [`Encoder::close`].
+    #[cfg(feature = "serde")]
+    pub(crate) fn open(&mut self, header: &[u8]) -> Result<u64, EncodeError> {
+        self.term(header)?;
+        Ok(core::mem::replace(&mut self.written, 0))
+    }
+
+    /// Ends what [`Encoder::open`] started: exactly `declared` terms must have been written.
+    #[cfg(feature = "serde")]
+    pub(crate) fn close(&mut self, outer: u64, declared: u64) -> Result<(), EncodeError> {
+        let written = core::mem::replace(&mut self.written, outer);
+        if written != declared {
+            return Err(EncodeError::CountMismatch { declared, written });
+        }
+        Ok(())
+    }
+
+    /// Writes bytes that are part of a term already counted (serde's raw captures).
+    #[cfg(feature = "serde")]
+    pub(crate) fn raw_bytes(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        self.raw(bytes)
+    }
+
+    /// Counts one term whose bytes are written with [`Encoder::raw_bytes`].
+    #[cfg(feature = "serde")]
+    pub(crate) fn count_term(&mut self) {
+        self.count_one();
+    }
+
+    /// The four-byte length field for `len`, or `OutOfRange`.
+    #[cfg(feature = "serde")]
+    pub(crate) fn length_field(len: usize) -> Result<[u8; 4], EncodeError> {
+        Self::length(len)
+    }
+
     /// Copies bytes that already are one complete, valid term.
     pub(super) fn verbatim(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.term(bytes)

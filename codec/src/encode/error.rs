@@ -24,6 +24,51 @@ pub enum EncodeError {
     /// binary or list of 2^32 or more elements, a bit count outside 1..=7, a reference of no
     /// words or more than 5, an integer magnitude longer than Erlang's limit.
     OutOfRange,
+    /// A `Serialize` implementation failed (serde's `Error::custom`); the start of its message.
+    Custom(Message),
+    /// A value the `serde` mapping cannot write: a map of unknown length without the `alloc`
+    /// feature, or a capture (`Term`, `ErlString`, ...) serialized in an unexpected shape.
+    Unsupported(&'static str),
+}
+
+/// The first bytes of a message, kept inline (an [`EncodeError`] never allocates).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Message {
+    bytes: [u8; Message::CAPACITY],
+    len: u8,
+}
+
+impl Message {
+    /// How many bytes of a message are kept.
+    pub const CAPACITY: usize = 22;
+
+    /// Keeps the first bytes of `text` that fit, cut at a character boundary.
+    pub fn new(text: &str) -> Self {
+        let mut len = text.len().min(Self::CAPACITY);
+        while !text.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; Self::CAPACITY];
+        bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+        Message { bytes, len: len as u8 }
+    }
+
+    /// The text kept.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl fmt::Display for EncodeError {
@@ -35,6 +80,8 @@ impl fmt::Display for EncodeError {
                 write!(f, "header declared {declared} terms but {written} were written")
             }
             EncodeError::OutOfRange => f.write_str("value outside what the external term format carries"),
+            EncodeError::Custom(message) => write!(f, "serialize failed: {message}"),
+            EncodeError::Unsupported(what) => write!(f, "cannot serialize {what}"),
         }
     }
 }
@@ -51,6 +98,8 @@ impl defmt::Format for EncodeError {
                 defmt::write!(f, "declared {=u64} terms, wrote {=u64}", declared, written)
             }
             EncodeError::OutOfRange => defmt::write!(f, "out of range"),
+            EncodeError::Custom(message) => defmt::write!(f, "serialize failed: {=str}", message.as_str()),
+            EncodeError::Unsupported(what) => defmt::write!(f, "cannot serialize {=str}", what),
         }
     }
 }

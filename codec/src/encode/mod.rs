@@ -12,7 +12,7 @@ mod impls;
 mod sink;
 
 pub use encoder::{AtomEncoding, Encoder};
-pub use error::EncodeError;
+pub use error::{EncodeError, Message};
 pub use impls::{ErlString, ImproperList, MapFrom};
 pub use sink::{Counter, Sink, SliceWriter};
 

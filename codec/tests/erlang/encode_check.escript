@@ -2,7 +2,8 @@
 %% -*- erlang -*-
 %%! -noshell
 %% Checks values the Rust encoder wrote. Each input line: Mode<TAB>Hex<TAB>Text, where Mode is
-%% mv1 or mv2 (the minor_version the Rust side wrote) or z (compressed), Hex the bytes, and
+%% mv1 or mv2 (the minor_version the Rust side wrote), z (compressed) or eq (only the term must
+%% agree: the bytes may differ from Erlang's, a map's key order say), Hex the bytes, and
 %% Text the term in Erlang syntax (or - for pids, ports, references and funs). For each line:
 %%   binary_to_term(Bytes) =:= the term parsed from Text, and
 %%   for mv1/mv2, term_to_binary(T, [{minor_version, MV}]) =:= Bytes (compressed bytes come
@@ -21,7 +22,7 @@ main([File]) ->
 check(Line) ->
     [Mode, Hex, Text] = binary:split(Line, <<"\t">>, [global]),
     Bytes = binary:decode_hex(Hex),
-    MV = case Mode of <<"mv1">> -> 1; <<"mv2">> -> 2; <<"z">> -> none end,
+    MV = case Mode of <<"mv1">> -> 1; <<"mv2">> -> 2; <<"z">> -> none; <<"eq">> -> none end,
     try
         T = binary_to_term(Bytes),
         Parsed = case Text of

@@ -1,0 +1,1002 @@
+//! Writing Rust values through an [`Encoder`]: the mapping of `typed`, streamed, no buffer
+//! (except for a map of unknown length, with `alloc`).
+
+use super::{ATOM, IMPROPER, RAW, STRING};
+use crate::encode::{EncodeError, Encoder, ErlString, Sink};
+use crate::term::Atom;
+use crate::wire;
+use core::fmt;
+use serde::ser::{self, Impossible, Serialize};
+
+type Result<T> = core::result::Result<T, EncodeError>;
+
+/// Scalar methods of a capture serializer that only takes other shapes.
+macro_rules! not_unit {
+    ($($method:ident($t:ty);)*) => {$(
+        fn $method(self, _: $t) -> Result<()> {
+            Err(REFUSED)
+        }
+    )*};
+}
+
+/// The methods of a capture serializer other than scalars, `serialize_bytes` and
+/// `serialize_tuple`.
+macro_rules! rest_refused {
+    () => {
+        fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<()> {
+            Err(REFUSED)
+        }
+        fn serialize_none(self) -> Result<()> {
+            Err(REFUSED)
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
+            Err(REFUSED)
+        }
+        fn serialize_unit(self) -> Result<()> {
+            Err(REFUSED)
+        }
+        fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<()> {
+            Err(REFUSED)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
+            Err(REFUSED)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err(REFUSED)
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
+            Err(REFUSED)
+        }
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
+            Err(REFUSED)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant> {
+            Err(REFUSED)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+            Err(REFUSED)
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+            Err(REFUSED)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant> {
+            Err(REFUSED)
+        }
+    };
+}
+
+impl ser::Error for EncodeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        let text: super::error::Text<{ crate::encode::Message::CAPACITY }> =
+            super::error::Text::from_fmt(format_args!("{msg}"));
+        EncodeError::Custom(crate::encode::Message::new(text.as_str()))
+    }
+}
+
+/// Writes `Serialize` values as Erlang terms through an [`Encoder`], with the mapping
+/// described in [the crate docs](crate#typed-data-serde).
+///
+/// [`to_slice`](crate::to_slice), [`to_vec`](crate::to_vec) and
+/// [`serialized_len`](crate::serialized_len) use it; use it yourself to write into any
+/// [`Sink`], or inside a term you build with the [`Encoder`]'s calls:
+///
+/// ```
+/// use erlport_codec::{Encoder, Serializer, SliceWriter, decode};
+///
+/// let mut buf = [0u8; 32];
+/// let mut encoder = Encoder::new(SliceWriter::new(&mut buf));
+/// encoder.version()?;
+/// // Elixir code expects nil, not undefined.
+/// Serializer::new(&mut encoder).none_as_nil(true).write(&(Some(1), None::<i32>))?;
+/// let len = encoder.into_inner().finish()?.len();
+/// assert_eq!(decode(&buf[..len]).unwrap().to_string(), "{1,nil}");
+/// # Ok::<(), erlport_codec::EncodeError>(())
+/// ```
+pub struct Serializer<'e, W: Sink> {
+    encoder: &'e mut Encoder<W>,
+    nil: bool,
+    /// The next sequence is a list of this many small integers: `STRING_EXT`, as Erlang writes.
+    string: Option<u16>,
+}
+
+impl<'e, W: Sink> Serializer<'e, W> {
+    /// Writes into `encoder` (after whatever it holds; the version byte is the caller's).
+    pub fn new(encoder: &'e mut Encoder<W>) -> Self {
+        Serializer { encoder, nil: false, string: None }
+    }
+
+    /// Writes `None` as `nil` (Elixir's) instead of `undefined` (Erlang's) when `yes`.
+    pub fn none_as_nil(mut self, yes: bool) -> Self {
+        self.nil = yes;
+        self
+    }
+
+    /// Writes `value` as one term.
+    pub fn write<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.value(value)
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        // Erlang writes a list of 1..=65535 integers 0..=255 as STRING_EXT: look first.
+        self.string = value.serialize(Probe).ok();
+        value.serialize(&mut *self)
+    }
+
+    fn atom(&mut self, text: &str) -> Result<()> {
+        self.encoder.atom(text)
+    }
+
+    fn tuple_header(&mut self, arity: usize) -> Result<u64> {
+        match u8::try_from(arity) {
+            Ok(arity) => self.encoder.open(&[wire::SMALL_TUPLE_EXT, arity]),
+            Err(_) => {
+                let [a, b, c, d] = Encoder::<W>::length_field(arity)?;
+                self.encoder.open(&[wire::LARGE_TUPLE_EXT, a, b, c, d])
+            }
+        }
+    }
+
+    fn map_header(&mut self, pairs: usize) -> Result<u64> {
+        let [a, b, c, d] = Encoder::<W>::length_field(pairs)?;
+        self.encoder.open(&[wire::MAP_EXT, a, b, c, d])
+    }
+}
+
+/// Variant names as atoms: `Result`'s `Ok` and `Err` are `ok` and `error`.
+fn variant_atom(name: &str, variant: &'static str) -> &'static str {
+    match (name, variant) {
+        ("Result", "Ok") => "ok",
+        ("Result", "Err") => "error",
+        _ => variant,
+    }
+}
+
+impl<'a, 'e, W: Sink> ser::Serializer for &'a mut Serializer<'e, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    type SerializeSeq = Seq<'a, 'e, W>;
+    type SerializeTuple = Compound<'a, 'e, W>;
+    type SerializeTupleStruct = Compound<'a, 'e, W>;
+    type SerializeTupleVariant = Compound<'a, 'e, W>;
+    type SerializeMap = MapWriter<'a, 'e, W>;
+    type SerializeStruct = Compound<'a, 'e, W>;
+    type SerializeStructVariant = Compound<'a, 'e, W>;
+
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.encoder.boolean(v)
+    }
+    fn serialize_i8(self, v: i8) -> Result<()> {
+        self.encoder.integer(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<()> {
+        self.encoder.integer(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<()> {
+        self.encoder.integer(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<()> {
+        self.encoder.integer(v)
+    }
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        self.encoder.i128(v)
+    }
+    fn serialize_u8(self, v: u8) -> Result<()> {
+        self.encoder.integer(i64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<()> {
+        self.encoder.integer(i64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<()> {
+        self.encoder.integer(i64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        self.encoder.u128(u128::from(v))
+    }
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        self.encoder.u128(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        self.encoder.float(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        self.encoder.float(v)
+    }
+    /// A character is its code, as in Erlang (`$a` is 97).
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.encoder.integer(i64::from(u32::from(v)))
+    }
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.encoder.binary(v.as_bytes())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        self.encoder.binary(v)
+    }
+    fn serialize_none(self) -> Result<()> {
+        let nil = self.nil;
+        self.atom(if nil { "nil" } else { "undefined" })
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<()> {
+        self.value(value)
+    }
+    fn serialize_unit(self) -> Result<()> {
+        self.atom("ok")
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
+        self.atom("ok")
+    }
+    fn serialize_unit_variant(self, name: &'static str, _: u32, variant: &'static str) -> Result<()> {
+        self.atom(variant_atom(name, variant))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<()> {
+        match name {
+            RAW => {
+                self.encoder.count_term();
+                value.serialize(Raw { encoder: &mut *self.encoder })
+            }
+            ATOM => value.serialize(AtomParts { encoder: &mut *self.encoder, utf8: None }),
+            STRING => {
+                let encoder = &mut *self.encoder;
+                value.serialize(Extract(move |p: Prim<'_>| match p {
+                    Prim::Str(text) => encoder.encode(&ErlString(text)),
+                    _ => Err(EncodeError::Unsupported("an ErlString that is not text")),
+                }))
+            }
+            IMPROPER => value.serialize(Improper { ser: self }),
+            _ => self.value(value),
+        }
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        let outer = self.tuple_header(2)?;
+        self.atom(variant_atom(name, variant))?;
+        self.value(value)?;
+        self.encoder.close(outer, 2)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Seq<'a, 'e, W>> {
+        if let Some(count) = self.string.take() {
+            let [hi, lo] = count.to_be_bytes();
+            let outer = self.encoder.open(&[wire::STRING_EXT, hi, lo])?;
+            return Ok(Seq { ser: self, outer, written: 0, kind: SeqKind::Bytes(count) });
+        }
+        match len {
+            Some(0) => {
+                let outer = self.encoder.open(&[wire::NIL_EXT])?;
+                Ok(Seq { ser: self, outer, written: 0, kind: SeqKind::Empty })
+            }
+            Some(n) => {
+                let [a, b, c, d] = Encoder::<W>::length_field(n)?;
+                let outer = self.encoder.open(&[wire::LIST_EXT, a, b, c, d])?;
+                Ok(Seq { ser: self, outer, written: 0, kind: SeqKind::Known(n) })
+            }
+            // Length unknown: one cons cell per element ([A | [B | ...]]), which Erlang reads
+            // as the same proper list.
+            None => {
+                let outer = self.encoder.open(&[])?;
+                Ok(Seq { ser: self, outer, written: 0, kind: SeqKind::Cells })
+            }
+        }
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, 'e, W>> {
+        let outer = self.tuple_header(len)?;
+        Ok(Compound { ser: self, outer, declared: len as u64, inner: None })
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, 'e, W>> {
+        self.serialize_tuple(len)
+    }
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, 'e, W>> {
+        let outer = self.tuple_header(len + 1)?;
+        self.atom(variant_atom(name, variant))?;
+        Ok(Compound { ser: self, outer, declared: len as u64 + 1, inner: None })
+    }
+    fn serialize_map(self, len: Option<usize>) -> Result<MapWriter<'a, 'e, W>> {
+        match len {
+            Some(pairs) => {
+                let outer = self.map_header(pairs)?;
+                Ok(MapWriter::Known(Compound { ser: self, outer, declared: 2 * pairs as u64, inner: None }))
+            }
+            #[cfg(feature = "alloc")]
+            None => {
+                let nil = self.nil;
+                Ok(MapWriter::Buffered { ser: self, nil, pairs: 0, body: Encoder::new(alloc::vec::Vec::new()) })
+            }
+            #[cfg(not(feature = "alloc"))]
+            None => Err(EncodeError::Unsupported("a map of unknown length without the alloc feature")),
+        }
+    }
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, 'e, W>> {
+        let outer = self.map_header(len)?;
+        Ok(Compound { ser: self, outer, declared: 2 * len as u64, inner: None })
+    }
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, 'e, W>> {
+        let outer = self.tuple_header(2)?;
+        self.atom(variant_atom(name, variant))?;
+        let inner = self.map_header(len)?;
+        Ok(Compound { ser: self, outer: inner, declared: 2 * len as u64, inner: Some(outer) })
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<()> {
+        // Without an allocator the text is written twice: once to count it.
+        let mut counter = Count(0);
+        fmt::write(&mut counter, format_args!("{value}"))
+            .map_err(|_| EncodeError::Unsupported("a Display that fails"))?;
+        let [a, b, c, d] = Encoder::<W>::length_field(counter.0)?;
+        self.encoder.count_term();
+        self.encoder.raw_bytes(&[wire::BINARY_EXT, a, b, c, d])?;
+        let mut out = Through { encoder: &mut *self.encoder, left: counter.0, error: None };
+        let written = fmt::write(&mut out, format_args!("{value}"));
+        match (out.error, written, out.left) {
+            (Some(e), _, _) => Err(e),
+            (None, Ok(()), 0) => Ok(()),
+            _ => Err(EncodeError::Unsupported("a Display that writes different text each time")),
+        }
+    }
+}
+
+struct Count(usize);
+
+impl fmt::Write for Count {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+struct Through<'a, W: Sink> {
+    encoder: &'a mut Encoder<W>,
+    left: usize,
+    error: Option<EncodeError>,
+}
+
+impl<W: Sink> fmt::Write for Through<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if s.len() > self.left {
+            return Err(fmt::Error);
+        }
+        self.left -= s.len();
+        self.encoder.raw_bytes(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })
+    }
+}
+
+enum SeqKind {
+    Empty,
+    Known(usize),
+    /// A `STRING_EXT` of this many bytes.
+    Bytes(u16),
+    /// One cons cell per element.
+    Cells,
+}
+
+#[doc(hidden)]
+pub struct Seq<'a, 'e, W: Sink> {
+    ser: &'a mut Serializer<'e, W>,
+    outer: u64,
+    written: u64,
+    kind: SeqKind,
+}
+
+impl<W: Sink> ser::SerializeSeq for Seq<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.written += 1;
+        match self.kind {
+            SeqKind::Empty => Err(EncodeError::CountMismatch { declared: 0, written: self.written }),
+            SeqKind::Known(_) => self.ser.value(value),
+            SeqKind::Bytes(_) => {
+                let encoder = &mut *self.ser.encoder;
+                value.serialize(Extract(move |p: Prim<'_>| match p.byte() {
+                    Some(b) => encoder.raw_bytes(&[b]),
+                    None => Err(EncodeError::Unsupported("a sequence that changed between two passes")),
+                }))
+            }
+            SeqKind::Cells => {
+                self.ser.encoder.raw_bytes(&[wire::LIST_EXT, 0, 0, 0, 1])?;
+                self.ser.value(value)
+            }
+        }
+    }
+
+    fn end(self) -> Result<()> {
+        match self.kind {
+            SeqKind::Empty => self.ser.encoder.close(self.outer, 0),
+            SeqKind::Known(n) => {
+                self.ser.encoder.nil()?;
+                self.ser.encoder.close(self.outer, n as u64 + 1)
+            }
+            SeqKind::Bytes(n) => {
+                if self.written != u64::from(n) {
+                    return Err(EncodeError::CountMismatch { declared: u64::from(n), written: self.written });
+                }
+                self.ser.encoder.close(self.outer, 0)
+            }
+            SeqKind::Cells => {
+                self.ser.encoder.raw_bytes(&[wire::NIL_EXT])?;
+                self.ser.encoder.close(self.outer, self.written)
+            }
+        }
+    }
+}
+
+/// Tuples, structs (maps) and variants: a header, then a known number of terms.
+#[doc(hidden)]
+pub struct Compound<'a, 'e, W: Sink> {
+    ser: &'a mut Serializer<'e, W>,
+    outer: u64,
+    declared: u64,
+    /// A struct variant's tuple, closed after its map.
+    inner: Option<u64>,
+}
+
+impl<W: Sink> Compound<'_, '_, W> {
+    fn finish(self) -> Result<()> {
+        self.ser.encoder.close(self.outer, self.declared)?;
+        match self.inner {
+            Some(tuple) => self.ser.encoder.close(tuple, 2),
+            None => Ok(()),
+        }
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        self.ser.atom(key)?;
+        self.ser.value(value)
+    }
+}
+
+impl<W: Sink> ser::SerializeTuple for Compound<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.ser.value(value)
+    }
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Sink> ser::SerializeTupleStruct for Compound<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.ser.value(value)
+    }
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Sink> ser::SerializeTupleVariant for Compound<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.ser.value(value)
+    }
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Sink> ser::SerializeStruct for Compound<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl<W: Sink> ser::SerializeStructVariant for Compound<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+        self.field(key, value)
+    }
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+/// A map: its count known up front, or (with `alloc`) counted while its pairs are buffered.
+#[doc(hidden)]
+pub enum MapWriter<'a, 'e, W: Sink> {
+    Known(Compound<'a, 'e, W>),
+    #[cfg(feature = "alloc")]
+    Buffered {
+        ser: &'a mut Serializer<'e, W>,
+        nil: bool,
+        pairs: usize,
+        body: Encoder<alloc::vec::Vec<u8>>,
+    },
+}
+
+impl<W: Sink> ser::SerializeMap for MapWriter<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        match self {
+            MapWriter::Known(map) => map.ser.value(key),
+            #[cfg(feature = "alloc")]
+            MapWriter::Buffered { nil, pairs, body, .. } => {
+                *pairs += 1;
+                Serializer::new(body).none_as_nil(*nil).value(key)
+            }
+        }
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        match self {
+            MapWriter::Known(map) => map.ser.value(value),
+            #[cfg(feature = "alloc")]
+            MapWriter::Buffered { nil, body, .. } => Serializer::new(body).none_as_nil(*nil).value(value),
+        }
+    }
+
+    fn end(self) -> Result<()> {
+        match self {
+            MapWriter::Known(map) => map.finish(),
+            #[cfg(feature = "alloc")]
+            MapWriter::Buffered { ser, pairs, body, .. } => {
+                let outer = ser.map_header(pairs)?;
+                ser.encoder.raw_bytes(&body.into_inner())?;
+                // The buffered pairs were counted by their own encoder.
+                for _ in 0..2 * pairs {
+                    ser.encoder.count_term();
+                }
+                ser.encoder.close(outer, 2 * pairs as u64)
+            }
+        }
+    }
+}
+
+/// A scalar, handed to a closure (the bytes live only for the call).
+#[derive(Clone, Copy)]
+enum Prim<'x> {
+    Bool(bool),
+    Signed(i128),
+    Unsigned(u128),
+    Char(char),
+    Str(&'x str),
+    Bytes(&'x [u8]),
+    Other,
+}
+
+impl Prim<'_> {
+    fn byte(self) -> Option<u8> {
+        match self {
+            Prim::Signed(v) => u8::try_from(v).ok(),
+            Prim::Unsigned(v) => u8::try_from(v).ok(),
+            Prim::Char(c) => u8::try_from(u32::from(c)).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Serializes a scalar into a closure; anything else is refused.
+struct Extract<F>(F);
+
+macro_rules! compound_refused {
+    ($ok:ty) => {
+        type SerializeSeq = Impossible<$ok, EncodeError>;
+        type SerializeTuple = Impossible<$ok, EncodeError>;
+        type SerializeTupleStruct = Impossible<$ok, EncodeError>;
+        type SerializeTupleVariant = Impossible<$ok, EncodeError>;
+        type SerializeMap = Impossible<$ok, EncodeError>;
+        type SerializeStruct = Impossible<$ok, EncodeError>;
+        type SerializeStructVariant = Impossible<$ok, EncodeError>;
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
+            Err(REFUSED)
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
+            Err(REFUSED)
+        }
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
+            Err(REFUSED)
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant> {
+            Err(REFUSED)
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+            Err(REFUSED)
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+            Err(REFUSED)
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant> {
+            Err(REFUSED)
+        }
+    };
+}
+
+const REFUSED: EncodeError = EncodeError::Unsupported("a value in a place only a scalar may be");
+
+macro_rules! scalars_to {
+    ($ok:ty, $($method:ident($t:ty) => $prim:expr;)*) => {$(
+        fn $method(self, v: $t) -> Result<$ok> {
+            #[allow(clippy::redundant_closure_call)]
+            (self.0)(($prim)(v))
+        }
+    )*};
+}
+
+impl<R, F: for<'x> FnOnce(Prim<'x>) -> Result<R>> ser::Serializer for Extract<F> {
+    type Ok = R;
+    type Error = EncodeError;
+    compound_refused!(R);
+    scalars_to! { R,
+        serialize_bool(bool) => Prim::Bool;
+        serialize_i8(i8) => |v| Prim::Signed(i128::from(v));
+        serialize_i16(i16) => |v| Prim::Signed(i128::from(v));
+        serialize_i32(i32) => |v| Prim::Signed(i128::from(v));
+        serialize_i64(i64) => |v| Prim::Signed(i128::from(v));
+        serialize_i128(i128) => Prim::Signed;
+        serialize_u8(u8) => |v| Prim::Unsigned(u128::from(v));
+        serialize_u16(u16) => |v| Prim::Unsigned(u128::from(v));
+        serialize_u32(u32) => |v| Prim::Unsigned(u128::from(v));
+        serialize_u64(u64) => |v| Prim::Unsigned(u128::from(v));
+        serialize_u128(u128) => Prim::Unsigned;
+        serialize_f32(f32) => |_| Prim::Other;
+        serialize_f64(f64) => |_| Prim::Other;
+        serialize_char(char) => Prim::Char;
+    }
+    fn serialize_str(self, v: &str) -> Result<R> {
+        (self.0)(Prim::Str(v))
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<R> {
+        (self.0)(Prim::Bytes(v))
+    }
+    fn serialize_none(self) -> Result<R> {
+        (self.0)(Prim::Other)
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<R> {
+        (self.0)(Prim::Other)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<R> {
+        (self.0)(Prim::Other)
+    }
+    fn serialize_unit(self) -> Result<R> {
+        (self.0)(Prim::Other)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<R> {
+        (self.0)(Prim::Other)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<R> {
+        (self.0)(Prim::Other)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result<R> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<R> {
+        (self.0)(Prim::Other)
+    }
+}
+
+/// Finds whether a value is a sequence of 1..=65535 integers 0..=255 (Erlang writes those as
+/// `STRING_EXT`), looking at its elements only: constant work for anything else.
+struct Probe;
+
+const NOT_BYTES: EncodeError = EncodeError::Unsupported("not a list of bytes");
+
+macro_rules! not_bytes {
+    ($($method:ident($t:ty);)*) => {$(
+        fn $method(self, _: $t) -> Result<u16> {
+            Err(NOT_BYTES)
+        }
+    )*};
+}
+
+impl ser::Serializer for Probe {
+    type Ok = u16;
+    type Error = EncodeError;
+    type SerializeSeq = ProbeSeq;
+    type SerializeTuple = Impossible<u16, EncodeError>;
+    type SerializeTupleStruct = Impossible<u16, EncodeError>;
+    type SerializeTupleVariant = Impossible<u16, EncodeError>;
+    type SerializeMap = Impossible<u16, EncodeError>;
+    type SerializeStruct = Impossible<u16, EncodeError>;
+    type SerializeStructVariant = Impossible<u16, EncodeError>;
+    not_bytes! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
+        serialize_bytes(&[u8]); serialize_unit_struct(&'static str);
+    }
+    fn serialize_none(self) -> Result<u16> {
+        Err(NOT_BYTES)
+    }
+    fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<u16> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u16> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_unit(self) -> Result<u16> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<u16> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<u16> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u16> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<ProbeSeq> {
+        match len.and_then(|n| u16::try_from(n).ok()) {
+            Some(n) if n > 0 => Ok(ProbeSeq(n)),
+            _ => Err(NOT_BYTES),
+        }
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+        Err(NOT_BYTES)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(NOT_BYTES)
+    }
+}
+
+#[doc(hidden)]
+pub struct ProbeSeq(u16);
+
+impl ser::SerializeSeq for ProbeSeq {
+    type Ok = u16;
+    type Error = EncodeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        value.serialize(Extract(|p: Prim<'_>| p.byte().map(drop).ok_or(NOT_BYTES)))
+    }
+    fn end(self) -> Result<u16> {
+        Ok(self.0)
+    }
+}
+
+/// Copies the byte slices of a captured term (see `super::views`).
+struct Raw<'a, W: Sink> {
+    encoder: &'a mut Encoder<W>,
+}
+
+impl<W: Sink> ser::Serializer for Raw<'_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    type SerializeSeq = Impossible<(), EncodeError>;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Impossible<(), EncodeError>;
+    type SerializeTupleVariant = Impossible<(), EncodeError>;
+    type SerializeMap = Impossible<(), EncodeError>;
+    type SerializeStruct = Impossible<(), EncodeError>;
+    type SerializeStructVariant = Impossible<(), EncodeError>;
+    not_unit! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
+        serialize_unit_struct(&'static str);
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        self.encoder.raw_bytes(v)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self> {
+        Ok(self)
+    }
+    rest_refused!();
+}
+
+impl<W: Sink> ser::SerializeTuple for Raw<'_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let encoder = &mut *self.encoder;
+        value.serialize(Extract(move |p: Prim<'_>| match p {
+            Prim::Bytes(bytes) => encoder.raw_bytes(bytes),
+            _ => Err(EncodeError::Unsupported("a captured term that is not bytes")),
+        }))
+    }
+    fn end(self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// An atom: `(utf8, bytes)`, written with the encoder's atom encoding.
+struct AtomParts<'a, W: Sink> {
+    encoder: &'a mut Encoder<W>,
+    utf8: Option<bool>,
+}
+
+impl<W: Sink> ser::Serializer for AtomParts<'_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    type SerializeSeq = Impossible<(), EncodeError>;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Impossible<(), EncodeError>;
+    type SerializeTupleVariant = Impossible<(), EncodeError>;
+    type SerializeMap = Impossible<(), EncodeError>;
+    type SerializeStruct = Impossible<(), EncodeError>;
+    type SerializeStructVariant = Impossible<(), EncodeError>;
+    not_unit! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
+        serialize_unit_struct(&'static str); serialize_bytes(&[u8]);
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self> {
+        Ok(self)
+    }
+    rest_refused!();
+}
+
+impl<W: Sink> ser::SerializeTuple for AtomParts<'_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        match self.utf8 {
+            None => {
+                let utf8 = value.serialize(Extract(|p: Prim<'_>| match p {
+                    Prim::Bool(b) => Ok(b),
+                    _ => Err(EncodeError::Unsupported("an atom capture without its encoding")),
+                }))?;
+                self.utf8 = Some(utf8);
+                Ok(())
+            }
+            Some(utf8) => {
+                let encoder = &mut *self.encoder;
+                value.serialize(Extract(move |p: Prim<'_>| match p {
+                    Prim::Bytes(bytes) => encoder.atom_view(&Atom::from_bytes(bytes, utf8)),
+                    _ => Err(EncodeError::Unsupported("an atom capture without its text")),
+                }))
+            }
+        }
+    }
+    fn end(self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// `ImproperList`: `(n, e1, ..., en, tail)`.
+struct Improper<'a, 'e, W: Sink> {
+    ser: &'a mut Serializer<'e, W>,
+}
+
+impl<'a, 'e, W: Sink> ser::Serializer for Improper<'a, 'e, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    type SerializeSeq = Impossible<(), EncodeError>;
+    type SerializeTuple = ImproperParts<'a, 'e, W>;
+    type SerializeTupleStruct = Impossible<(), EncodeError>;
+    type SerializeTupleVariant = Impossible<(), EncodeError>;
+    type SerializeMap = Impossible<(), EncodeError>;
+    type SerializeStruct = Impossible<(), EncodeError>;
+    type SerializeStructVariant = Impossible<(), EncodeError>;
+    not_unit! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
+        serialize_unit_struct(&'static str); serialize_bytes(&[u8]);
+    }
+    fn serialize_tuple(self, _: usize) -> Result<ImproperParts<'a, 'e, W>> {
+        Ok(ImproperParts { ser: self.ser, state: None })
+    }
+    rest_refused!();
+}
+
+#[doc(hidden)]
+pub struct ImproperParts<'a, 'e, W: Sink> {
+    ser: &'a mut Serializer<'e, W>,
+    /// The element count and, when there are elements, the enclosing count.
+    state: Option<(u64, Option<u64>)>,
+}
+
+impl<W: Sink> ser::SerializeTuple for ImproperParts<'_, '_, W> {
+    type Ok = ();
+    type Error = EncodeError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        match self.state {
+            None => {
+                let n = value.serialize(Extract(|p: Prim<'_>| match p {
+                    Prim::Unsigned(n) => u64::try_from(n).map_err(|_| EncodeError::OutOfRange),
+                    _ => Err(EncodeError::Unsupported("an improper list without its length")),
+                }))?;
+                let outer = if n == 0 {
+                    None
+                } else {
+                    let [a, b, c, d] = Encoder::<W>::length_field(n as usize)?;
+                    Some(self.ser.encoder.open(&[wire::LIST_EXT, a, b, c, d])?)
+                };
+                self.state = Some((n, outer));
+                Ok(())
+            }
+            Some(_) => self.ser.value(value),
+        }
+    }
+    fn end(self) -> Result<()> {
+        match self.state {
+            Some((n, Some(outer))) => self.ser.encoder.close(outer, n + 1),
+            _ => Ok(()),
+        }
+    }
+}

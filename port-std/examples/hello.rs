@@ -11,9 +11,7 @@ use erlport::codec::ErlString;
 
 fn main() {
     let mut proto = Protocol::new();
-    proto.handle("hello", |name: String| {
-        if name.is_empty() { Err("a name, please") } else { Ok(ErlString(format!("Hello, {name}"))) }
-    });
+    proto.handle("hello", |name: String| ErlString(format!("Hello, {name}")));
     proto.handle("divide", |a: i64, b: i64| a / b);
     // `run` logs what stopped it (env_logger, to stderr); exit nonzero after that.
     if proto.run(common::port_from_args(1)).is_err() {

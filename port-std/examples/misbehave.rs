@@ -5,8 +5,8 @@
 //!   stays intact. Replies `ok`.
 //! - `background_panic()`: a thread the handler spawns panics. That panic is not the
 //!   handler's: it is printed to stderr by the usual hook. Replies `ok`.
-//! - `fail(Text)`: returns `Err(Text)`; an exception longer than the packet size is cut to
-//!   fit and says so.
+//! - `fail(Text)`: panics with Text; an exception longer than the packet size is cut to fit
+//!   and says so.
 //! - `bytes(N)`: a binary of N bytes; one longer than the packet size is answered with
 //!   `{error, {reply_too_large, Len, Max}}`.
 //! - `size(Binary)`: the size of its argument (for large requests).
@@ -30,8 +30,9 @@ fn main() {
         let _ = thread.join();
         Atom::new("ok")
     });
-    proto.handle("fail", |text: String| -> Result<Atom<'static>, String> { Err(text) });
-    proto.handle("bytes", |n: usize| vec![b'x'; n.min(1 << 30)]);
+    proto.handle("fail", |text: String| -> Atom<'static> { panic!("{text}") });
+    // A binary (a `Vec<u8>` would be a list).
+    proto.handle("bytes", |n: usize| serde_bytes::ByteBuf::from(vec![b'x'; n.min(1 << 30)]));
     proto.handle("size", |bytes: Vec<u8>| bytes.len());
     if proto.run(port).is_err() {
         std::process::exit(1);

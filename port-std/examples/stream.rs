@@ -6,18 +6,22 @@
 
 mod common;
 
+use erlport::Protocol;
 use erlport::codec::Atom;
-use erlport::{Error, Protocol};
 
 fn main() {
     let port = common::port_from_args(4);
     let sender = port.sender();
     let mut proto = Protocol::new();
-    proto.handle("count", move |n: u32| -> Result<Atom<'static>, Error> {
+    proto.handle("count", move |n: u32| {
         for i in 1..=n {
-            sender.send(&(Atom::new("item"), i))?;
+            if let Err(e) = sender.send(&(Atom::new("item"), i)) {
+                // The output is gone: the reply will not get through either, and `run` ends.
+                log::error!("item {i} of {n}: {e}");
+                return Atom::new("failed");
+            }
         }
-        Ok(Atom::new("done"))
+        Atom::new("done")
     });
     // `run` logs what stopped it (env_logger, to stderr); exit nonzero after that.
     if proto.run(port).is_err() {

@@ -1,7 +1,10 @@
-//! Handler arguments: the views of a message's elements, and [`FromTerm`] conversions into
-//! owned Rust values.
+//! Handler arguments: the views of a message's elements ([`Args`]), and the traits that say
+//! which Rust types an argument can be read into ([`Arg`], [`BorrowedArg`]). The reading
+//! itself is serde's, through the codec's mapping (`erlport::codec` docs, "Typed data").
 
 use erlport_codec::{Elements, Term, Tuple};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The arguments of a message: the elements of `{name, A1, ..., An}` after the name.
 #[derive(Clone, Debug)]
@@ -41,143 +44,148 @@ impl<'a> Args<'a> {
     }
 }
 
-/// A Rust value a handler argument can be converted into; `None` means the argument does not
-/// fit (the caller gets `{error, function_clause}`).
-pub trait FromTerm: Sized {
-    /// Converts the view, if it fits.
-    fn from_term(term: &Term<'_>) -> Option<Self>;
+/// A type a [`Protocol::handle`](crate::Protocol::handle) argument can be: any owned
+/// `serde::Deserialize` type (`i64`, `String`, `Vec<T>`, `HashMap<K, V>`, your derived
+/// structs and enums). Implemented for all of them; nothing to write.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a `handle` handler: it does not implement `serde::Deserialize`",
+    label = "this argument's type",
+    note = "derive it (`#[derive(serde::Deserialize)]`), or take `String`, `i64`, `Vec<T>`, `HashMap<K, V>`, ...",
+    note = "arguments that borrow from the request (`&str`, `&[u8]`, `Term<'_>`) need `Protocol::handle_borrowed`"
+)]
+pub trait Arg: DeserializeOwned {}
 
-    /// Converts a list (or, for `u8`, a binary too) into a `Vec`.
-    fn vec_from_term(term: &Term<'_>) -> Option<Vec<Self>> {
-        match term {
-            Term::Nil => Some(Vec::new()),
-            Term::List(list) => {
-                let mut iter = list.iter();
-                let items = iter.by_ref().map(|t| Self::from_term(&t)).collect::<Option<Vec<_>>>()?;
-                matches!(iter.tail(), Term::Nil).then_some(items)
-            }
-            _ => None,
-        }
-    }
+impl<T: DeserializeOwned> Arg for T {}
+
+/// A type a [`Protocol::handle_borrowed`](crate::Protocol::handle_borrowed) argument can be:
+/// it may borrow from the request (`&str`, `&[u8]`, [`Term`] and the other views), and
+/// `Of<'a>` is the same type borrowing for `'a`.
+///
+/// Implemented for those, for the primitives, `String`, and for `Option`, `Vec`, maps and
+/// tuples of such types. For a derived type of your own, owned or borrowing, one line:
+/// [`borrowed_arg!`](crate::borrowed_arg).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of a `handle_borrowed` handler: it does not implement `erlport::BorrowedArg`",
+    label = "this argument's type",
+    note = "for a type of your own, add `erlport::borrowed_arg!(YourType);` (or `erlport::borrowed_arg!(YourType<'a>);`) next to its `#[derive(Deserialize)]`"
+)]
+pub trait BorrowedArg {
+    /// This type, borrowing from a request that lives for `'a`.
+    type Of<'a>: Deserialize<'a>;
 }
 
-macro_rules! from_integer {
-    ($($t:ty)*) => {$(
-        impl FromTerm for $t {
-            fn from_term(term: &Term<'_>) -> Option<Self> {
-                match term {
-                    Term::Integer(v) => <$t>::try_from(*v).ok(),
-                    Term::BigInt(big) => big.to_i128().and_then(|v| <$t>::try_from(v).ok()),
-                    _ => None,
-                }
-            }
+/// Makes a type of your own usable as a [`Protocol::handle_borrowed`](crate::Protocol::handle_borrowed)
+/// argument ([`BorrowedArg`]): `borrowed_arg!(Point)` for an owned type,
+/// `borrowed_arg!(User<'a>)` for one that borrows (one lifetime).
+///
+/// ```
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Put<'a> {
+///     key: &'a str,
+///     #[serde(with = "serde_bytes")]
+///     value: &'a [u8],
+/// }
+/// erlport::borrowed_arg!(Put<'a>);
+///
+/// let mut proto = erlport::Protocol::<Vec<u8>>::new();
+/// proto.handle_borrowed("put", |put: Put<'_>, ttl: u32| put.key.len() + put.value.len() + ttl as usize);
+/// ```
+#[macro_export]
+macro_rules! borrowed_arg {
+    ($name:ident < $lt:lifetime >) => {
+        impl<$lt> $crate::BorrowedArg for $name<$lt> {
+            type Of<'__a> = $name<'__a>;
+        }
+    };
+    ($name:ty) => {
+        impl $crate::BorrowedArg for $name {
+            type Of<'__a> = $name;
+        }
+    };
+}
+
+macro_rules! owned_args {
+    ($($t:ty),*) => {$(
+        impl BorrowedArg for $t {
+            type Of<'a> = $t;
         }
     )*};
 }
-from_integer!(i8 i16 i32 i64 i128 u16 u32 u64 u128 usize isize);
+owned_args!(
+    bool,
+    char,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    f32,
+    f64,
+    String,
+    (),
+    OwnedTerm
+);
 
-impl FromTerm for u8 {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        term.as_i64().and_then(|v| u8::try_from(v).ok())
-    }
+impl BorrowedArg for &str {
+    type Of<'a> = &'a str;
+}
 
-    /// A binary, or a list of integers 0..=255.
-    fn vec_from_term(term: &Term<'_>) -> Option<Vec<u8>> {
-        match term {
-            Term::Binary(bytes) => Some(bytes.to_vec()),
-            Term::List(list) if list.as_string_bytes().is_some() => list.as_string_bytes().map(<[u8]>::to_vec),
-            other => {
-                let list = match other {
-                    Term::Nil => return Some(Vec::new()),
-                    Term::List(list) => list,
-                    _ => return None,
-                };
-                let mut iter = list.iter();
-                let items = iter.by_ref().map(|t| u8::from_term(&t)).collect::<Option<Vec<_>>>()?;
-                matches!(iter.tail(), Term::Nil).then_some(items)
-            }
+impl BorrowedArg for &[u8] {
+    type Of<'a> = &'a [u8];
+}
+
+macro_rules! view_args {
+    ($($view:ident)*) => {$(
+        impl BorrowedArg for erlport_codec::$view<'_> {
+            type Of<'a> = erlport_codec::$view<'a>;
         }
-    }
+    )*};
+}
+view_args!(Term Atom BigInt BitBinary List Tuple Map Pid Port Reference Fun Export);
+
+impl<T: BorrowedArg> BorrowedArg for Option<T> {
+    type Of<'a> = Option<T::Of<'a>>;
 }
 
-/// A float, or an integer (as Erlang's arithmetic would take it).
-impl FromTerm for f64 {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        match term {
-            Term::Float(v) => Some(*v),
-            Term::Integer(v) => Some(*v as f64),
-            _ => None,
+impl<T: BorrowedArg> BorrowedArg for Vec<T> {
+    type Of<'a> = Vec<T::Of<'a>>;
+}
+
+impl<K: BorrowedArg, V: BorrowedArg> BorrowedArg for std::collections::HashMap<K, V>
+where
+    for<'a> K::Of<'a>: Eq + std::hash::Hash,
+{
+    type Of<'a> = std::collections::HashMap<K::Of<'a>, V::Of<'a>>;
+}
+
+impl<K: BorrowedArg, V: BorrowedArg> BorrowedArg for std::collections::BTreeMap<K, V>
+where
+    for<'a> K::Of<'a>: Ord,
+{
+    type Of<'a> = std::collections::BTreeMap<K::Of<'a>, V::Of<'a>>;
+}
+
+macro_rules! tuple_args {
+    ($(($($a:ident),+))*) => {$(
+        impl<$($a: BorrowedArg),+> BorrowedArg for ($($a,)+) {
+            type Of<'a> = ($($a::Of<'a>,)+);
         }
-    }
+    )*};
 }
+tuple_args!((A)(A, B)(A, B, C)(A, B, C, D));
 
-/// The atoms `true` and `false`.
-impl FromTerm for bool {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        match term.as_atom()?.as_str()? {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        }
-    }
-}
-
-/// A UTF-8 binary, or an Erlang string (a list of character codes).
-impl FromTerm for String {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        match term {
-            Term::Binary(bytes) => std::str::from_utf8(bytes).ok().map(str::to_string),
-            Term::Nil => Some(String::new()),
-            Term::List(list) => {
-                if let Some(bytes) = list.as_string_bytes() {
-                    return Some(bytes.iter().map(|&b| char::from(b)).collect());
-                }
-                let mut iter = list.iter();
-                let text = iter
-                    .by_ref()
-                    .map(|t| t.as_i64().and_then(|c| u32::try_from(c).ok()).and_then(char::from_u32))
-                    .collect::<Option<String>>()?;
-                matches!(iter.tail(), Term::Nil).then_some(text)
-            }
-            _ => None,
-        }
-    }
-}
-
-impl<T: FromTerm> FromTerm for Vec<T> {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        T::vec_from_term(term)
-    }
-}
-
-/// `undefined` is `None`; anything else must convert to `T`.
-impl<T: FromTerm> FromTerm for Option<T> {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        if term.is_atom("undefined") { Some(None) } else { T::from_term(term).map(Some) }
-    }
-}
-
-/// An atom's name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct AtomName(pub String);
-
-impl FromTerm for AtomName {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        term.as_atom().map(|atom| AtomName(atom.chars().collect()))
-    }
-}
-
-impl erlport_codec::Encode for AtomName {
-    fn encode<W: erlport_codec::Sink>(
-        &self,
-        e: &mut erlport_codec::Encoder<W>,
-    ) -> Result<(), erlport_codec::EncodeError> {
-        e.atom(&self.0)
-    }
-}
-
-/// Any term, kept as its encoding (version byte included), to look at with
-/// [`OwnedTerm::term`] or send on unchanged.
+/// Any term, kept as its encoding (version byte included): an owned capture, to keep or send
+/// on unchanged. (To look at a term without copying it, take a [`Term`] in a
+/// [`handle_borrowed`](crate::Protocol::handle_borrowed) handler.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnedTerm(Vec<u8>);
 
@@ -194,49 +202,16 @@ impl OwnedTerm {
     }
 }
 
-impl FromTerm for OwnedTerm {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        erlport_codec::encode_to_vec(term).ok().map(OwnedTerm)
+impl<'de> Deserialize<'de> for OwnedTerm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let term = Term::deserialize(d)?;
+        erlport_codec::encode_to_vec(&term).map(OwnedTerm).map_err(serde::de::Error::custom)
     }
 }
 
-impl erlport_codec::Encode for OwnedTerm {
-    fn encode<W: erlport_codec::Sink>(
-        &self,
-        e: &mut erlport_codec::Encoder<W>,
-    ) -> Result<(), erlport_codec::EncodeError> {
-        self.term().encode(e)
-    }
-}
-
-macro_rules! from_tuple {
-    ($($n:literal => ($($a:ident),+);)*) => {$(
-        impl<$($a: FromTerm),+> FromTerm for ($($a,)+) {
-            #[allow(non_snake_case)]
-            fn from_term(term: &Term<'_>) -> Option<Self> {
-                let tuple = term.as_tuple()?;
-                if tuple.arity() != $n {
-                    return None;
-                }
-                let mut iter = tuple.iter();
-                $(let $a = $a::from_term(&iter.next()?)?;)+
-                Some(($($a,)+))
-            }
-        }
-    )*};
-}
-from_tuple! {
-    1 => (A);
-    2 => (A, B);
-    3 => (A, B, C);
-    4 => (A, B, C, D);
-    5 => (A, B, C, D, E);
-    6 => (A, B, C, D, E, F);
-}
-
-/// A string argument given as an Erlang string (a list) or a binary: `|name: ErlString<String>|`.
-impl FromTerm for erlport_codec::ErlString<String> {
-    fn from_term(term: &Term<'_>) -> Option<Self> {
-        String::from_term(term).map(erlport_codec::ErlString)
+/// Written as it was read.
+impl Serialize for OwnedTerm {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.term().serialize(s)
     }
 }

@@ -22,12 +22,16 @@ mod args;
 mod port;
 mod protocol;
 
-pub use args::{Args, AtomName, FromTerm, OwnedTerm};
+pub use args::{Arg, Args, BorrowedArg, OwnedTerm};
 pub use erlport_codec as codec;
 pub use erlport_codec::Compression;
 pub use erlport_codec::packet::{DEFAULT_MAX_PACKET, PacketSize};
+pub use erlport_codec::{DeserializeError, from_bytes, from_term, serialized_len, to_slice, to_vec};
 pub use port::{Port, Sender, fds};
-pub use protocol::{Fallible, Handler, Plain, Protocol};
+pub use protocol::{
+    ArgList, BorrowedArgList, BorrowedHandler, Handler, Protocol, Reply, Stateful, StatefulBorrowedHandler,
+    StatefulHandler, Stateless,
+};
 
 use std::fmt;
 use std::io;

@@ -5,9 +5,10 @@ use crate::Error;
 use erlport_codec::packet::DEFAULT_MAX_PACKET;
 use erlport_codec::packet::{Frame, Framer, PacketError, PacketSize};
 use erlport_codec::{
-    Compression, DEFAULT_INFLATE_LIMIT, Decoder, Deflater, Encode, EncodeError, Encoder, Inflater, Sink, Term,
-    encoded_len,
+    Compression, DEFAULT_INFLATE_LIMIT, Decoder, Deflater, Encode, EncodeError, Encoder, Inflater, Serializer, Sink,
+    Term, encoded_len,
 };
+use serde::Serialize;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -110,9 +111,29 @@ pub(crate) struct Writer<W> {
     deflater: Option<Deflater>,
     frame: Vec<u8>,
     body: Vec<u8>,
+    /// `None` is written as `nil` (Elixir) instead of `undefined`.
+    nil: bool,
+}
+
+/// A `Serialize` value, written through the codec's serde mapping where an `Encode` one is
+/// expected.
+pub(crate) struct Typed<'a, T: ?Sized> {
+    pub(crate) value: &'a T,
+    pub(crate) nil: bool,
+}
+
+impl<T: Serialize + ?Sized> Encode for Typed<'_, T> {
+    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), EncodeError> {
+        Serializer::new(e).none_as_nil(self.nil).write(self.value)
+    }
 }
 
 impl<W: Write> Writer<W> {
+    pub(crate) fn write_typed<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let nil = self.nil;
+        self.write(&Typed { value, nil })
+    }
+
     pub(crate) fn write<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let result = self.frame_and_write(value);
         // Give back what a large message made the buffers grow to (the deflater keeps a copy
@@ -216,6 +237,7 @@ impl<R: Read, W: Write> Port<R, W> {
                 deflater: None,
                 frame: Vec::new(),
                 body: Vec::new(),
+                nil: false,
             })),
         }
     }
@@ -224,6 +246,13 @@ impl<R: Read, W: Write> Port<R, W> {
     /// `term_to_binary(T, [{compressed, Level}])` does); Erlang inflates it transparently.
     pub fn compressed(self, level: Compression) -> Self {
         self.lock().compression = Some(level);
+        self
+    }
+
+    /// Writes `None` as `nil`, the way Elixir code expects it, instead of Erlang's `undefined`
+    /// (reading accepts both either way).
+    pub fn none_as_nil(self, yes: bool) -> Self {
+        self.lock().nil = yes;
         self
     }
 
@@ -263,10 +292,11 @@ impl<R: Read, W: Write> Port<R, W> {
         self.reader.packet()
     }
 
-    /// Encodes `value` and writes it as one packet. A body larger than the packet size allows
-    /// is [`Error::ReplyTooLarge`], before anything is written.
-    pub fn write<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.lock().write(value)
+    /// Writes `value` (any `Serialize` type, through the codec's mapping) as one packet. A
+    /// body larger than the packet size allows is [`Error::ReplyTooLarge`], before anything
+    /// is written.
+    pub fn write<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.lock().write_typed(value)
     }
 
     /// A handle that writes to this port from anywhere: a handler, another thread.
@@ -378,9 +408,18 @@ impl<W> Sender<W> {
 }
 
 impl<W: Write> Sender<W> {
-    /// Encodes `value` and writes it as one packet, like [`Port::write`].
-    pub fn send<T: Encode + ?Sized>(&self, value: &T) -> Result<(), Error> {
-        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).write(value)
+    /// Writes `value` (any `Serialize` type) as one packet, like [`Port::write`].
+    pub fn send<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
+        self.lock().write_typed(value)
+    }
+
+    /// Writes a value the codec encodes itself (the replies `Protocol` makes).
+    pub(crate) fn send_encoded<T: Encode + ?Sized>(&self, value: &T) -> Result<(), Error> {
+        self.lock().write(value)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Writer<W>> {
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Sends `{error, Reason}` for `error` ([`Error::reason`]), its text cut until it fits
@@ -403,11 +442,11 @@ impl<W: Write> Sender<W> {
     pub fn send_error(&self, error: &Error) -> Result<(), Error> {
         let max = self.packet_size().max_len();
         for max_text in [usize::MAX, max / 2, 0] {
-            match self.send(&crate::protocol::error_reply(&error.reason().with_max_text(max_text))) {
+            match self.send_encoded(&crate::protocol::error_reply(&error.reason().with_max_text(max_text))) {
                 Err(Error::ReplyTooLarge { .. } | Error::Encode(_)) => continue,
                 other => return other,
             }
         }
-        self.send(&crate::protocol::error_reply(&erlport_codec::Atom::new("reply_too_large")))
+        self.send_encoded(&crate::protocol::error_reply(&erlport_codec::Atom::new("reply_too_large")))
     }
 }

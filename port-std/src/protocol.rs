@@ -1,13 +1,13 @@
 //! `Protocol`: dispatch of `{name, A1, ..., An}` (or the bare atom `name`) to typed handlers,
 //! one reply per message, in order, with erlport's error shapes.
 
-use crate::args::{Args, FromTerm};
+use crate::args::{Arg, Args, BorrowedArg};
 use crate::port::{Port, Sender};
 use crate::{Error, truncate};
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, encoded_len};
+use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, encoded_len, from_term};
+use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::fmt::Display;
 use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
@@ -15,73 +15,206 @@ use std::sync::Once;
 /// How a handler call ended, when it did not produce a reply value.
 #[doc(hidden)]
 pub enum Failure {
-    /// The arguments do not fit the handler: `{error, function_clause}`.
-    BadArgs,
-    /// The handler returned `Err` or panicked: `{error, {exception, {Type, Message, Trace}}}`.
+    /// The arguments do not fit the handler: `{error, function_clause}`, and why.
+    BadArgs(String),
+    /// The handler panicked: `{error, {exception, {Type, Message, Trace}}}`.
     Exception { kind: String, message: String, trace: Vec<String> },
 }
 
-type Call<W> = Box<dyn for<'a> Fn(Args<'a>, &Sender<W>) -> Result<Result<(), Failure>, Error>>;
+#[doc(hidden)]
+pub type Outcome = Result<Result<(), Failure>, Error>;
 
-/// Marks handlers that return a value (any [`Encode`]).
-pub struct Plain;
-/// Marks handlers that return `Result<impl Encode, E>`.
-pub struct Fallible;
+type Call<W, S> = Box<dyn for<'a> Fn(&mut S, Args<'a>, &Sender<W>) -> Outcome>;
 
-/// A function usable as a handler: `Fn(A1, ..., An) -> R` with each `Ai: FromTerm` and `R`
-/// either an [`Encode`] value or a `Result` of one. `Marker` and `Args` are inferred.
-pub trait Handler<Marker, Params>: 'static {
+/// The state of a [`Protocol`] without one ([`Protocol::new`]): handlers take only the
+/// message's arguments.
+pub struct Stateless;
+
+/// The state of a [`Protocol`] made by [`Protocol::with_state`]: every handler takes `&mut T`
+/// first.
+pub struct Stateful<T>(T);
+
+/// A type a handler can reply with: any `serde::Serialize` type (implemented for all of
+/// them). `Result<T, E>` replies `{ok, T}` or `{error, E}`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a handler's reply: it does not implement `serde::Serialize`",
+    label = "this handler's return type",
+    note = "derive it (`#[derive(serde::Serialize)]`); for an error type without `Serialize`, reply with its text: `.map_err(|e| e.to_string())`"
+)]
+pub trait Reply: Serialize {}
+
+impl<T: Serialize + ?Sized> Reply for T {}
+
+/// The parameter types of a [`Protocol::handle`] handler, as a tuple: each an owned
+/// `Deserialize` type ([`Arg`]).
+pub trait ArgList: Sized {
     #[doc(hidden)]
-    fn call<W: Write>(&self, args: Args<'_>, out: &Sender<W>) -> Result<Result<(), Failure>, Error>;
+    fn read(args: &Args<'_>) -> Result<Self, Failure>;
 }
 
-fn exception<E: Display + 'static>(error: &E) -> Failure {
-    let full = std::any::type_name::<E>();
-    let short = full.split('<').next().unwrap_or(full).rsplit("::").next().unwrap_or(full);
-    Failure::Exception { kind: short.to_string(), message: error.to_string(), trace: Vec::new() }
+/// The parameter types of a [`Protocol::handle_borrowed`] handler, as a tuple: each a
+/// [`BorrowedArg`]; `Of<'a>` the same borrowing from a request that lives for `'a`.
+pub trait BorrowedArgList {
+    /// The parameters, borrowing for `'a`.
+    type Of<'a>;
+    #[doc(hidden)]
+    fn read<'a>(args: &Args<'a>) -> Result<Self::Of<'a>, Failure>;
+}
+
+/// A function usable with [`Protocol::handle`] on a protocol without state:
+/// `Fn(A1, ..., An) -> R`, for up to 6 arguments. `Params` is inferred: `(A1, ..., An)`.
+#[diagnostic::on_unimplemented(
+    message = "this closure cannot be a handler: take at most 6 arguments",
+    label = "not a handler",
+    note = "on a `Protocol::with_state`, every handler takes the state first: `|state: &mut S, a: A|`"
+)]
+pub trait Handler<Params>: 'static {
+    /// What the handler returns: the reply.
+    type Output;
+    #[doc(hidden)]
+    fn call(&self, args: Params) -> Self::Output;
+}
+
+/// A function usable with [`Protocol::handle`] on a [protocol with state](Protocol::with_state):
+/// `Fn(&mut T, A1, ..., An) -> R`, for up to 6 arguments after the state.
+#[diagnostic::on_unimplemented(
+    message = "this closure cannot be a handler of a protocol with state: take `&mut {T}` first, then at most 6 arguments",
+    label = "not a handler"
+)]
+pub trait StatefulHandler<T, Params>: 'static {
+    /// What the handler returns: the reply.
+    type Output;
+    #[doc(hidden)]
+    fn call(&self, state: &mut T, args: Params) -> Self::Output;
+}
+
+/// A function usable with [`Protocol::handle_borrowed`]: like [`Handler`], its arguments
+/// [`BorrowedArg`]s that may borrow from the request.
+#[diagnostic::on_unimplemented(
+    message = "this closure cannot be a borrowing handler: each argument must implement `erlport::BorrowedArg`, and the reply may not borrow from them",
+    label = "not a handler",
+    note = "for a type of your own, add `erlport::borrowed_arg!(YourType);` (or `YourType<'a>`)"
+)]
+pub trait BorrowedHandler<Params: BorrowedArgList>: 'static {
+    /// What the handler returns: the reply.
+    type Output;
+    #[doc(hidden)]
+    fn call<'a>(&self, args: Params::Of<'a>) -> Self::Output;
+}
+
+/// [`BorrowedHandler`] on a [protocol with state](Protocol::with_state): the state first.
+#[diagnostic::on_unimplemented(
+    message = "this closure cannot be a borrowing handler of a protocol with state: take `&mut {T}` first; each argument must implement `erlport::BorrowedArg`",
+    label = "not a handler"
+)]
+pub trait StatefulBorrowedHandler<T, Params: BorrowedArgList>: 'static {
+    /// What the handler returns: the reply.
+    type Output;
+    #[doc(hidden)]
+    fn call<'a>(&self, state: &mut T, args: Params::Of<'a>) -> Self::Output;
+}
+
+/// Reads argument `index` (from 0) of `count`.
+fn arg<'a, T: Deserialize<'a>>(
+    args: &mut impl Iterator<Item = Term<'a>>,
+    index: usize,
+    count: usize,
+) -> Result<T, Failure> {
+    let term = args.next().ok_or_else(|| Failure::BadArgs(format!("argument {} of {count} is missing", index + 1)))?;
+    from_term(term).map_err(|e| Failure::BadArgs(format!("argument {} of {count}: {e}", index + 1)))
+}
+
+fn arity(args: &Args<'_>, count: usize) -> Result<(), Failure> {
+    match args.len() {
+        n if n == count => Ok(()),
+        n => {
+            Err(Failure::BadArgs(format!("expected {count} argument{}, found {n}", if count == 1 { "" } else { "s" })))
+        }
+    }
 }
 
 macro_rules! handlers {
     ($($n:literal => ($($a:ident),*);)*) => {$(
-        impl<F, R, $($a,)*> Handler<Plain, ($($a,)*)> for F
-        where
-            F: Fn($($a),*) -> R + 'static,
-            R: Encode,
-            $($a: FromTerm,)*
-        {
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn call<W: Write>(&self, args: Args<'_>, out: &Sender<W>) -> Result<Result<(), Failure>, Error> {
-                if args.len() != $n {
-                    return Ok(Err(Failure::BadArgs));
-                }
+        impl<$($a: Arg),*> ArgList for ($($a,)*) {
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            fn read(args: &Args<'_>) -> Result<Self, Failure> {
+                arity(args, $n)?;
                 let mut iter = args.iter();
-                $(let Some($a) = iter.next().as_ref().and_then($a::from_term) else { return Ok(Err(Failure::BadArgs)) };)*
-                out.send(&self($($a),*))?;
-                Ok(Ok(()))
+                let mut index = 0;
+                Ok(($({
+                    let value: $a = arg(&mut iter, index, $n)?;
+                    index += 1;
+                    value
+                },)*))
             }
         }
 
-        impl<F, T, E, $($a,)*> Handler<Fallible, ($($a,)*)> for F
-        where
-            F: Fn($($a),*) -> Result<T, E> + 'static,
-            T: Encode,
-            E: Display + 'static,
-            $($a: FromTerm,)*
-        {
-            #[allow(non_snake_case, unused_mut, unused_variables)]
-            fn call<W: Write>(&self, args: Args<'_>, out: &Sender<W>) -> Result<Result<(), Failure>, Error> {
-                if args.len() != $n {
-                    return Ok(Err(Failure::BadArgs));
-                }
+        impl<$($a: BorrowedArg),*> BorrowedArgList for ($($a,)*) {
+            type Of<'a> = ($($a::Of<'a>,)*);
+            #[allow(unused_mut, unused_variables, unused_assignments)]
+            fn read<'a>(args: &Args<'a>) -> Result<Self::Of<'a>, Failure> {
+                arity(args, $n)?;
                 let mut iter = args.iter();
-                $(let Some($a) = iter.next().as_ref().and_then($a::from_term) else { return Ok(Err(Failure::BadArgs)) };)*
-                match self($($a),*) {
-                    Ok(value) => {
-                        out.send(&value)?;
-                        Ok(Ok(()))
-                    }
-                    Err(error) => Ok(Err(exception(&error))),
+                let mut index = 0;
+                Ok(($({
+                    let value: $a::Of<'a> = arg(&mut iter, index, $n)?;
+                    index += 1;
+                    value
+                },)*))
+            }
+        }
+
+        impl<F, R, $($a,)*> Handler<($($a,)*)> for F
+        where
+            F: Fn($($a),*) -> R + 'static,
+        {
+            type Output = R;
+            #[allow(non_snake_case)]
+            fn call(&self, ($($a,)*): ($($a,)*)) -> R {
+                self($($a),*)
+            }
+        }
+
+        impl<T, F, R, $($a,)*> StatefulHandler<T, ($($a,)*)> for F
+        where
+            F: Fn(&mut T, $($a),*) -> R + 'static,
+        {
+            type Output = R;
+            #[allow(non_snake_case)]
+            fn call(&self, state: &mut T, ($($a,)*): ($($a,)*)) -> R {
+                self(state, $($a),*)
+            }
+        }
+
+        impl<F, R, $($a,)*> BorrowedHandler<($($a,)*)> for F
+        where
+            $($a: BorrowedArg,)*
+            F: Fn($($a),*) -> R + for<'a> Fn($($a::Of<'a>),*) -> R + 'static,
+        {
+            type Output = R;
+            #[allow(non_snake_case)]
+            fn call<'a>(&self, ($($a,)*): ($($a::Of<'a>,)*)) -> R {
+                // The closure is both `Fn(A1, ...)` and `Fn(A1::Of<'a>, ...)`: call the second.
+                fn apply<F: Fn($($a),*) -> R, R, $($a),*>(f: &F, $($a: $a),*) -> R {
+                    f($($a),*)
                 }
+                apply::<F, R, $($a::Of<'a>),*>(self, $($a),*)
+            }
+        }
+
+        impl<T, F, R, $($a,)*> StatefulBorrowedHandler<T, ($($a,)*)> for F
+        where
+            $($a: BorrowedArg,)*
+            F: Fn(&mut T, $($a),*) -> R + for<'a> Fn(&mut T, $($a::Of<'a>),*) -> R + 'static,
+        {
+            type Output = R;
+            #[allow(non_snake_case)]
+            fn call<'a>(&self, state: &mut T, ($($a,)*): ($($a::Of<'a>,)*)) -> R {
+                #[allow(clippy::too_many_arguments)]
+                fn apply<T, F: Fn(&mut T, $($a),*) -> R, R, $($a),*>(f: &F, state: &mut T, $($a: $a),*) -> R {
+                    f(state, $($a),*)
+                }
+                apply::<T, F, R, $($a::Of<'a>),*>(self, state, $($a),*)
             }
         }
     )*};
@@ -95,36 +228,6 @@ handlers! {
     4 => (A1, A2, A3, A4);
     5 => (A1, A2, A3, A4, A5);
     6 => (A1, A2, A3, A4, A5, A6);
-}
-
-/// Handlers by name, and the loop that serves a [`Port`] with them.
-///
-/// ```
-/// use erlport::{Port, PacketSize, Protocol, codec::{decode, ErlString}};
-///
-/// // {hello, <<"Bob">>} then {add, 1, 2}, as Erlang sends them with {packet, 1}.
-/// let input: &[u8] = &[18, 131, 104, 2, 119, 5, b'h', b'e', b'l', b'l', b'o', 109, 0, 0, 0, 3, b'B', b'o', b'b',
-///                      12, 131, 104, 3, 119, 3, b'a', b'd', b'd', 97, 1, 97, 2];
-/// let mut output = Vec::new();
-/// {
-///     let mut proto = Protocol::new();
-///     proto.handle("hello", |name: String| ErlString(format!("Hello, {name}")));
-///     proto.handle("add", |a: i64, b: i64| a + b);
-///     proto.run(Port::new(input, &mut output, PacketSize::One))?;
-/// }
-/// let (first, rest) = output.split_at(1 + output[0] as usize);
-/// assert_eq!(decode(&first[1..])?.to_string(), "[72,101,108,108,111,44,32,66,111,98]");
-/// assert_eq!(decode(&rest[1..])?.to_string(), "3");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub struct Protocol<W> {
-    handlers: HashMap<String, Call<W>>,
-}
-
-impl<W: Write> Default for Protocol<W> {
-    fn default() -> Self {
-        Protocol::new()
-    }
 }
 
 thread_local! {
@@ -168,17 +271,166 @@ impl Drop for InHandler {
     }
 }
 
+/// Runs a handler's outcome into a reply.
+fn reply<W: Write, R: Serialize>(out: &Sender<W>, value: Result<R, Failure>) -> Outcome {
+    match value {
+        Ok(value) => {
+            out.send(&value)?;
+            Ok(Ok(()))
+        }
+        Err(failure) => Ok(Err(failure)),
+    }
+}
+
+/// Handlers by name, and the loop that serves a [`Port`] with them.
+///
+/// ```
+/// use erlport::{Port, PacketSize, Protocol, codec::{decode, ErlString}};
+///
+/// // {hello, <<"Bob">>} then {add, 1, 2}, as Erlang sends them with {packet, 1}.
+/// let input: &[u8] = &[18, 131, 104, 2, 119, 5, b'h', b'e', b'l', b'l', b'o', 109, 0, 0, 0, 3, b'B', b'o', b'b',
+///                      12, 131, 104, 3, 119, 3, b'a', b'd', b'd', 97, 1, 97, 2];
+/// let mut output = Vec::new();
+/// {
+///     let mut proto = Protocol::new();
+///     proto.handle("hello", |name: String| ErlString(format!("Hello, {name}")));
+///     proto.handle("add", |a: i64, b: i64| a + b);
+///     proto.run(Port::new(input, &mut output, PacketSize::One))?;
+/// }
+/// let (first, rest) = output.split_at(1 + output[0] as usize);
+/// assert_eq!(decode(&first[1..])?.to_string(), "[72,101,108,108,111,44,32,66,111,98]");
+/// assert_eq!(decode(&rest[1..])?.to_string(), "3");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Protocol<W, S = Stateless> {
+    handlers: HashMap<String, Call<W, S>>,
+    state: S,
+    function_clause_reason: bool,
+}
+
+impl<W: Write> Default for Protocol<W> {
+    fn default() -> Self {
+        Protocol::new()
+    }
+}
+
 impl<W: Write> Protocol<W> {
-    /// No handlers yet.
+    /// No handlers yet, and no state: handlers take only the message's arguments.
     pub fn new() -> Self {
-        Protocol { handlers: HashMap::new() }
+        Protocol { handlers: HashMap::new(), state: Stateless, function_clause_reason: false }
     }
 
     /// Registers `handler` for messages `{name, A1, ..., An}` (and the bare atom `name` for a
-    /// handler of no arguments). The arguments are converted with [`FromTerm`]; the handler's
-    /// value is the reply (a `Result`'s `Err` becomes an exception reply).
-    pub fn handle<M, P, H: Handler<M, P>>(&mut self, name: &str, handler: H) -> &mut Self {
-        self.handlers.insert(name.to_string(), Box::new(move |args, out| handler.call(args, out)));
+    /// handler of no arguments).
+    ///
+    /// The arguments are read into the handler's parameter types with serde (any owned
+    /// `Deserialize` type: numbers, `String`, `Vec`, `HashMap`, your derived structs and
+    /// enums; the mapping is in the [`codec`](crate::codec) docs, "Typed data"). The
+    /// handler's value, any `Serialize` type, is the reply: a `Result` replies `{ok, T}` or
+    /// `{error, E}`. Arguments that do not fit get `{error, function_clause}`.
+    ///
+    /// Arguments that borrow from the request (`&str`, `&[u8]`, [`Term`]) need
+    /// [`Protocol::handle_borrowed`]: here they fail to compile with "implementation of
+    /// `Deserialize` is not general enough".
+    pub fn handle<P, H>(&mut self, name: &str, handler: H) -> &mut Self
+    where
+        P: ArgList,
+        H: Handler<P>,
+        H::Output: Reply,
+    {
+        self.insert(name, move |_, args, out| reply(out, P::read(&args).map(|p| handler.call(p))))
+    }
+
+    /// Registers a handler whose arguments may borrow from the request, so nothing is copied:
+    /// `&str`, `&[u8]` (binaries), [`Term`] and the other views, `Option`s, `Vec`s and tuples
+    /// of them, primitives and `String`, and your own types made usable with
+    /// [`borrowed_arg!`](crate::borrowed_arg). Otherwise as [`Protocol::handle`].
+    ///
+    /// ```
+    /// use erlport::codec::Term;
+    ///
+    /// let mut proto = erlport::Protocol::<Vec<u8>>::new();
+    /// proto.handle_borrowed("size", |bytes: &[u8]| bytes.len());
+    /// proto.handle_borrowed("show", |term: Term<'_>, label: &str| format!("{label}: {term}"));
+    /// ```
+    pub fn handle_borrowed<P, H>(&mut self, name: &str, handler: H) -> &mut Self
+    where
+        P: BorrowedArgList,
+        H: BorrowedHandler<P>,
+        H::Output: Reply,
+    {
+        self.insert(name, move |_, args, out| reply(out, P::read(&args).map(|p| handler.call(p))))
+    }
+}
+
+impl<W: Write, T> Protocol<W, Stateful<T>> {
+    /// No handlers yet; every handler takes `&mut T` first, so handlers keep state between
+    /// calls without `Rc<RefCell<..>>`.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    ///
+    /// type Store = HashMap<String, i64>;
+    /// let mut proto = erlport::Protocol::<Vec<u8>, _>::with_state(Store::new());
+    /// proto.handle("put", |store: &mut Store, key: String, value: i64| store.insert(key, value));
+    /// proto.handle("get", |store: &mut Store, key: String| store.get(&key).copied());
+    /// ```
+    pub fn with_state(state: T) -> Self {
+        Protocol { handlers: HashMap::new(), state: Stateful(state), function_clause_reason: false }
+    }
+
+    /// The state handlers share.
+    pub fn state(&self) -> &T {
+        &self.state.0
+    }
+
+    /// The state handlers share, to change between runs.
+    pub fn state_mut(&mut self) -> &mut T {
+        &mut self.state.0
+    }
+
+    /// The state, once the protocol is done.
+    pub fn into_state(self) -> T {
+        self.state.0
+    }
+
+    /// [`Protocol::handle`] on a protocol with state: `handler` takes `&mut T` first.
+    pub fn handle<P, H>(&mut self, name: &str, handler: H) -> &mut Self
+    where
+        P: ArgList,
+        H: StatefulHandler<T, P>,
+        H::Output: Reply,
+    {
+        self.insert(name, move |state, args, out| reply(out, P::read(&args).map(|p| handler.call(&mut state.0, p))))
+    }
+
+    /// [`Protocol::handle_borrowed`] on a protocol with state: `handler` takes `&mut T` first.
+    pub fn handle_borrowed<P, H>(&mut self, name: &str, handler: H) -> &mut Self
+    where
+        P: BorrowedArgList,
+        H: StatefulBorrowedHandler<T, P>,
+        H::Output: Reply,
+    {
+        self.insert(name, move |state, args, out| reply(out, P::read(&args).map(|p| handler.call(&mut state.0, p))))
+    }
+}
+
+impl<W: Write, S> Protocol<W, S> {
+    fn insert(
+        &mut self,
+        name: &str,
+        call: impl for<'a> Fn(&mut S, Args<'a>, &Sender<W>) -> Outcome + 'static,
+    ) -> &mut Self {
+        self.handlers.insert(name.to_string(), Box::new(call));
+        self
+    }
+
+    /// Whether a request whose arguments do not fit its handler is answered
+    /// `{error, {function_clause, <<"why">>}}` (which argument, where in it, what was expected
+    /// and found) instead of erlport's `{error, function_clause}`. Off by default; the reason
+    /// is logged (at debug level) either way.
+    pub fn function_clause_reason(&mut self, yes: bool) -> &mut Self {
+        self.function_clause_reason = yes;
         self
     }
 
@@ -189,7 +441,7 @@ impl<W: Write> Protocol<W> {
     where
         F: for<'a> Fn(Args<'a>, &Sender<W>) -> Result<(), Error> + 'static,
     {
-        self.handlers.insert(name.to_string(), Box::new(move |args, out| handler(args, out).map(Ok)));
+        self.handlers.insert(name.to_string(), Box::new(move |_, args, out| handler(args, out).map(Ok)));
         self
     }
 
@@ -220,7 +472,7 @@ impl<W: Write> Protocol<W> {
     /// without printing them, the first `run` installs a process-wide panic hook that hands
     /// every panic outside a handler (another thread, the program's own code) to the hook that
     /// was installed before it, which prints as usual. Set your own hook before calling `run`.
-    pub fn run<R: Read>(&self, mut port: Port<R, W>) -> Result<(), Error> {
+    pub fn run<R: Read>(&mut self, mut port: Port<R, W>) -> Result<(), Error> {
         install_panic_hook();
         let sender = port.sender();
         match self.serve(&mut port, &sender) {
@@ -240,7 +492,7 @@ impl<W: Write> Protocol<W> {
         }
     }
 
-    fn serve<R: Read>(&self, port: &mut Port<R, W>, sender: &Sender<W>) -> Result<(), Error> {
+    fn serve<R: Read>(&mut self, port: &mut Port<R, W>, sender: &Sender<W>) -> Result<(), Error> {
         loop {
             let message = match port.read() {
                 Ok(Some(message)) => message,
@@ -257,22 +509,23 @@ impl<W: Write> Protocol<W> {
     }
 
     /// Answers one message. Errors returned end the port (failed writes).
-    fn dispatch(&self, message: Term<'_>, sender: &Sender<W>) -> Result<(), Error> {
+    fn dispatch(&mut self, message: Term<'_>, sender: &Sender<W>) -> Result<(), Error> {
         let (name, args) = match message {
             Term::Atom(name) => (name, Args::none()),
             Term::Tuple(tuple) => match tuple.iter().next() {
                 Some(Term::Atom(name)) => (name, Args::after_first(tuple)),
-                _ => return sender.send(&error_reply(&Atom::new("badarg"))),
+                _ => return sender.send_encoded(&error_reply(&Atom::new("badarg"))),
             },
-            _ => return sender.send(&error_reply(&Atom::new("badarg"))),
+            _ => return sender.send_encoded(&error_reply(&Atom::new("badarg"))),
         };
         let handler = name.as_str().and_then(|name| self.handlers.get(name));
         let Some(handler) = handler else {
-            return sender.send(&error_reply(&Atom::new("undef")));
+            return sender.send_encoded(&error_reply(&Atom::new("undef")));
         };
+        let state = &mut self.state;
         let outcome = {
             let _inside = InHandler::enter();
-            panic::catch_unwind(AssertUnwindSafe(|| handler(args, sender)))
+            panic::catch_unwind(AssertUnwindSafe(|| handler(state, args, sender)))
         };
         let failure = match outcome {
             Ok(Ok(Ok(()))) => return Ok(()),
@@ -293,7 +546,15 @@ impl<W: Write> Protocol<W> {
             }
         };
         match failure {
-            Failure::BadArgs => sender.send(&error_reply(&Atom::new("function_clause"))),
+            Failure::BadArgs(reason) => {
+                log::debug!("{name}: arguments do not fit: {reason}");
+                if self.function_clause_reason {
+                    let max = sender.packet_size().max_len() / 2;
+                    sender.send_encoded(&error_reply(&(Atom::new("function_clause"), truncate(&reason, max).as_ref())))
+                } else {
+                    sender.send_encoded(&error_reply(&Atom::new("function_clause")))
+                }
+            }
             Failure::Exception { kind, message, trace } => send_exception(sender, kind, message, trace),
         }
     }
@@ -311,7 +572,7 @@ fn send_exception<W: Write>(
     let max = sender.packet_size().max_len();
     let full = ExceptionReply { kind: &kind, message: &message, trace: &trace };
     let len = match encoded_len(&full) {
-        Ok(len) if len <= max => return sender.send(&full),
+        Ok(len) if len <= max => return sender.send_encoded(&full),
         Ok(len) => len,
         Err(e) => return sender.send_error(&Error::Encode(e)),
     };
@@ -326,7 +587,7 @@ fn send_exception<W: Write>(
         let cut = truncate(message, max - overhead);
         let reply = ExceptionReply { kind: &kind, message: &cut, trace };
         if encoded_len(&reply).is_ok_and(|n| n <= max) {
-            return sender.send(&reply);
+            return sender.send_encoded(&reply);
         }
     }
     sender.send_error(&Error::ReplyTooLarge { len, max })

@@ -187,6 +187,6 @@ impl serde::de::Error for DeserializeError {
 #[cfg(feature = "defmt")]
 impl defmt::Format for DeserializeError {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "at {=str}: {=str}", self.inner.path(), self.inner.message())
+        defmt::write!(f, "at {=str}: {=str}", self.path(), self.message())
     }
 }

@@ -67,7 +67,7 @@
 //! | newtype variants | `{tag, Value}` | |
 //! | tuple variants | `{tag, V1, ..., Vn}` (records) | |
 //! | struct variants | `{tag, #{field => ...}}` | |
-//! | `Result<T, E>` | `{ok, T}` / `{error, E}` | |
+//! | `Result<T, E>` | `{ok, T}` / `{error, E}`; `Ok(())` is `ok` (Erlang's `ok \| {error, Reason}`) | |
 //! | [`Term`] and the views | byte for byte as read | anything (the field captures the subterm) |
 //! | [`ErlString`], [`ImproperList`], [`MapFrom`] | as their [`Encode`] writes them | |
 //!

@@ -48,6 +48,12 @@ enum Shape {
 struct Point(i32, i32);
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
+#[serde(rename_all = "snake_case")]
+enum Errno {
+    Enoent,
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
 struct Meters(f64);
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -160,6 +166,8 @@ fn cases() -> Vec<Case> {
         both("{polygon,#{sides => 6,color => red}}", Shape::Polygon { sides: 6, color: Color::Red }, false),
         both("{polygon,#{color => red,sides => 6}}", Shape::Polygon { sides: 6, color: Color::Red }, false),
         both("{ok,5}", Ok::<i64, String>(5), true),
+        both("ok", Ok::<(), String>(()), true),
+        both("{error,enoent}", Err::<(), Color>(Color::Red).map_err(|_| Errno::Enoent), true),
         both("{error,<<\"bad\">>}", Err::<i64, String>("bad".into()), true),
         both("{error,dark_blue}", Err::<i64, Color>(Color::DarkBlue), true),
         both(

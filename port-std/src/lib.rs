@@ -36,6 +36,11 @@ pub use protocol::{
 use std::fmt;
 use std::io;
 
+/// The README's Rust blocks compile (and run, where they do not serve a port).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// Why a port could not read or write.
 ///
 /// Some errors concern one packet and leave the port in step (the next read gets the next

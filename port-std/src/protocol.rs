@@ -450,17 +450,17 @@ impl<W: Write, S> Protocol<W, S> {
     ///
     /// | Request | Reply |
     /// |---|---|
-    /// | `{name, A1, ..., An}` or `name`, handled | the handler's value |
+    /// | `{name, A1, ..., An}` or `name`, handled | the handler's value (`Result`: `{ok, T}` or `{error, E}`) |
     /// | neither an atom nor a tuple led by one | `{error, badarg}` |
     /// | no handler of that name | `{error, undef}` |
-    /// | arguments that do not fit | `{error, function_clause}` |
-    /// | the handler returned `Err` or panicked | `{error, {exception, {Type, Message, Trace}}}` |
+    /// | arguments that do not fit | `{error, function_clause}` (or `{error, {function_clause, <<"why">>}}`: [`Protocol::function_clause_reason`]) |
+    /// | the handler panicked | `{error, {exception, {panic, Message, Trace}}}` |
     /// | bytes that are not one term | `{error, {decode, <<"what, at byte N">>}}` |
     /// | a packet over [`Port::max_packet`] | `{error, {packet_too_large, Len, Max}}` |
     /// | a reply longer than the packet size | `{error, {reply_too_large, Len, Max}}` |
     /// | a reply that cannot be encoded | `{error, {encode, <<"why">>}}` |
     ///
-    /// `Type` is an atom, `Message` a binary, `Trace` a list of binaries; an exception too
+    /// `Message` is a binary, `Trace` a list of binaries (where it panicked); an exception too
     /// long for the packet size is cut to fit and says so. See [`Error::reason`].
     ///
     /// Returns `Ok(())` at a clean end of input (or when Erlang closed the port while replies

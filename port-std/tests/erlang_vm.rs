@@ -30,3 +30,25 @@ fn erlang_drives_the_example_ports() {
     assert!(out.status.success(), "Erlang found failures:\n{report}");
     assert!(report.contains(" passed, 0 failed"), "{report}");
 }
+
+/// The `kv` example (typed handlers, state, a borrowed binary) driven from Erlang and from
+/// Elixir (`--nil`: `None` is `nil`). See `tests/erlang/kv_test.escript` and
+/// `tests/elixir/kv_test.exs`.
+#[test]
+fn erlang_and_elixir_drive_the_kv_example() {
+    let dir = examples_dir();
+    assert!(dir.join("kv").exists(), "kv missing: cargo test builds the examples");
+    for (tool, script) in [("escript", "tests/erlang/kv_test.escript"), ("elixir", "tests/elixir/kv_test.exs")] {
+        if Command::new(tool).arg("--version").output().is_err() {
+            assert!(std::env::var_os("CI").is_none(), "CI must install {tool}: this test may not skip there");
+            eprintln!("{tool} not found: skipping its half (scripts/setup installs it)");
+            continue;
+        }
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+        let out = Command::new(tool).arg(script).arg(&dir).output().expect(tool);
+        let report = String::from_utf8_lossy(&out.stdout);
+        eprintln!("{tool}: {report}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{tool} found failures:\n{report}");
+        assert!(report.contains(" passed, 0 failed"), "{report}");
+    }
+}

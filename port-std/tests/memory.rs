@@ -235,3 +235,81 @@ fn replies_that_do_not_fit_the_packet_size_become_errors_that_do() {
     assert!(replies[3].starts_with("{error,{encode,<<"), "{}", replies[3]);
     assert_eq!(replies[4], "<<7,7,7>>");
 }
+
+#[test]
+fn typed_handlers_borrow_keep_state_and_explain_what_does_not_fit() {
+    use erlport::codec::{Term, to_vec};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Point {
+        x: i64,
+        y: i64,
+    }
+    let requests = [
+        to_vec(&(Atom::new("norm1"), erlport::codec::MapFrom([(Atom::new("x"), 3), (Atom::new("y"), -4)].into_iter())))
+            .unwrap(),
+        to_vec(&(Atom::new("norm1"), erlport::codec::MapFrom([(Atom::new("x"), 3)].into_iter()))).unwrap(),
+        to_vec(&(Atom::new("add"), 1, Atom::new("foo"))).unwrap(),
+        to_vec(&(Atom::new("add"), 1)).unwrap(),
+        to_vec(&(Atom::new("size"), serde_bytes::Bytes::new(&[1, 2, 3]))).unwrap(),
+        to_vec(&(Atom::new("show"), (1, Atom::new("a")))).unwrap(),
+        to_vec(&(Atom::new("count"),)).unwrap(),
+        to_vec(&(Atom::new("count"),)).unwrap(),
+        to_vec(&(Atom::new("check"), 2)).unwrap(),
+        to_vec(&(Atom::new("check"), 1)).unwrap(),
+    ];
+    let input: Vec<u8> = requests.iter().flat_map(|m| frame(PacketSize::Four, m)).collect();
+    let mut out = Vec::new();
+    let state = {
+        let mut proto = Protocol::with_state(0u32);
+        proto.function_clause_reason(true);
+        proto.handle("norm1", |_: &mut u32, p: Point| p.x.abs() + p.y.abs());
+        proto.handle("add", |_: &mut u32, a: i64, b: i64| a + b);
+        proto.handle_borrowed("size", |_: &mut u32, bytes: &[u8]| bytes.len());
+        proto.handle_borrowed("show", |_: &mut u32, term: Term<'_>| term.to_string());
+        proto.handle("count", |n: &mut u32| {
+            *n += 1;
+            *n
+        });
+        proto.handle("check", |n: &mut u32, want: u32| if *n == want { Ok(()) } else { Err(*n) });
+        proto.run(Port::new(&input[..], &mut out, PacketSize::Four)).unwrap();
+        proto.into_state()
+    };
+    assert_eq!(state, 2);
+    let mut replies = Vec::new();
+    let mut rest = &out[..];
+    while let Some(len) = PacketSize::Four.read_header(rest) {
+        let term = decode(&rest[4..4 + len]).unwrap();
+        // Binaries as text, to compare with.
+        let text = match term {
+            Term::Tuple(t) if t.arity() == 2 => match (t.get(0), t.get(1)) {
+                (Some(tag), Some(Term::Tuple(inner))) if tag.is_atom("error") => {
+                    let reason =
+                        inner.get(1).and_then(|r| r.as_binary()).map(|b| String::from_utf8_lossy(b).into_owned());
+                    format!("{{error,{{{},{}}}}}", inner.get(0).unwrap(), reason.unwrap_or_default())
+                }
+                _ => term.to_string(),
+            },
+            Term::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+            _ => term.to_string(),
+        };
+        replies.push(text);
+        rest = &rest[4 + len..];
+    }
+    assert_eq!(
+        replies,
+        [
+            "7",
+            "{error,{function_clause,argument 1 of 1: missing field `y`}}",
+            "{error,{function_clause,argument 2 of 2: expected an integer that fits an i64, found the atom foo}}",
+            "{error,{function_clause,expected 2 arguments, found 1}}",
+            "3",
+            "{1,a}",
+            "1",
+            "2",
+            "ok",
+            "{error,2}",
+        ]
+    );
+}

@@ -886,6 +886,8 @@ impl<'de> de::VariantAccess<'de> for Tagged<'_, 'de> {
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
         match self.values {
             Some(1) => seed.deserialize(&mut *self.de).map_err(|e| e.at_index(1)),
+            // Erlang's bare `ok` is `Ok(())`.
+            None if self.result && self.tag.bytes == b"ok" => seed.deserialize(().into_deserializer()),
             _ => Err(self.shape(format_args!("{{{}, Value}}", Unquoted(self.tag.into())))),
         }
     }

@@ -270,6 +270,10 @@ impl<'a, 'e, W: Sink> ser::Serializer for &'a mut Serializer<'e, W> {
         variant: &'static str,
         value: &T,
     ) -> Result<()> {
+        // Erlang's `ok | {error, Reason}`: `Ok(())` is the bare atom.
+        if name == "Result" && variant == "Ok" && value.serialize(Extract(|p: Prim<'_>| Ok(p.is_unit()))) == Ok(true) {
+            return self.atom("ok");
+        }
         let outer = self.tuple_header(2)?;
         self.atom(variant_atom(name, variant))?;
         self.value(value)?;
@@ -591,6 +595,7 @@ impl<W: Sink> ser::SerializeMap for MapWriter<'_, '_, W> {
 /// A scalar, handed to a closure (the bytes live only for the call).
 #[derive(Clone, Copy)]
 enum Prim<'x> {
+    Unit,
     Bool(bool),
     Signed(i128),
     Unsigned(u128),
@@ -601,6 +606,10 @@ enum Prim<'x> {
 }
 
 impl Prim<'_> {
+    fn is_unit(self) -> bool {
+        matches!(self, Prim::Unit)
+    }
+
     fn byte(self) -> Option<u8> {
         match self {
             Prim::Signed(v) => u8::try_from(v).ok(),
@@ -706,7 +715,7 @@ impl<R, F: for<'x> FnOnce(Prim<'x>) -> Result<R>> ser::Serializer for Extract<F>
         (self.0)(Prim::Other)
     }
     fn serialize_unit(self) -> Result<R> {
-        (self.0)(Prim::Other)
+        (self.0)(Prim::Unit)
     }
     fn serialize_unit_struct(self, _: &'static str) -> Result<R> {
         (self.0)(Prim::Other)

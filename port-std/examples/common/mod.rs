@@ -1,5 +1,6 @@
 //! Command-line options shared by the examples: `--packet 1|2|4`, `--fds` (read fd 3, write
-//! fd 4, as Erlang's `nouse_stdio`), `--compressed 0..9`, `--max-packet BYTES`. Also sets up
+//! fd 4, as Erlang's `nouse_stdio`), `--compressed 0..9`, `--max-packet BYTES`, `--nil` (`None`
+//! is written `nil`, for Elixir callers). Also sets up
 //! logging to stderr (`RUST_LOG=debug` for more than errors).
 
 use erlport::{Compression, PacketSize, Port};
@@ -11,11 +12,13 @@ pub fn port_from_args(default_packet: u8) -> Port<File, File> {
     let mut fds = false;
     let mut compression = None;
     let mut max_packet = None;
+    let mut nil = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--packet" => packet = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
             "--fds" => fds = true,
+            "--nil" => nil = true,
             "--compressed" => {
                 compression = args.next().and_then(|n| n.parse().ok()).and_then(Compression::new).or_else(|| usage())
             }
@@ -36,10 +39,10 @@ pub fn port_from_args(default_packet: u8) -> Port<File, File> {
     if let Some(max) = max_packet {
         port = port.max_packet(max);
     }
-    port
+    port.none_as_nil(nil)
 }
 
 fn usage() -> ! {
-    eprintln!("usage: [--packet 1|2|4] [--fds] [--compressed 0..9] [--max-packet BYTES]");
+    eprintln!("usage: [--packet 1|2|4] [--fds] [--compressed 0..9] [--max-packet BYTES] [--nil]");
     std::process::exit(2)
 }

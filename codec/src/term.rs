@@ -106,6 +106,7 @@ impl<'a> Term<'a> {
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'a> Term<'a> {
     /// Where this term's bytes start (they may run on past its end), for views that keep
     /// them: containers, pids, ports, references and funs. Empty for the rest.
@@ -273,6 +274,7 @@ impl<'a> Atom<'a> {
     }
 
     /// An atom from its bytes as written (latin-1 or UTF-8).
+    #[cfg(feature = "serde")]
     pub(crate) fn from_bytes(bytes: &'a [u8], utf8: bool) -> Self {
         Atom { bytes, utf8 }
     }

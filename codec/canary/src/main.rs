@@ -1,6 +1,7 @@
 //! Links the codec into a bare-metal program for a Cortex-M4F: no std, no allocator. It
 //! decodes and walks a term and, with the `embedded-io` feature, sends a `{packet, 2}` round
-//! trip through `packet::write` and `packet::read`; then it reports through semihosting, so
+//! trip through `packet::write` and `packet::read`; with `serde`, reads a derived struct of
+//! borrowed fields (`from_bytes`) and writes one (`to_slice`); then it reports through semihosting, so
 //! it runs under QEMU (`scripts/canary`, run by `scripts/test`): exit status 0 when every
 //! result is the expected one.
 #![no_std]
@@ -27,6 +28,8 @@ fn main() -> ! {
     let decoded = check("decode and walk {ok, [1, 2]}", sum, 3);
     #[cfg(feature = "embedded-io")]
     let decoded = decoded & check("{packet, 2} round trip of {ok, 40}", packet_round_trip(), 40);
+    #[cfg(feature = "serde")]
+    let decoded = decoded & check("serde: from_bytes of a borrowed struct, to_slice", typed(), 3 + 37 + 2);
     let ok = decoded;
     debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {}
@@ -59,4 +62,31 @@ fn packet_round_trip() -> i64 {
         },
         _ => -1,
     }
+}
+
+/// `#{name => <<"Ann">>, age => 37, tags => [<<"a">>, <<"b">>]}` read into a struct of borrowed
+/// fields, without an allocator; then a struct written and read back.
+#[cfg(feature = "serde")]
+fn typed() -> i64 {
+    #[derive(serde::Deserialize)]
+    struct User<'a> {
+        name: &'a str,
+        age: u8,
+        tags: [&'a str; 2],
+    }
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Reply {
+        Welcome { id: u32 },
+    }
+    let bytes = core::hint::black_box([
+        131u8, 116, 0, 0, 0, 3, 119, 3, b'a', b'g', b'e', 97, 37, 119, 4, b'n', b'a', b'm', b'e', 109, 0, 0, 0, 3,
+        b'A', b'n', b'n', 119, 4, b't', b'a', b'g', b's', 108, 0, 0, 0, 2, 109, 0, 0, 0, 1, b'a', 109, 0, 0, 0, 1,
+        b'b', 106,
+    ]);
+    let Ok(user) = erlport_codec::from_bytes::<User>(&bytes) else { return -1 };
+    let mut buf = [0u8; 32];
+    let Ok(n) = erlport_codec::to_slice(&Reply::Welcome { id: 2 }, &mut buf) else { return -2 };
+    let Ok(Reply::Welcome { id }) = erlport_codec::from_bytes::<Reply>(&buf[..n]) else { return -3 };
+    user.name.len() as i64 + i64::from(user.age) + i64::from(id) * i64::from(user.tags == ["a", "b"])
 }

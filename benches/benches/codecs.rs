@@ -152,9 +152,55 @@ fn codecs(c: &mut Criterion) {
     group.finish();
 }
 
+/// The b input read with serde, borrowing: `#{id => N, name => <<"userN">>, score => F,
+/// tags => [atom1, atom2]}`.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct UserRef<'a> {
+    id: i64,
+    name: &'a str,
+    score: f64,
+    tags: Vec<&'a str>,
+}
+
+/// The same, owned: what serde_eetf can give (it reads its own owned terms, and atoms only
+/// as enum variants, in CamelCase).
+#[derive(serde::Deserialize, serde::Serialize)]
+struct UserOwned {
+    id: i64,
+    name: String,
+    score: f64,
+    tags: Vec<Tag>,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+enum Tag {
+    Atom1,
+    Atom2,
+}
+
+fn typed(c: &mut Criterion) {
+    let bytes = input("b");
+    let mut group = c.benchmark_group("serde/b");
+    group.bench_function("erlport_from_bytes", |b| {
+        b.iter(|| erlport_codec::from_bytes::<Vec<UserRef>>(black_box(&bytes)).unwrap().len())
+    });
+    let users: Vec<UserRef> = erlport_codec::from_bytes(&bytes).unwrap();
+    let mut out = vec![0u8; erlport_codec::serialized_len(&users).unwrap()];
+    group.bench_function("erlport_to_slice", |b| {
+        b.iter(|| erlport_codec::to_slice(black_box(&users), &mut out).unwrap())
+    });
+    group.bench_function("erlport_decode_walk", |b| b.iter(|| decode_walk(&bytes, &mut [], walk)));
+    let owned: Vec<UserOwned> = serde_eetf::from_bytes(&bytes).expect("serde_eetf reads b");
+    group.bench_function("serde_eetf_from_bytes", |b| {
+        b.iter(|| serde_eetf::from_bytes::<Vec<UserOwned>>(black_box(&bytes)).unwrap().len())
+    });
+    group.bench_function("serde_eetf_to_bytes", |b| b.iter(|| serde_eetf::to_bytes(black_box(&owned)).unwrap()));
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).sample_size(30);
-    targets = codecs
+    targets = codecs, typed
 }
 criterion_main!(benches);

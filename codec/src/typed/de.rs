@@ -6,28 +6,14 @@ use super::{CAPTURE, MAX_DEPTH};
 use crate::term::{self, Term};
 use crate::wire::{self, AtomText, Head, Int};
 use core::fmt;
-use serde::de::value::{
-    BorrowedBytesDeserializer, BorrowedStrDeserializer, F64Deserializer, I64Deserializer, StrDeserializer,
-};
+use serde::de::value::{BorrowedBytesDeserializer, F64Deserializer, I64Deserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 type Result<T> = core::result::Result<T, Error>;
 
-/// Where the term being read is: in the bytes, or a leaf handed to `from_term`.
-#[derive(Clone, Copy)]
-enum Spot<'de> {
-    Bytes(&'de [u8]),
-    Root(Term<'de>),
-}
-
-impl<'de> Spot<'de> {
-    fn term(self) -> Term<'de> {
-        match self {
-            Spot::Bytes(bytes) => term::term_at(bytes).0,
-            Spot::Root(term) => term,
-        }
-    }
-}
+/// Where the term being read starts in the bytes, for error messages (empty for a leaf handed
+/// to `from_term`, which has no bytes: the deserializer keeps that term).
+type Spot<'de> = &'de [u8];
 
 /// Reads terms from validated bytes, in order.
 pub(crate) struct Deserializer<'de> {
@@ -35,36 +21,46 @@ pub(crate) struct Deserializer<'de> {
     input: &'de [u8],
     /// A leaf given to `from_term` (it has no bytes to point at), read before `input`.
     root: Option<Term<'de>>,
+    /// That leaf, once read: what an error about it describes.
+    root_read: Option<Term<'de>>,
     depth: usize,
 }
 
 impl<'de> Deserializer<'de> {
     /// Reads the validated term at the start of `input`.
     pub(crate) fn from_bytes(input: &'de [u8]) -> Self {
-        Deserializer { input, root: None, depth: 0 }
+        Deserializer { input, root: None, root_read: None, depth: 0 }
     }
 
     pub(crate) fn from_term(term: Term<'de>) -> Self {
         match term.start() {
-            [] => Deserializer { input: &[], root: Some(term), depth: 0 },
+            [] => Deserializer { input: &[], root: Some(term), root_read: None, depth: 0 },
             start => Deserializer::from_bytes(start),
         }
     }
 
-    /// The next term's header, consumed (a container's body follows in `input`).
+    /// The next term's header, consumed (a container's body follows in `input`), and where
+    /// it starts.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn take(&mut self) -> (Head<'de>, Spot<'de>) {
-        if let Some(term) = self.root.take() {
-            return (leaf_head(term), Spot::Root(term));
+        if self.root.is_some() {
+            return self.take_root();
         }
-        loop {
-            let start = self.input;
-            let (head, len) = wire::head_of(start);
-            self.input = start.get(len..).unwrap_or(&[]);
+        let start = self.input;
+        let (head, len) = wire::head_of(start);
+        self.input = start.get(len..).unwrap_or(&[]);
+        match head {
             // `[] ++ Tail`: the tail is the term.
-            if !matches!(head, Head::List(0)) {
-                return (head, Spot::Bytes(start));
-            }
+            Head::List(0) => self.take(),
+            _ => (head, start),
         }
+    }
+
+    #[cold]
+    fn take_root(&mut self) -> (Head<'de>, Spot<'de>) {
+        let term = self.root.take().unwrap_or(Term::Nil);
+        self.root_read = Some(term);
+        (leaf_head(term), &[])
     }
 
     /// The next term's header, not consumed.
@@ -82,6 +78,14 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    /// The term that starts at `spot`, for an error message.
+    fn found(&self, spot: Spot<'de>) -> Term<'de> {
+        match spot {
+            [] => self.root_read.unwrap_or(Term::Nil),
+            bytes => term::term_at(bytes).0,
+        }
+    }
+
     /// Steps over the next term without reading it.
     fn skip(&mut self) {
         if self.root.take().is_none() {
@@ -91,7 +95,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn mismatch(&self, expected: &str, spot: Spot<'de>) -> Error {
-        Error::new(format_args!("expected {expected}, found {}", Found(spot.term())))
+        Error::new(format_args!("expected {expected}, found {}", Found(self.found(spot))))
     }
 
     /// Runs `body` one container deeper, refusing to go past [`MAX_DEPTH`].
@@ -117,7 +121,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn out_of_range(&self, expected: &str, spot: Spot<'de>) -> Error {
-        Error::new(format_args!("expected {expected}, found {} (out of range)", Found(spot.term())))
+        Error::new(format_args!("expected {expected}, found {} (out of range)", Found(self.found(spot))))
     }
 
     fn float(&mut self) -> Result<f64> {
@@ -165,6 +169,8 @@ impl<'de> Deserializer<'de> {
 
     /// A string from a list of character codes (only into owned strings: `alloc`).
     #[cfg(feature = "alloc")]
+    #[cold]
+    #[inline(never)]
     fn charlist<V: Visitor<'de>>(&mut self, first: Elems<'de>, visitor: V, _: Spot<'de>) -> Result<V::Value> {
         let mut text = alloc::string::String::new();
         let mut cursor = ListCursor::new(first);
@@ -206,6 +212,8 @@ impl<'de> Deserializer<'de> {
     }
 
     #[cfg(feature = "alloc")]
+    #[cold]
+    #[inline(never)]
     fn byte_list<V: Visitor<'de>>(&mut self, n: u32, visitor: V, _: Spot<'de>) -> Result<V::Value> {
         let mut bytes = alloc::vec::Vec::new();
         let mut cursor = ListCursor::new(Elems::Terms(n));
@@ -549,15 +557,15 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
     }
 
+    /// Field and variant names go to the visitor as bytes (serde's derived identifiers take
+    /// them, and no text check is needed), except latin-1 atoms beyond ASCII, as text.
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let (head, spot) = self.take();
         match head {
+            Head::Atom(atom) if atom.utf8 || atom.bytes.is_ascii() => visitor.visit_borrowed_bytes(atom.bytes),
             Head::Atom(atom) => visit_atom(atom, visitor),
-            Head::Bits { bytes, bits: 8 } => match core::str::from_utf8(bytes) {
-                Ok(text) => visitor.visit_borrowed_str(text),
-                Err(_) => visitor.visit_borrowed_bytes(bytes),
-            },
-            Head::Bits { bytes: [], .. } => visitor.visit_borrowed_str(""),
+            Head::Bits { bytes, bits: 8 } => visitor.visit_borrowed_bytes(bytes),
+            Head::Bits { bytes: [], .. } => visitor.visit_borrowed_bytes(&[]),
             Head::Int(Int::Small(n)) if n >= 0 => visitor.visit_u64(n as u64),
             _ => Err(self.mismatch("an atom or a binary (a key)", spot)),
         }
@@ -574,15 +582,20 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 fn visit_atom<'de, V: Visitor<'de>>(atom: AtomText<'de>, visitor: V) -> Result<V::Value> {
     match term::Atom::from(atom).as_str() {
         Some(text) => visitor.visit_borrowed_str(text),
-        None => {
-            let mut buf = [0u8; 2 * 255];
-            let mut len = 0;
-            for &b in atom.bytes.iter().take(255) {
-                len += char::from(b).encode_utf8(&mut buf[len..]).len();
-            }
-            visitor.visit_str(core::str::from_utf8(&buf[..len]).unwrap_or_default())
-        }
+        None => visit_latin1(atom.bytes, visitor),
     }
+}
+
+/// Latin-1 text beyond ASCII (at most 255 characters), converted on the stack.
+#[cold]
+#[inline(never)]
+fn visit_latin1<'de, V: Visitor<'de>>(latin1: &[u8], visitor: V) -> Result<V::Value> {
+    let mut buf = [0u8; 2 * 255];
+    let mut len = 0;
+    for &b in latin1.iter().take(255) {
+        len += char::from(b).encode_utf8(&mut buf[len..]).len();
+    }
+    visitor.visit_str(core::str::from_utf8(&buf[..len]).unwrap_or_default())
 }
 
 /// The first elements of a list: terms that follow, or the bytes of a `STRING_EXT` (or of a
@@ -711,9 +724,9 @@ impl<'de> de::SeqAccess<'de> for TupleAccess<'_, 'de> {
     }
 }
 
-/// The path segment for a map key.
+/// The path segment for a map key (`key`: where it starts).
 fn key_error(error: Error, key: Option<Spot<'_>>) -> Error {
-    match key.map(Spot::term) {
+    match key.map(|bytes| term::term_at(bytes).0) {
         Some(Term::Atom(atom)) => error.at_key(format_args!("{}", Unquoted(atom)), true),
         Some(Term::Binary(bytes)) if core::str::from_utf8(bytes).is_ok() => {
             error.at_key(format_args!("{}", core::str::from_utf8(bytes).unwrap_or_default()), true)
@@ -749,12 +762,12 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
                 return Ok(None);
             }
             self.left -= 1;
-            if self.is_struct && matches!(self.de.peek(), Head::Atom(AtomText { bytes: b"__struct__", .. })) {
+            if self.is_struct && wire::is_atom(self.de.input, b"__struct__") {
                 self.de.skip();
                 self.de.skip();
                 continue;
             }
-            let spot = Spot::Bytes(self.de.input);
+            let spot = self.de.input;
             self.key = Some(spot);
             return seed.deserialize(&mut *self.de).map(Some).map_err(|e| key_error(e, Some(spot)));
         }
@@ -809,7 +822,7 @@ impl<'de> de::MapAccess<'de> for Keywords<'_, 'de> {
         if !self.next_pair()? {
             return Ok(None);
         }
-        let spot = Spot::Bytes(self.de.input);
+        let spot = self.de.input;
         self.key = Some(spot);
         seed.deserialize(&mut *self.de).map(Some).map_err(|e| key_error(e, Some(spot)))
     }
@@ -846,21 +859,27 @@ impl<'a, 'de> de::EnumAccess<'de> for Tagged<'a, 'de> {
             };
             seed.deserialize(StrDeserializer::<Error>::new(name))?
         } else {
-            match term::Atom::from(self.tag).as_str() {
-                Some(text) => seed.deserialize(BorrowedStrDeserializer::<Error>::new(text))?,
-                None => {
-                    let mut buf = [0u8; 2 * 255];
-                    let mut len = 0;
-                    for &b in self.tag.bytes.iter().take(255) {
-                        len += char::from(b).encode_utf8(&mut buf[len..]).len();
-                    }
-                    let text = core::str::from_utf8(&buf[..len]).unwrap_or_default();
-                    seed.deserialize(StrDeserializer::<Error>::new(text))?
+            match self.tag {
+                AtomText { bytes, utf8 } if utf8 || bytes.is_ascii() => {
+                    seed.deserialize(BorrowedBytesDeserializer::<Error>::new(bytes))?
                 }
+                _ => latin1_seed(self.tag.bytes, seed)?,
             }
         };
         Ok((value, self))
     }
+}
+
+/// A latin-1 variant name beyond ASCII, converted on the stack.
+#[cold]
+#[inline(never)]
+fn latin1_seed<'de, V: DeserializeSeed<'de>>(latin1: &[u8], seed: V) -> Result<V::Value> {
+    let mut buf = [0u8; 2 * 255];
+    let mut len = 0;
+    for &b in latin1.iter().take(255) {
+        len += char::from(b).encode_utf8(&mut buf[len..]).len();
+    }
+    seed.deserialize(StrDeserializer::<Error>::new(core::str::from_utf8(&buf[..len]).unwrap_or_default()))
 }
 
 impl<'de> Tagged<'_, 'de> {

@@ -691,6 +691,19 @@ fn step(bytes: &[u8]) -> Option<(usize, u64)> {
     })
 }
 
+/// Whether validated `bytes` start with the atom `text` (ASCII), whatever its encoding.
+#[cfg(feature = "serde")]
+#[inline]
+pub(crate) fn is_atom(bytes: &[u8], text: &[u8]) -> bool {
+    match bytes {
+        [SMALL_ATOM_UTF8_EXT | SMALL_ATOM_EXT, n, rest @ ..] => usize::from(*n) == text.len() && rest.starts_with(text),
+        [ATOM_EXT | ATOM_UTF8_EXT, hi, lo, rest @ ..] => {
+            usize::from(u16::from_be_bytes([*hi, *lo])) == text.len() && rest.starts_with(text)
+        }
+        _ => false,
+    }
+}
+
 /// Where the term at the start of validated `bytes` ends.
 ///
 /// Iterative: a count of terms still to step over, no recursion, no memory.

@@ -103,9 +103,35 @@ fn main() {
             ratio(ours, erltf),
         );
     }
+    println!();
+    println!(
+        "| serde, b as `Vec<User<'a>>` | erlport-codec | our decode + walk | vs it | ERTS | vs ERTS | serde_eetf | vs serde_eetf |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let walk = median_ns(root, "serde/b", "erlport_decode_walk");
+    for (ours_id, peer_id, erts_id, label) in [
+        ("erlport_from_bytes", "serde_eetf_from_bytes", "binary_to_term/b", "read (`from_bytes`)"),
+        ("erlport_to_slice", "serde_eetf_to_bytes", "encode/b", "write (`to_slice`)"),
+    ] {
+        let ours = median_ns(root, "serde/b", ours_id);
+        let peer = median_ns(root, "serde/b", peer_id);
+        let erts_ns = erts.get(erts_id).copied();
+        let vs_walk = if ours_id == "erlport_from_bytes" { ratio(ours, walk) } else { "-".to_string() };
+        let walk_cell = if ours_id == "erlport_from_bytes" { cell(walk) } else { "-".to_string() };
+        println!(
+            "| {label} | {} | {walk_cell} | {vs_walk} | {} | {} | {} | {} |",
+            cell(ours),
+            cell(erts_ns),
+            ratio(ours, erts_ns),
+            cell(peer),
+            ratio(ours, peer),
+        );
+    }
     println!(
         "\nMedians. Ratios are how many times faster erlport-codec is (the other's time / ours). \
          \"erlport-codec\" decodes and walks with `Term::walk`; \"recursive walk\" is the same visit \
-         written by hand over the views' iterators. The copy floor is copying the input once."
+         written by hand over the views' iterators. The copy floor is copying the input once. The serde rows \
+         read b into `Vec<User<'a>>` (`id`, `name: &str`, `score`, `tags: Vec<&str>`, borrowed) and write it \
+         back; serde_eetf reads owned `String`s (it cannot borrow) and atoms as enum variants."
     );
 }

@@ -88,10 +88,12 @@ impl<'de> Deserializer<'de> {
 
     /// Steps over the next term without reading it.
     fn skip(&mut self) {
-        if self.root.take().is_none() {
-            let len = wire::skip(self.input);
-            self.input = self.input.get(len..).unwrap_or(&[]);
+        if self.root.is_some() {
+            self.root = None;
+            return;
         }
+        let len = wire::skip(self.input);
+        self.input = self.input.get(len..).unwrap_or(&[]);
     }
 
     fn mismatch(&self, expected: &str, spot: Spot<'de>) -> Error {
@@ -150,6 +152,20 @@ impl<'de> Deserializer<'de> {
     }
 
     fn text<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        if self.root.is_none() {
+            if let Some((bytes, len)) = wire::binary_at(self.input)
+                && let Ok(text) = core::str::from_utf8(bytes)
+            {
+                self.input = self.input.get(len..).unwrap_or(&[]);
+                return visitor.visit_borrowed_str(text);
+            }
+            if let Some((atom, len)) = wire::atom_at(self.input)
+                && let Some(text) = term::Atom::from(atom).as_str()
+            {
+                self.input = self.input.get(len..).unwrap_or(&[]);
+                return visitor.visit_borrowed_str(text);
+            }
+        }
         let (head, spot) = self.take();
         match head {
             Head::Bits { bytes, bits } if bits == 8 || bytes.is_empty() => match core::str::from_utf8(bytes) {
@@ -267,7 +283,14 @@ impl<'de> Deserializer<'de> {
     }
 
     fn map<V: Visitor<'de>>(&mut self, visitor: V, expected: &str, is_struct: bool) -> Result<V::Value> {
-        let (head, spot) = self.take();
+        let (head, spot) = match wire::count_at(self.input, wire::MAP_EXT) {
+            Some(pairs) if self.root.is_none() => {
+                let start = self.input;
+                self.input = start.get(wire::COUNT_HEADER_LEN..).unwrap_or(&[]);
+                (Head::Map(pairs), start)
+            }
+            _ => self.take(),
+        };
         match head {
             Head::Map(pairs) => self.nested(|de| {
                 let mut access = MapAccess { de, left: pairs as usize, is_struct, key: None };
@@ -341,6 +364,15 @@ fn num(int: Int<'_>) -> Option<Num> {
 macro_rules! integers {
     ($($method:ident $visit:ident $t:ty, $what:literal;)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            // The common case, an integer that fits an i64, without the 128-bit detour.
+            if self.root.is_none() {
+                if let Some((Head::Int(Int::Small(v)), len)) = wire::read_fast(self.input) {
+                    if let Ok(value) = <$t>::try_from(v) {
+                        self.input = self.input.get(len..).unwrap_or(&[]);
+                        return visitor.$visit(value);
+                    }
+                }
+            }
             let (n, spot) = self.integer($what)?;
             let value = match n {
                 Num::Signed(v) => <$t>::try_from(v).ok(),
@@ -434,6 +466,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.root.is_none()
+            && let Some((Head::Float(value), len)) = wire::read_fast(self.input)
+        {
+            self.input = self.input.get(len..).unwrap_or(&[]);
+            return visitor.visit_f64(value);
+        }
         visitor.visit_f64(self.float()?)
     }
 
@@ -499,7 +537,14 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (head, spot) = self.take();
+        let (head, spot) = match wire::count_at(self.input, wire::LIST_EXT) {
+            Some(n) if n > 0 && self.root.is_none() => {
+                let start = self.input;
+                self.input = start.get(wire::COUNT_HEADER_LEN..).unwrap_or(&[]);
+                (Head::List(n), start)
+            }
+            _ => self.take(),
+        };
         self.seq(head, spot, visitor)
     }
 
@@ -560,6 +605,13 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     /// Field and variant names go to the visitor as bytes (serde's derived identifiers take
     /// them, and no text check is needed), except latin-1 atoms beyond ASCII, as text.
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.root.is_none()
+            && let Some((atom, len)) = wire::atom_at(self.input)
+            && (atom.utf8 || atom.bytes.is_ascii())
+        {
+            self.input = self.input.get(len..).unwrap_or(&[]);
+            return visitor.visit_borrowed_bytes(atom.bytes);
+        }
         let (head, spot) = self.take();
         match head {
             Head::Atom(atom) if atom.utf8 || atom.bytes.is_ascii() => visitor.visit_borrowed_bytes(atom.bytes),
@@ -631,6 +683,7 @@ impl<'de> ListCursor<'de> {
         }
     }
 
+    #[inline]
     fn next(&mut self, de: &mut Deserializer<'de>) -> Result<Option<Elem>> {
         loop {
             if let Some((&b, rest)) = self.bytes.split_first() {
@@ -644,20 +697,27 @@ impl<'de> ListCursor<'de> {
             if self.ended {
                 return Ok(None);
             }
-            let (tail, spot) = de.take();
-            match tail {
-                Head::Nil => self.ended = true,
-                Head::List(n) => self.terms = n,
-                Head::String(bytes) => {
-                    self.bytes = bytes;
-                    self.ended = true;
-                }
-                _ => {
-                    self.ended = true;
-                    return Err(de.mismatch("a proper list: the tail [] (this list's tail is not)", spot));
-                }
+            self.tail(de)?;
+        }
+    }
+
+    /// Reads the tail after a segment's elements: the end, or more elements.
+    #[inline(never)]
+    fn tail(&mut self, de: &mut Deserializer<'de>) -> Result<()> {
+        let (tail, spot) = de.take();
+        match tail {
+            Head::Nil => self.ended = true,
+            Head::List(n) => self.terms = n,
+            Head::String(bytes) => {
+                self.bytes = bytes;
+                self.ended = true;
+            }
+            _ => {
+                self.ended = true;
+                return Err(de.mismatch("a proper list: the tail [] (this list's tail is not)", spot));
             }
         }
+        Ok(())
     }
 
     fn len_hint(&self) -> usize {

@@ -691,6 +691,54 @@ fn step(bytes: &[u8]) -> Option<(usize, u64)> {
     })
 }
 
+/// The binary (`BINARY_EXT`) at the start of validated `bytes`: its bytes and its length in
+/// all. A narrow [`read_fast`] for the typed reader's hottest case, whose result stays in
+/// registers.
+#[cfg(feature = "serde")]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn binary_at(bytes: &[u8]) -> Option<(&[u8], usize)> {
+    match bytes {
+        [BINARY_EXT, rest @ ..] => {
+            let (n, body) = rest.split_first_chunk::<4>()?;
+            let len = u32::from_be_bytes(*n) as usize;
+            Some((body.get(..len)?, 5 + len))
+        }
+        _ => None,
+    }
+}
+
+/// The atom (any of the four atom tags) at the start of validated `bytes`: its text and its
+/// length in all.
+#[cfg(feature = "serde")]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn atom_at(bytes: &[u8]) -> Option<(AtomText<'_>, usize)> {
+    let (utf8, n, header) = match bytes {
+        [SMALL_ATOM_UTF8_EXT, n, ..] => (true, usize::from(*n), 2),
+        [SMALL_ATOM_EXT, n, ..] => (false, usize::from(*n), 2),
+        [ATOM_UTF8_EXT, hi, lo, ..] => (true, usize::from(u16::from_be_bytes([*hi, *lo])), 3),
+        [ATOM_EXT, hi, lo, ..] => (false, usize::from(u16::from_be_bytes([*hi, *lo])), 3),
+        _ => return None,
+    };
+    Some((AtomText { bytes: bytes.get(header..header + n)?, utf8 }, header + n))
+}
+
+/// The count of the `MAP_EXT` (pairs) or `LIST_EXT` (elements) header at the start of
+/// validated `bytes`, when it has `tag`; the header is 5 bytes.
+#[cfg(feature = "serde")]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn count_at(bytes: &[u8], tag: u8) -> Option<u32> {
+    match bytes {
+        [t, a, b, c, d, ..] if *t == tag && (tag == MAP_EXT || tag == LIST_EXT) => {
+            Some(u32::from_be_bytes([*a, *b, *c, *d]))
+        }
+        _ => None,
+    }
+}
+
+/// The length of the container header [`count_at`] reads.
+#[cfg(feature = "serde")]
+pub(crate) const COUNT_HEADER_LEN: usize = 5;
+
 /// Whether validated `bytes` start with the atom `text` (ASCII), whatever its encoding.
 #[cfg(feature = "serde")]
 #[inline]

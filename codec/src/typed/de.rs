@@ -363,15 +363,15 @@ fn num(int: Int<'_>) -> Option<Num> {
 
 macro_rules! integers {
     ($($method:ident $visit:ident $t:ty, $what:literal;)*) => {$(
+        #[allow(irrefutable_let_patterns)]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
             // The common case, an integer that fits an i64, without the 128-bit detour.
-            if self.root.is_none() {
-                if let Some((Head::Int(Int::Small(v)), len)) = wire::read_fast(self.input) {
-                    if let Ok(value) = <$t>::try_from(v) {
-                        self.input = self.input.get(len..).unwrap_or(&[]);
-                        return visitor.$visit(value);
-                    }
-                }
+            if self.root.is_none()
+                && let Some((Head::Int(Int::Small(v)), len)) = wire::read_fast(self.input)
+                && let Ok(value) = <$t>::try_from(v)
+            {
+                self.input = self.input.get(len..).unwrap_or(&[]);
+                return visitor.$visit(value);
             }
             let (n, spot) = self.integer($what)?;
             let value = match n {

@@ -57,6 +57,9 @@ enum Errno {
 struct Meters(f64);
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Marker;
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 struct Strict {
     a: i64,
@@ -156,6 +159,7 @@ fn cases() -> Vec<Case> {
         both("{1,<<\"x\">>,true}", (1u8, "x".to_string(), true), true),
         both("{1,2}", Point(1, 2), true),
         both("2.5", Meters(2.5), true),
+        both("ok", Marker, true),
         both("#{age => 37,name => <<\"Ann\">>,tags => [<<\"a\">>,<<\"bc\">>]}", user.clone(), true),
         both("[#{age => 37,name => <<\"Ann\">>,tags => [<<\"a\">>,<<\"bc\">>]}]", vec![user.clone()], true),
         both("red", Color::Red, true),

@@ -332,6 +332,23 @@ impl<W: Write> Protocol<W> {
     /// Arguments that borrow from the request (`&str`, `&[u8]`, [`Term`]) need
     /// [`Protocol::handle_borrowed`]: here they fail to compile with "implementation of
     /// `Deserialize` is not general enough".
+    ///
+    /// A parameter or return type that does not convert is a compile error that names it and
+    /// the trait it lacks ("the trait bound `Point: serde::Deserialize<'de>` is not
+    /// satisfied", "`Handle` cannot be a handler's reply: it does not implement
+    /// `serde::Serialize`"):
+    ///
+    /// ```compile_fail,E0277
+    /// struct Point { x: f64 } // no #[derive(Deserialize)]
+    /// let mut proto = erlport::Protocol::<Vec<u8>>::new();
+    /// proto.handle("norm", |p: Point| p.x.abs());
+    /// ```
+    ///
+    /// ```compile_fail,E0277
+    /// struct Handle(u32); // no #[derive(Serialize)]
+    /// let mut proto = erlport::Protocol::<Vec<u8>>::new();
+    /// proto.handle("open", |n: u32| Handle(n));
+    /// ```
     pub fn handle<P, H>(&mut self, name: &str, handler: H) -> &mut Self
     where
         P: ArgList,

@@ -193,3 +193,55 @@ pub fn encode_values(data: &[u8]) {
         ),
     }
 }
+
+/// A recursive type of every serde shape, for [`typed`].
+#[derive(serde::Deserialize, serde::Serialize, Debug, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// A unit variant (an atom).
+    Leaf,
+    /// A newtype variant: `{int, N}`.
+    Int(i64),
+    /// Text (binaries, atoms, charlists).
+    Text(String),
+    /// A binary.
+    Bin(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// A list.
+    List(Vec<Shape>),
+    /// A tuple variant (a record).
+    Pair(Box<Shape>, Box<Shape>),
+    /// A map of binary or atom keys.
+    Map(std::collections::BTreeMap<String, Shape>),
+    /// An optional value.
+    Opt(Option<Box<Shape>>),
+    /// A struct variant.
+    Rec {
+        /// A field.
+        a: i64,
+        /// Another.
+        b: Vec<Shape>,
+    },
+}
+
+/// Any bytes read with serde: into nothing (`IgnoredAny`), a recursive type of every shape,
+/// a capture, and a tuple of common types. Never a panic; a value read writes back to bytes
+/// that read as the same value (with the predicted length), and a captured term writes back
+/// as the codec's own encoder writes it.
+pub fn typed(data: &[u8]) {
+    use erlport_codec::{encode_to_vec, from_bytes, serialized_len, to_vec};
+    let _ = from_bytes::<serde::de::IgnoredAny>(data);
+    match from_bytes::<Shape>(data) {
+        Ok(shape) => {
+            let bytes = to_vec(&shape).expect("a value read writes back");
+            assert_eq!(serialized_len(&shape), Ok(bytes.len()));
+            assert_eq!(from_bytes::<Shape>(&bytes).ok().as_ref(), Some(&shape));
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    if let Ok(term) = from_bytes::<Term>(data) {
+        assert_eq!(to_vec(&term).ok(), encode_to_vec(&term).ok(), "{term}");
+    }
+    let _ = from_bytes::<(String, Vec<u8>, std::collections::HashMap<String, i64>, Option<bool>, f64, char)>(data);
+}

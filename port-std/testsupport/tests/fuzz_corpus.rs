@@ -39,6 +39,11 @@ fn encode_values() {
 }
 
 #[test]
+fn typed() {
+    replay("typed", fuzz::typed);
+}
+
+#[test]
 fn packet_reader() {
     replay("packet_reader", port_fuzz::packet_reader);
 }

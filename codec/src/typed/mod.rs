@@ -18,7 +18,10 @@ use crate::term::Term;
 
 /// How many lists, tuples, maps and tagged tuples deep [`from_bytes`] and [`from_term`] go into
 /// a value before they refuse it: serde's `Deserialize` implementations recurse, so a
-/// recursive Rust type (a tree) would otherwise use stack in proportion to the input.
+/// recursive Rust type (a tree) would otherwise use stack in proportion to the input. At the
+/// limit, a recursive enum of lists took under 80 KiB of stack on x86-64 (measured: a 64 KiB
+/// thread overflows, an 80 KiB one does not); on smaller stacks, keep recursive types out of
+/// what you read, or read such data as a [`Term`] and walk it.
 pub const MAX_DEPTH: usize = 128;
 
 /// The newtype name `Term`'s `Deserialize` asks for: the deserializer hands over the term.

@@ -240,6 +240,26 @@ fn cmp_bits(a: &[u8], a_last: u8, b: &[u8], b_last: u8) -> Ordering {
     na.cmp(&nb)
 }
 
+/// The order ERTS gives two 32-bit fields of funs: the sign of `a - b` in 32 bits.
+fn diff32(a: u32, b: u32) -> Ordering {
+    (a.wrapping_sub(b) as i32).cmp(&0)
+}
+
+/// The low 32 bits of a fun's old uniq (ERTS keeps no more).
+fn low32(value: &Int<'_>) -> u32 {
+    match value {
+        Int::Small(v) => *v as u32,
+        Int::Big { .. } => 0,
+    }
+}
+
+/// A reference's words (big-endian `u32`s, as written), compared as ERTS compares them: the
+/// last (most significant) first.
+fn cmp_ref_words(a: &[u8], b: &[u8]) -> Ordering {
+    let word = |c: &[u8]| u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+    a.rchunks_exact(4).map(word).cmp(b.rchunks_exact(4).map(word))
+}
+
 /// Compares two leaves or container headers of the same rank. `Equal` with containers means
 /// "same shape so far"; the caller continues with their contents.
 fn cmp_same_rank(a: &Key<'_>, b: &Key<'_>) -> Ordering {
@@ -249,24 +269,29 @@ fn cmp_same_rank(a: &Key<'_>, b: &Key<'_>) -> Ordering {
         (
             Key::Reference { node: na, creation: ca, words: wa },
             Key::Reference { node: nb, creation: cb, words: wb },
-        ) => na.cmp(nb).then(ca.cmp(cb)).then_with(|| wa.len().cmp(&wb.len())).then_with(|| wa.cmp(wb)),
+        ) => na.cmp(nb).then(ca.cmp(cb)).then_with(|| wa.len().cmp(&wb.len())).then_with(|| cmp_ref_words(wa, wb)),
         (Key::Fun { .. }, Key::Export { .. }) => Ordering::Less,
         (Key::Export { .. }, Key::Fun { .. }) => Ordering::Greater,
-        (Key::Fun { module: ma, fields: fa, old: oa, .. }, Key::Fun { module: mb, fields: fb, old: ob, .. }) => ma
-            .cmp(mb)
-            .then_with(|| fa.cmp(fb))
-            .then_with(|| cmp_ints(&oa.0, &ob.0))
-            .then_with(|| cmp_ints(&oa.1, &ob.1)),
+        // As ERTS 25 does: module, index, old uniq, number of free variables (then the free
+        // variables); the arity, the MD5, the old index and the creator pid are not compared,
+        // so funs that differ only there are equal (and duplicate map keys).
+        // The index and old uniq by the sign of their difference in 32 bits, as ERTS 25
+        // computes it (so an index of 0xE268AFDE sorts before 0).
+        (Key::Fun { module: ma, fields: fa, old: oa, .. }, Key::Fun { module: mb, fields: fb, old: ob, .. }) => {
+            ma.cmp(mb).then(diff32(fa.2, fb.2)).then(diff32(low32(&oa.1), low32(&ob.1))).then(fa.3.cmp(&fb.3))
+        }
         (Key::Export { module: ma, function: fa, arity: aa }, Key::Export { module: mb, function: fb, arity: ab }) => {
             ma.cmp(mb).then_with(|| fa.cmp(fb)).then_with(|| cmp_ints(aa, ab))
         }
+        // As ERTS 25 orders them: ports by node (name, then creation), then number; pids by
+        // serial, then number, then node.
         (Key::Port { node: na, id: ia, creation: ca }, Key::Port { node: nb, id: ib, creation: cb }) => {
-            na.cmp(nb).then(ia.cmp(ib)).then(ca.cmp(cb))
+            na.cmp(nb).then(ca.cmp(cb)).then(ia.cmp(ib))
         }
         (
             Key::Pid { node: na, id: ia, serial: sa, creation: ca },
             Key::Pid { node: nb, id: ib, serial: sb, creation: cb },
-        ) => na.cmp(nb).then(ia.cmp(ib)).then(sa.cmp(sb)).then(ca.cmp(cb)),
+        ) => sa.cmp(sb).then(ia.cmp(ib)).then(na.cmp(nb)).then(ca.cmp(cb)),
         (Key::Tuple(x), Key::Tuple(y)) | (Key::Map(x), Key::Map(y)) => x.cmp(y),
         (Key::Bits { bytes: ba, last_bits: la }, Key::Bits { bytes: bb, last_bits: lb }) => cmp_bits(ba, *la, bb, *lb),
         _ => Ordering::Equal,
@@ -375,8 +400,14 @@ fn compare_at<'a, 'b>(
                 }
             }
             (Key::Map(n), _) if n > 0 => stack.push_seq(2 * u64::from(n)),
-            // The creator pid, then the free variables.
-            (Key::Fun { free, .. }, _) => stack.push_seq(1 + u64::from(free)),
+            // The free variables; the creator pid before them is not compared.
+            (Key::Fun { free, .. }, _) => {
+                pa = pa.get(wire::skip(pa)..).unwrap_or(&[]);
+                pb = pb.get(wire::skip(pb)..).unwrap_or(&[]);
+                if free > 0 {
+                    stack.push_seq(u64::from(free));
+                }
+            }
             // Two segments of one length: element against element, then tail against tail
             // (a tail that continues the list compares as a list), as Erlang does.
             (Key::List(ListCursor::Cons { left: a }), Key::List(ListCursor::Cons { left: b })) if a == b => {

@@ -95,6 +95,8 @@
 //!   without an allocator. It also gives `Decoder::scratch_vec`: a scratch `Vec` that grows
 //!   as a compressed term inflates.
 //! - `std`: implies `alloc`.
+//! - `arbitrary`: [`ArbitraryTerm`], valid terms of every kind made by the `arbitrary` crate from
+//!   a fuzzer's bytes, for fuzzing what reads terms (implies `std`).
 //! - `serde`: typed data, above (serde without its default features; with `alloc`, serde's
 //!   `alloc` too).
 //! - `defmt`: `defmt::Format` for views, tags and errors.
@@ -128,6 +130,8 @@ mod defmt_impls;
 mod display;
 mod encode;
 mod error;
+#[cfg(feature = "arbitrary")]
+mod generate;
 pub mod packet;
 mod stack;
 mod term;
@@ -152,6 +156,8 @@ pub use encode::{
     encode, encode_to_heapless, encode_with, encoded_len, encoded_len_with,
 };
 pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
+#[cfg(feature = "arbitrary")]
+pub use generate::{ArbitraryTerm, MAX_GENERATED_DEPTH};
 pub use term::{
     Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, Port, Reference, Term,
     Tuple,

@@ -467,6 +467,36 @@ impl<W: Sink> Encoder<W> {
         Self::length(len)
     }
 
+    /// A fun (`NEW_FUN_EXT`) with its free variables.
+    #[cfg(feature = "arbitrary")]
+    pub(crate) fn fun<T: Encode>(&mut self, fun: &super::FunParts<'_>, free: &[T]) -> Result<(), EncodeError> {
+        /// The module, old index, old uniq, creator pid and free variables.
+        fn fields<S: Sink, T: Encode>(
+            e: &mut Encoder<S>,
+            fun: &super::FunParts<'_>,
+            free: &[T],
+        ) -> Result<(), EncodeError> {
+            let (node, id, serial, creation) = fun.creator;
+            e.atom(fun.module)?;
+            e.integer(fun.old_index)?;
+            e.integer(fun.old_uniq)?;
+            e.pid(node, id, serial, creation)?;
+            free.iter().try_for_each(|v| v.encode(e))
+        }
+        // Size counts itself and everything after it.
+        let mut counter = Encoder::new(super::Counter(0)).with_atoms(self.atoms);
+        fields(&mut counter, fun, free)?;
+        let size = u32::try_from(4 + 1 + 16 + 4 + 4 + counter.into_inner().0).map_err(|_| EncodeError::OutOfRange)?;
+        let free_count = u32::try_from(free.len()).map_err(|_| EncodeError::OutOfRange)?;
+        self.term(&[wire::NEW_FUN_EXT])?;
+        self.raw(&size.to_be_bytes())?;
+        self.raw(&[fun.arity])?;
+        self.raw(fun.uniq)?;
+        self.raw(&fun.index.to_be_bytes())?;
+        self.raw(&free_count.to_be_bytes())?;
+        self.contents(4 + u64::from(free_count), |e| fields(e, fun, free))
+    }
+
     /// Copies bytes that already are one complete, valid term.
     pub(super) fn verbatim(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.term(bytes)

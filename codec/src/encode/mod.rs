@@ -6,6 +6,9 @@
 //! Map keys are written in the order given: Erlang writes maps of up to 32 keys sorted by key,
 //! so give them sorted for byte-identical output.
 
+#[cfg(feature = "arbitrary")]
+use crate::term::Atom;
+
 mod encoder;
 mod error;
 mod impls;
@@ -15,6 +18,18 @@ pub use encoder::{AtomEncoding, Encoder};
 pub use error::{EncodeError, Message};
 pub use impls::{ErlString, ImproperList, MapFrom};
 pub use sink::{Counter, Sink, SliceWriter};
+
+/// The fields of a fun before its free variables (see `Encoder::fun`).
+#[cfg(feature = "arbitrary")]
+pub(crate) struct FunParts<'a> {
+    pub(crate) module: &'a str,
+    pub(crate) arity: u8,
+    pub(crate) uniq: &'a [u8; 16],
+    pub(crate) index: u32,
+    pub(crate) old_index: i64,
+    pub(crate) old_uniq: i64,
+    pub(crate) creator: (&'a Atom<'a>, u32, u32, u32),
+}
 
 /// A value that can be written as an Erlang term.
 pub trait Encode {

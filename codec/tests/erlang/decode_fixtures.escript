@@ -469,7 +469,37 @@ hostile_cases() ->
         [{<<131, (map_ext([{<<70, 0:64>>, <<97, 1>>}, {<<70, 128, 0:56>>, <<97, 2>>}]))/binary>>,
           "deviation: 0.0 and -0.0 are two keys (OTP 27+)"},
          {<<131, 99, "1.11111111111111111111111111111", 0>>, "deviation: FLOAT_EXT without a NUL in its field"}],
-    [{C, "hostile"} || C <- Cases] ++ Deviations.
+    [{C, "hostile"} || C <- Cases] ++ Deviations ++ [{C, "key order"} || C <- key_order_cases()].
+
+%% Maps keyed by pids, ports, references and funs: ERTS orders them by fields in an order of
+%% its own (pids by serial first, references by their last word first, funs by index and old
+%% uniq as 32-bit differences) and calls funs that differ only in arity, MD5, old index or
+%% creator pid equal (so two such keys are a duplicate).
+key_order_cases() ->
+    Pid = fun(N, Id, Ser, Cr) -> <<88, 119, (byte_size(N)), N/binary, Id:32, Ser:32, Cr:32>> end,
+    Port = fun(N, Id, Cr) -> <<89, 119, (byte_size(N)), N/binary, Id:32, Cr:32>> end,
+    Ref = fun(N, Cr, Ws) -> <<90, (length(Ws)):16, 119, (byte_size(N)), N/binary, Cr:32, << <<W:32>> || W <- Ws >>/binary>> end,
+    Fun = fun(Arity, Uniq, Idx, OldIdx, OldUniq, P, Free) ->
+              Body = <<Arity, Uniq:128, Idx:32, (length(Free)):32, 119, 1, $m, 98, OldIdx:32/signed,
+                       98, OldUniq:32/signed, P/binary, (iolist_to_binary(Free))/binary>>,
+              <<112, (byte_size(Body) + 4):32, Body/binary>>
+          end,
+    P1 = Pid(<<"a@b">>, 1, 1, 1),
+    Keyed = fun(Keys) -> <<131, (map_ext([{K, <<97, I>>} || {K, I} <- lists:zip(Keys, lists:seq(1, length(Keys)))]))/binary>> end,
+    [Keyed([Pid(<<"node@host">>, 1, 1, 1), Pid(<<"a@b">>, 5, 0, 0), Pid(<<"a@b">>, 1, 9, 9), Pid(<<"b@c">>, 0, 0, 0)]),
+     Keyed([Pid(<<"a@b">>, 1, 1, 5), Pid(<<"a@b">>, 1, 1, 2), Pid(<<"a@b">>, 2, 1, 1)]),
+     Keyed([Port(<<"node@host">>, 1, 1), Port(<<"a@b">>, 5, 1), Port(<<"a@b">>, 1, 9), Port(<<"a@b">>, 1, 2)]),
+     Keyed([Ref(<<"a@b">>, 1, [1, 3, 1]), Ref(<<"a@b">>, 1, [5, 1, 1]), Ref(<<"a@b">>, 1, [1, 2]), Ref(<<"a@b">>, 2, [1, 2, 3]),
+            Ref(<<"b@c">>, 1, [9])]),
+     Keyed([Fun(0, 0, 0, 0, 0, P1, []), Fun(0, 0, 16#E268AFDE, 0, 0, P1, []), Fun(0, 0, 1, 0, 16#7fffffff, P1, []),
+            Fun(0, 0, 1, 0, -2, P1, []), Fun(0, 0, 1, 0, 0, P1, [<<97, 1>>]), Fun(0, 0, 1, 0, 0, P1, [<<97, 2>>])]),
+     %% Duplicates to ERTS: only the arity, MD5, old index or creator pid differ.
+     Keyed([Fun(0, 0, 1, 0, 0, P1, []), Fun(1, 0, 1, 0, 0, P1, [])]),
+     Keyed([Fun(0, 0, 1, 0, 0, P1, []), Fun(0, 7, 1, 0, 0, P1, [])]),
+     Keyed([Fun(0, 0, 1, 0, 0, P1, []), Fun(0, 0, 1, 9, 0, P1, [])]),
+     Keyed([Fun(0, 0, 1, 0, 0, P1, []), Fun(0, 0, 1, 0, 0, Pid(<<"c@d">>, 9, 9, 9), [])]),
+     %% Not duplicates: the free variables differ.
+     Keyed([Fun(0, 0, 1, 0, 0, P1, [<<97, 1>>]), Fun(0, 0, 1, 0, 0, P1, [<<97, 1>>, <<97, 2>>])])].
 
 new_fun(OldIndex, OldUniq, Pid, NumFree, Free) ->
     Body = <<1, 0:128, 0:32, NumFree:32, 100, 0, 1, $m, OldIndex/binary, OldUniq/binary, Pid/binary, Free/binary>>,

@@ -85,14 +85,17 @@ fn a_reply_too_large_for_the_packet_size_is_never_built_whole() {
     let mut port = Port::new(&[][..], std::io::sink(), PacketSize::Two);
     let big = vec![1u8; 100 << 20];
     let largest = largest_in(|| {
-        assert!(matches!(port.write(&big[..]), Err(Error::ReplyTooLarge { len: 104_857_606, max: 65_535 })));
+        assert!(matches!(
+            port.write(serde_bytes::Bytes::new(&big)),
+            Err(Error::ReplyTooLarge { len: 104_857_606, max: 65_535 })
+        ));
     });
     eprintln!("a 100 MiB reply refused by {{packet, 2}}: largest allocation {largest} bytes");
     assert!(largest <= 256 * 1024, "{largest}");
     // A large reply that fits {packet, 4} is given back after it is written.
     let mut port = Port::new(&[][..], std::io::sink(), PacketSize::Four);
     let baseline = live_bytes();
-    port.write(&big[..]).unwrap();
+    port.write(serde_bytes::Bytes::new(&big)).unwrap();
     port.write(&1).unwrap();
     let held = live_bytes() - baseline;
     assert!(held <= 256 * 1024, "{held}");

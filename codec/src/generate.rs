@@ -29,7 +29,7 @@ const NODES: [&str; 4] = ["a@b", "node@host", "erlport@127.0.0.1", "n\u{e9}@h\u{
 /// order, as Erlang writes small maps); atoms are UTF-8 text of up to 255 characters, latin-1
 /// or beyond; lists may be improper; integers of any size up to 128 bytes; floats are finite and
 /// never `-0.0` (OTP 25 and 27 disagree about it as a map key); pids, ports, references and
-/// funs belong to other nodes.
+/// funs belong to other nodes (their free variables hold no funs).
 ///
 /// ```
 /// use arbitrary::{Arbitrary, Unstructured};
@@ -134,7 +134,7 @@ pub enum ArbitraryTerm {
 
 impl<'a> Arbitrary<'a> for ArbitraryTerm {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        generate(u, 0)
+        generate(u, 0, true)
     }
 }
 
@@ -153,13 +153,20 @@ fn float(u: &mut Unstructured<'_>) -> arbitrary::Result<f64> {
     Ok(if !value.is_finite() || value == 0.0 { 0.0 } else { value })
 }
 
-fn generate(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<ArbitraryTerm> {
+/// A term `depth` containers down; `funs`: whether funs may be made (not inside a fun's free
+/// variables: a fun's size field needs its free variables' length, counted before they are
+/// written, so funs inside funs would cost twice per level).
+fn generate(u: &mut Unstructured<'_>, depth: u32, funs: bool) -> arbitrary::Result<ArbitraryTerm> {
     let deeper = depth < MAX_GENERATED_DEPTH;
     let items = |u: &mut Unstructured<'_>| -> arbitrary::Result<Vec<ArbitraryTerm>> {
         let n = u.arbitrary_len::<[u8; 4]>()?;
-        (0..n).map(|_| generate(u, depth + 1)).collect()
+        (0..n).map(|_| generate(u, depth + 1, funs)).collect()
     };
-    let kinds = if deeper { 16 } else { 11 };
+    let kinds = match (deeper, funs) {
+        (true, true) => 16,
+        (true, false) => 15,
+        (false, _) => 11,
+    };
     Ok(match u.choose_index(kinds)? {
         0 => ArbitraryTerm::Integer(u.arbitrary()?),
         1 => ArbitraryTerm::Integer(i64::from(u.arbitrary::<u8>()?)),
@@ -191,9 +198,9 @@ fn generate(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<Arbitrary
         12 => {
             let mut elements = items(u)?;
             if elements.is_empty() {
-                elements.push(generate(u, depth + 1)?);
+                elements.push(generate(u, depth + 1, funs)?);
             }
-            let mut tail = generate(u, depth + 1)?;
+            let mut tail = generate(u, depth + 1, funs)?;
             if matches!(tail, ArbitraryTerm::List(_) | ArbitraryTerm::ImproperList(..)) {
                 tail = ArbitraryTerm::Atom(String::from("tail"));
             }
@@ -203,13 +210,13 @@ fn generate(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<Arbitrary
         14 => {
             let n = u.int_in_range(0..=32)?;
             let pairs = (0..n)
-                .map(|_| Ok((generate(u, depth + 1)?, generate(u, depth + 1)?)))
+                .map(|_| Ok((generate(u, depth + 1, funs)?, generate(u, depth + 1, funs)?)))
                 .collect::<arbitrary::Result<Vec<_>>>()?;
             ArbitraryTerm::Map(in_key_order(pairs))
         }
         _ => {
             let n = u.int_in_range(0..=4)?;
-            let free = (0..n).map(|_| generate(u, depth + 1)).collect::<arbitrary::Result<_>>()?;
+            let free = (0..n).map(|_| generate(u, depth + 1, false)).collect::<arbitrary::Result<_>>()?;
             ArbitraryTerm::Fun {
                 module: atom_text(u)?,
                 arity: u.arbitrary()?,
@@ -224,17 +231,20 @@ fn generate(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<Arbitrary
     })
 }
 
-/// The pairs sorted by key in Erlang's map key order, the first of equal keys kept.
+/// The pairs sorted by key in Erlang's map key order, the first of equal keys kept. Each key is
+/// encoded and decoded once; the sort compares the views.
 fn in_key_order(pairs: Vec<(ArbitraryTerm, ArbitraryTerm)>) -> Vec<(ArbitraryTerm, ArbitraryTerm)> {
-    let mut keyed: Vec<(Vec<u8>, (ArbitraryTerm, ArbitraryTerm))> =
-        pairs.into_iter().filter_map(|pair| encode_to_vec(&pair.0).ok().map(|bytes| (bytes, pair))).collect();
-    let order = |a: &[u8], b: &[u8]| match (decode(a), decode(b)) {
-        (Ok(x), Ok(y)) => x.exact_cmp(&y).unwrap_or(Ordering::Equal),
+    let encoded: Vec<Vec<u8>> = pairs.iter().map(|(key, _)| encode_to_vec(key).unwrap_or_default()).collect();
+    let views: Vec<Option<crate::Term<'_>>> = encoded.iter().map(|bytes| decode(bytes).ok()).collect();
+    let order = |a: usize, b: usize| match (views[a], views[b]) {
+        (Some(x), Some(y)) => x.exact_cmp(&y).unwrap_or(Ordering::Equal),
         _ => Ordering::Equal,
     };
-    keyed.sort_by(|a, b| order(&a.0, &b.0));
-    keyed.dedup_by(|later, earlier| order(&later.0, &earlier.0) == Ordering::Equal);
-    keyed.into_iter().map(|(_, pair)| pair).collect()
+    let mut indices: Vec<usize> = (0..pairs.len()).filter(|&i| views[i].is_some()).collect();
+    indices.sort_by(|&a, &b| order(a, b));
+    indices.dedup_by(|later, earlier| order(*later, *earlier) == Ordering::Equal);
+    let mut slots: Vec<Option<(ArbitraryTerm, ArbitraryTerm)>> = pairs.into_iter().map(Some).collect();
+    indices.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 impl Encode for ArbitraryTerm {

@@ -128,6 +128,12 @@ impl<T: Serialize + ?Sized> Encode for Typed<'_, T> {
     }
 }
 
+impl<W> Writer<W> {
+    fn new(output: W, packet: PacketSize) -> Self {
+        Writer { output, packet, compression: None, deflater: None, frame: Vec::new(), body: Vec::new(), nil: false }
+    }
+}
+
 impl<W: Write> Writer<W> {
     pub(crate) fn write_typed<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         let nil = self.nil;
@@ -230,15 +236,7 @@ impl<R: Read, W: Write> Port<R, W> {
                 inflater: None,
                 inflate_limit: DEFAULT_INFLATE_LIMIT,
             },
-            writer: Arc::new(Mutex::new(Writer {
-                output,
-                packet,
-                compression: None,
-                deflater: None,
-                frame: Vec::new(),
-                body: Vec::new(),
-                nil: false,
-            })),
+            writer: Arc::new(Mutex::new(Writer::new(output, packet))),
         }
     }
 
@@ -397,6 +395,45 @@ pub struct Sender<W> {
 impl<W> Clone for Sender<W> {
     fn clone(&self) -> Self {
         Sender { writer: Arc::clone(&self.writer) }
+    }
+}
+
+impl Sender<Vec<u8>> {
+    /// Moves what was written so far to the end of `out`.
+    pub(crate) fn drain_into(&self, out: &mut Vec<u8>) {
+        out.append(&mut self.lock().output);
+    }
+}
+
+/// A port without a pipe, for [`Protocol::call_packet`](crate::Protocol::call_packet): requests
+/// are handed in as bytes and replies collected from a `Vec`.
+pub(crate) struct Loopback {
+    pub(crate) sender: Sender<Vec<u8>>,
+    scratch: Vec<u8>,
+    inflater: Option<Box<Inflater>>,
+}
+
+impl Default for Loopback {
+    fn default() -> Self {
+        let sender = Sender { writer: Arc::new(Mutex::new(Writer::new(Vec::new(), PacketSize::Four))) };
+        Loopback { sender, scratch: Vec::new(), inflater: None }
+    }
+}
+
+impl Loopback {
+    /// The request as a term, with a port's checks: the default packet and inflate limits.
+    pub(crate) fn decode<'a>(&'a mut self, request: &'a [u8]) -> Result<Term<'a>, Error> {
+        let max = erlport_codec::packet::DEFAULT_MAX_PACKET;
+        if request.len() > max {
+            return Err(Error::PacketTooLarge { len: request.len(), max });
+        }
+        // The inflater (tens of KiB) only for a compressed request.
+        if erlport_codec::compressed_size(request).is_none() {
+            return Ok(erlport_codec::decode(request)?);
+        }
+        let inflater = self.inflater.get_or_insert_with(|| Box::new(Inflater::new()));
+        let term = Decoder::new().scratch_vec(&mut self.scratch).inflater(inflater).decode(request)?;
+        Ok(term)
     }
 }
 

@@ -467,7 +467,9 @@ impl<W: Sink> Encoder<W> {
         Self::length(len)
     }
 
-    /// A fun (`NEW_FUN_EXT`) with its free variables.
+    /// A fun (`NEW_FUN_EXT`) with its free variables. The size field needs their length, so
+    /// they are encoded twice (counted, then written): funs nested in free variables would cost
+    /// twice per level, and `ArbitraryTerm` makes none.
     #[cfg(feature = "arbitrary")]
     pub(crate) fn fun<T: Encode>(&mut self, fun: &super::FunParts<'_>, free: &[T]) -> Result<(), EncodeError> {
         /// The module, old index, old uniq, creator pid and free variables.

@@ -5,4 +5,5 @@
 
 pub mod counting_alloc;
 pub mod fuzz;
+pub mod kv_fuzz;
 pub mod port_fuzz;

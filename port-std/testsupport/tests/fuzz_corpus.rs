@@ -44,6 +44,11 @@ fn typed() {
 }
 
 #[test]
+fn kv() {
+    replay("kv", erlport_testsupport::kv_fuzz::kv);
+}
+
+#[test]
 fn packet_reader() {
     replay("packet_reader", port_fuzz::packet_reader);
 }

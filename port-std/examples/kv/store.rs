@@ -4,7 +4,7 @@
 //!
 //! | Request | Reply |
 //! |---|---|
-//! | `{put, Key, Value, Opts}` (`Opts`: `#{kind => text \| blob, max_versions => N}`, or a keyword list, or `[]`) | `{ok, Version}` or `{error, {too_large, Max}}` |
+//! | `{put, Key, Value, Opts}` (`Opts`: `#{kind => text \| blob}`, a keyword list, or `[]`) | `{ok, Version}` or `{error, {too_large, Max}}` |
 //! | `{get, Key}` | `{ok, Value}` or `{error, not_found}` |
 //! | `{info, Key}` | `#{kind => Kind, size => Bytes, version => N}` or `undefined` (`nil` with `--nil`) |
 //! | `{delete, Key}` | `ok` or `{error, not_found}` |
@@ -12,22 +12,25 @@
 //! | `{find, Query}` (`#{prefix => Bin, kind => Kind}`, both optional) | the keys, sorted |
 //! | `stats` | `#{keys => N, bytes => M, largest => Key or undefined}` |
 //!
-//! Packet 4 over stdio by default; `--nil` for Elixir callers; `--packet 1|2`, `--fds`, ...
+//! The handlers live here, in a function generic over the output, so that a fuzz target
+//! (`fuzz/fuzz_targets/kv.rs`) can drive the same protocol through `Protocol::call_packet`.
 
-mod common;
-
-use erlport::{Protocol, borrowed_arg};
+use erlport::{Protocol, Stateful, borrowed_arg};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 use std::collections::BTreeMap;
+use std::io::Write;
 
 const MAX_VALUE: usize = 1 << 20;
 
+/// What a value holds.
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Default, Debug)]
 #[serde(rename_all = "snake_case")]
-enum Kind {
+pub enum Kind {
+    /// Bytes (the default).
     #[default]
     Blob,
+    /// Text.
     Text,
 }
 
@@ -67,16 +70,19 @@ struct Stats {
     largest: Option<String>,
 }
 
-struct Entry {
+/// A stored value.
+pub struct Entry {
     value: Vec<u8>,
     kind: Kind,
     version: u32,
 }
 
-type Store = BTreeMap<String, Entry>;
+/// The state: entries by key.
+pub type Store = BTreeMap<String, Entry>;
 
-fn main() {
-    let port = common::port_from_args(4);
+/// The store's protocol, writing to `W` (a port's output, or a `Vec` for
+/// `Protocol::call_packet`).
+pub fn protocol<W: Write>() -> Protocol<W, Stateful<Store>> {
     let mut proto = Protocol::with_state(Store::new());
     proto.handle_borrowed("put", |store: &mut Store, key: &str, value: &[u8], opts: PutOpts| {
         if value.len() > MAX_VALUE {
@@ -115,7 +121,5 @@ fn main() {
         let largest = store.iter().max_by_key(|(_, e)| e.value.len()).map(|(k, _)| k.clone());
         Stats { bytes: store.values().map(|e| e.value.len()).sum(), keys: store.len(), largest }
     });
-    if proto.run(port).is_err() {
-        std::process::exit(1);
-    }
+    proto
 }

@@ -14,6 +14,11 @@ use core::cmp::Ordering;
 /// `ArbitraryTerm` recurse).
 pub const MAX_GENERATED_DEPTH: u32 = 24;
 
+/// The largest fun index and old uniq made (in magnitude). ERTS orders funs by the sign of
+/// these fields' 32-bit differences, which is not a total order when a difference overflows;
+/// within this range it is, so generated maps have one key order.
+const MAX_FUN_FIELD: i32 = 1 << 29;
+
 /// Node names of generated pids, ports and references: never the local node of the VM that
 /// reads them (`nonode@nohost`), whose pids Erlang would check and rewrite.
 const NODES: [&str; 4] = ["a@b", "node@host", "erlport@127.0.0.1", "n\u{e9}@h\u{f4}te"];
@@ -29,7 +34,8 @@ const NODES: [&str; 4] = ["a@b", "node@host", "erlport@127.0.0.1", "n\u{e9}@h\u{
 /// order, as Erlang writes small maps); atoms are UTF-8 text of up to 255 characters, latin-1
 /// or beyond; lists may be improper; integers of any size up to 128 bytes; floats are finite and
 /// never `-0.0` (OTP 25 and 27 disagree about it as a map key); pids, ports, references and
-/// funs belong to other nodes (their free variables hold no funs).
+/// funs belong to other nodes (their free variables hold no funs; their index and old uniq
+/// stay within ±2^29, where ERTS's order of funs is a total order).
 ///
 /// ```
 /// use arbitrary::{Arbitrary, Unstructured};
@@ -221,9 +227,9 @@ fn generate(u: &mut Unstructured<'_>, depth: u32, funs: bool) -> arbitrary::Resu
                 module: atom_text(u)?,
                 arity: u.arbitrary()?,
                 uniq: u.arbitrary()?,
-                index: u.arbitrary()?,
+                index: u.int_in_range(0..=MAX_FUN_FIELD as u32)?,
                 old_index: u.arbitrary()?,
-                old_uniq: u.arbitrary()?,
+                old_uniq: u.int_in_range(-MAX_FUN_FIELD..=MAX_FUN_FIELD)?,
                 creator: (node(u)?, u.arbitrary()?, u.arbitrary()?, u.arbitrary()?),
                 free,
             }

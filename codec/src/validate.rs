@@ -700,8 +700,17 @@ pub(crate) fn hash_key(key: &[u8]) -> u32 {
                 h.words(&[12, u64::from(n)]);
                 break;
             }
-            Head::Fun { .. } => {
+            // What ERTS compares of a fun before its free variables (see `cmp`): equal funs
+            // hash alike, and funs that differ there rarely share a bucket.
+            Head::Fun { header, .. } => {
+                let f = wire::fields(wire::fun, header);
                 h.word(13);
+                h.atom(f.module);
+                let old_uniq = match f.old_uniq {
+                    Int::Small(v) => v as u32,
+                    Int::Big { .. } => 0,
+                };
+                h.words(&[u64::from(f.index), u64::from(old_uniq), u64::from(f.free)]);
                 break;
             }
         }

@@ -10,52 +10,72 @@ use serde::ser::{self, Impossible, Serialize};
 
 type Result<T> = core::result::Result<T, EncodeError>;
 
-/// Scalar methods of a capture serializer that only takes other shapes.
-macro_rules! not_unit {
-    ($($method:ident($t:ty);)*) => {$(
-        fn $method(self, _: $t) -> Result<()> {
-            Err(REFUSED)
+/// Serializer methods that refuse with `$err`: scalar ones by name and argument type,
+/// the others by a short name (`seq`, `tuple`, `map`, `some`, ...).
+macro_rules! refuse {
+    ($err:expr; $($method:ident($t:ty);)*) => {$(
+        fn $method(self, _: $t) -> Result<Self::Ok> {
+            Err($err)
         }
     )*};
-}
-
-/// The methods of a capture serializer other than scalars, `serialize_bytes` and
-/// `serialize_tuple`.
-macro_rules! rest_refused {
-    () => {
-        fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<()> {
-            Err(REFUSED)
+    ($err:expr; $($kind:ident)*) => {$(refuse!(@ $err; $kind);)*};
+    (@ $err:expr; none) => {
+        fn serialize_none(self) -> Result<Self::Ok> {
+            Err($err)
         }
-        fn serialize_none(self) -> Result<()> {
-            Err(REFUSED)
+    };
+    (@ $err:expr; some) => {
+        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Self::Ok> {
+            Err($err)
         }
-        fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<()> {
-            Err(REFUSED)
+    };
+    (@ $err:expr; unit) => {
+        fn serialize_unit(self) -> Result<Self::Ok> {
+            Err($err)
         }
-        fn serialize_unit(self) -> Result<()> {
-            Err(REFUSED)
+    };
+    (@ $err:expr; unit_variant) => {
+        fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<Self::Ok> {
+            Err($err)
         }
-        fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<()> {
-            Err(REFUSED)
+    };
+    (@ $err:expr; newtype_struct) => {
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<Self::Ok> {
+            Err($err)
         }
-        fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<()> {
-            Err(REFUSED)
-        }
+    };
+    (@ $err:expr; newtype_variant) => {
         fn serialize_newtype_variant<T: Serialize + ?Sized>(
             self,
             _: &'static str,
             _: u32,
             _: &'static str,
             _: &T,
-        ) -> Result<()> {
-            Err(REFUSED)
+        ) -> Result<Self::Ok> {
+            Err($err)
         }
+    };
+    (@ $err:expr; collect_str) => {
+        fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<Self::Ok> {
+            Err($err)
+        }
+    };
+    (@ $err:expr; seq) => {
         fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
-            Err(REFUSED)
+            Err($err)
         }
+    };
+    (@ $err:expr; tuple) => {
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
+            Err($err)
+        }
+    };
+    (@ $err:expr; tuple_struct) => {
         fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
-            Err(REFUSED)
+            Err($err)
         }
+    };
+    (@ $err:expr; tuple_variant) => {
         fn serialize_tuple_variant(
             self,
             _: &'static str,
@@ -63,14 +83,20 @@ macro_rules! rest_refused {
             _: &'static str,
             _: usize,
         ) -> Result<Self::SerializeTupleVariant> {
-            Err(REFUSED)
+            Err($err)
         }
+    };
+    (@ $err:expr; map) => {
         fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-            Err(REFUSED)
+            Err($err)
         }
+    };
+    (@ $err:expr; struct) => {
         fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-            Err(REFUSED)
+            Err($err)
         }
+    };
+    (@ $err:expr; struct_variant) => {
         fn serialize_struct_variant(
             self,
             _: &'static str,
@@ -78,8 +104,29 @@ macro_rules! rest_refused {
             _: &'static str,
             _: usize,
         ) -> Result<Self::SerializeStructVariant> {
-            Err(REFUSED)
+            Err($err)
         }
+    };
+}
+
+/// Every scalar method but `serialize_bytes`, refusing with `$err`.
+macro_rules! refuse_scalars {
+    ($err:expr) => {
+        refuse! { $err;
+            serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+            serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+            serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
+            serialize_unit_struct(&'static str);
+        }
+    };
+}
+
+/// Everything but scalars, `serialize_bytes` and `serialize_tuple`, refused (the capture
+/// serializers take a tuple of parts).
+macro_rules! rest_refused {
+    () => {
+        refuse! { REFUSED; none some unit unit_variant newtype_struct newtype_variant collect_str seq tuple_struct
+        tuple_variant map struct struct_variant }
     };
 }
 
@@ -632,39 +679,7 @@ macro_rules! compound_refused {
         type SerializeMap = Impossible<$ok, EncodeError>;
         type SerializeStruct = Impossible<$ok, EncodeError>;
         type SerializeStructVariant = Impossible<$ok, EncodeError>;
-        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
-            Err(REFUSED)
-        }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-            Err(REFUSED)
-        }
-        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
-            Err(REFUSED)
-        }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleVariant> {
-            Err(REFUSED)
-        }
-        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-            Err(REFUSED)
-        }
-        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-            Err(REFUSED)
-        }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStructVariant> {
-            Err(REFUSED)
-        }
+        refuse! { REFUSED; seq tuple tuple_struct tuple_variant map struct struct_variant }
     };
 }
 
@@ -743,14 +758,6 @@ struct Probe;
 
 const NOT_BYTES: EncodeError = EncodeError::Unsupported("not a list of bytes");
 
-macro_rules! not_bytes {
-    ($($method:ident($t:ty);)*) => {$(
-        fn $method(self, _: $t) -> Result<u16> {
-            Err(NOT_BYTES)
-        }
-    )*};
-}
-
 impl ser::Serializer for Probe {
     type Ok = u16;
     type Error = EncodeError;
@@ -761,74 +768,15 @@ impl ser::Serializer for Probe {
     type SerializeMap = Impossible<u16, EncodeError>;
     type SerializeStruct = Impossible<u16, EncodeError>;
     type SerializeStructVariant = Impossible<u16, EncodeError>;
-    not_bytes! {
-        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
-        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
-        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
-        serialize_bytes(&[u8]); serialize_unit_struct(&'static str);
-    }
-    fn serialize_none(self) -> Result<u16> {
-        Err(NOT_BYTES)
-    }
-    fn collect_str<T: fmt::Display + ?Sized>(self, _: &T) -> Result<u16> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u16> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_unit(self) -> Result<u16> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<u16> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<u16> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<u16> {
-        Err(NOT_BYTES)
-    }
+    refuse_scalars!(NOT_BYTES);
+    refuse! { NOT_BYTES; serialize_bytes(&[u8]); }
+    refuse! { NOT_BYTES; none some unit unit_variant newtype_struct newtype_variant collect_str tuple tuple_struct
+    tuple_variant map struct struct_variant }
     fn serialize_seq(self, len: Option<usize>) -> Result<ProbeSeq> {
         match len.and_then(|n| u16::try_from(n).ok()) {
             Some(n) if n > 0 => Ok(ProbeSeq(n)),
             _ => Err(NOT_BYTES),
         }
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-        Err(NOT_BYTES)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(NOT_BYTES)
     }
 }
 
@@ -861,12 +809,7 @@ impl<W: Sink> ser::Serializer for Raw<'_, W> {
     type SerializeMap = Impossible<(), EncodeError>;
     type SerializeStruct = Impossible<(), EncodeError>;
     type SerializeStructVariant = Impossible<(), EncodeError>;
-    not_unit! {
-        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
-        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
-        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
-        serialize_unit_struct(&'static str);
-    }
+    refuse_scalars!(REFUSED);
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
         self.encoder.raw_bytes(v)
     }
@@ -907,12 +850,8 @@ impl<W: Sink> ser::Serializer for AtomParts<'_, W> {
     type SerializeMap = Impossible<(), EncodeError>;
     type SerializeStruct = Impossible<(), EncodeError>;
     type SerializeStructVariant = Impossible<(), EncodeError>;
-    not_unit! {
-        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
-        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
-        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
-        serialize_unit_struct(&'static str); serialize_bytes(&[u8]);
-    }
+    refuse_scalars!(REFUSED);
+    refuse! { REFUSED; serialize_bytes(&[u8]); }
     fn serialize_tuple(self, _: usize) -> Result<Self> {
         Ok(self)
     }
@@ -961,12 +900,8 @@ impl<'a, 'e, W: Sink> ser::Serializer for Improper<'a, 'e, W> {
     type SerializeMap = Impossible<(), EncodeError>;
     type SerializeStruct = Impossible<(), EncodeError>;
     type SerializeStructVariant = Impossible<(), EncodeError>;
-    not_unit! {
-        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
-        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
-        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char); serialize_str(&str);
-        serialize_unit_struct(&'static str); serialize_bytes(&[u8]);
-    }
+    refuse_scalars!(REFUSED);
+    refuse! { REFUSED; serialize_bytes(&[u8]); }
     fn serialize_tuple(self, _: usize) -> Result<ImproperParts<'a, 'e, W>> {
         Ok(ImproperParts { ser: self.ser, state: None })
     }

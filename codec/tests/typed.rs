@@ -540,3 +540,33 @@ mod properties {
         assert!(std::mem::size_of::<DeserializeError>() < 256);
     }
 }
+
+#[test]
+fn a_visitor_that_stops_early_leaves_the_rest_in_step() {
+    use serde::de::{MapAccess, Visitor};
+    /// Reads a map's first key and nothing else.
+    struct FirstKey(String);
+    impl<'de> Deserialize<'de> for FirstKey {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = FirstKey;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a map")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FirstKey, A::Error> {
+                    Ok(FirstKey(map.next_key::<String>()?.unwrap_or_default()))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    // {#{a => 1, b => 2}, 7} and {[{a, 1}, {b, 2}], 7}
+    let map = atom_map(&[("a", Term::Integer(1)), ("b", Term::Integer(2))]);
+    let keywords = to_vec(&[(Atom::new("a"), 1), (Atom::new("b"), 2)][..]).unwrap();
+    for inner in [map, keywords] {
+        let bytes = to_vec(&(decode(&inner).unwrap(), 7)).unwrap();
+        let (first, seven): (FirstKey, i64) = from_bytes(&bytes).unwrap();
+        assert_eq!((first.0.as_str(), seven), ("a", 7));
+    }
+}

@@ -295,6 +295,10 @@ impl<'de> Deserializer<'de> {
             Head::Map(pairs) => self.nested(|de| {
                 let mut access = MapAccess { de, left: pairs as usize, is_struct, key: None };
                 let value = visitor.visit_map(&mut access)?;
+                // What a visitor left unread: a value after its key, then whole pairs.
+                if access.key.take().is_some() {
+                    access.de.skip();
+                }
                 while access.left > 0 {
                     access.left -= 1;
                     access.de.skip();
@@ -307,6 +311,9 @@ impl<'de> Deserializer<'de> {
                 self.nested(|de| {
                     let mut access = Keywords { de, cursor: ListCursor::new(Elems::Terms(n)), index: 0, key: None };
                     let value = visitor.visit_map(&mut access)?;
+                    if access.key.take().is_some() {
+                        access.de.skip();
+                    }
                     while access.next_pair()? {
                         access.de.skip();
                         access.de.skip();
@@ -834,7 +841,8 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, self.key))
+        let key = self.key.take();
+        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, key))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -888,7 +896,8 @@ impl<'de> de::MapAccess<'de> for Keywords<'_, 'de> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, self.key))
+        let key = self.key.take();
+        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, key))
     }
 }
 

@@ -704,6 +704,14 @@ impl<'de> ListCursor<'de> {
             if self.ended {
                 return Ok(None);
             }
+            // The usual tail, `[]`, without reading a header.
+            if de.root.is_none()
+                && let Some(rest) = wire::nil_at(de.input)
+            {
+                de.input = rest;
+                self.ended = true;
+                return Ok(None);
+            }
             self.tail(de)?;
         }
     }

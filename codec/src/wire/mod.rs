@@ -722,6 +722,16 @@ pub(crate) fn atom_at(bytes: &[u8]) -> Option<(AtomText<'_>, usize)> {
     Some((AtomText { bytes: bytes.get(header..header + n)?, utf8 }, header + n))
 }
 
+/// What follows `[]` (`NIL_EXT`) at the start of validated `bytes`, if it is there.
+#[cfg(feature = "serde")]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn nil_at(bytes: &[u8]) -> Option<&[u8]> {
+    match bytes {
+        [NIL_EXT, rest @ ..] => Some(rest),
+        _ => None,
+    }
+}
+
 /// The count of the `MAP_EXT` (pairs) or `LIST_EXT` (elements) header at the start of
 /// validated `bytes`, when it has `tag`; the header is 5 bytes.
 #[cfg(feature = "serde")]

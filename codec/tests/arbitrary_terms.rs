@@ -3,12 +3,12 @@
 //! each and `term_to_binary` writes the same bytes (minor versions 2 and 1).
 #![cfg(feature = "arbitrary")]
 
+mod common;
+
 use arbitrary::{Arbitrary, Unstructured};
 use erlport_codec::{ArbitraryTerm, AtomEncoding, Term, decode, encode_with, encoded_len_with};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 /// Deterministic bytes of varying lengths (xorshift), for reproducible terms.
 fn inputs(count: usize, seed: u64) -> impl Iterator<Item = Vec<u8>> {
@@ -126,25 +126,15 @@ fn bytes_of_view(view: &Term<'_>, atoms: AtomEncoding) -> Vec<u8> {
 
 #[test]
 fn erlang_reads_each_and_writes_the_same_bytes() {
-    if Command::new("erl").args(["-noshell", "-eval", "halt()."]).status().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install Erlang (erlang-nox): this test may not skip there");
+    if !common::erl_available() {
         return;
     }
-    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02X}")).collect::<String>();
     let all = terms(10_000, 0x1511);
     assert_eq!(all.len(), 10_000);
     let mut lines = Vec::new();
     for (i, term) in all.iter().enumerate() {
         let (mode, atoms) = if i % 2 == 0 { ("mv2", AtomEncoding::Utf8) } else { ("mv1", AtomEncoding::Latin1) };
-        lines.push(format!("{mode}\t{}\t-", hex(&bytes(term, atoms))));
+        lines.push(format!("{mode}\t{}\t-", common::to_hex(&bytes(term, atoms))));
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("arbitrary-terms");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("terms");
-    std::fs::write(&file, lines.join("\n")).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/erlang/encode_check.escript");
-    let out = Command::new("escript").arg(script).arg(&file).output().expect("escript");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "Erlang disagrees:\n{report}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(report.contains(&format!("{} passed, 0 failed", lines.len())), "{report}");
+    common::encode_check("arbitrary-terms.tsv", &lines.join("\n"), lines.len());
 }

@@ -3,12 +3,12 @@
 //! `encoded_len` equals what is written, every too-small buffer is refused, and decoding the
 //! output navigates back to the value.
 
+mod common;
+
 use erlport_codec::{
     Atom, AtomEncoding, BigInt, BitBinary, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, Sink, Term,
     decode, encode_with, encoded_len_with,
 };
-use std::path::Path;
-use std::process::Command;
 
 /// A value built from the typed `Encode` impls and the builder calls.
 #[derive(Clone, Debug)]
@@ -313,38 +313,11 @@ fn every_too_small_buffer_is_refused() {
     }
 }
 
-fn erl_available() -> bool {
-    let found = Command::new("erl").args(["-noshell", "-eval", "halt()."]).status().is_ok_and(|s| s.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must install Erlang (erlang-nox): this test may not skip there");
-        eprintln!("erl not found: skipping the Erlang check of encoded values");
-    }
-    found
-}
-
-/// Runs the Erlang check over `lines` and requires every one to pass.
-fn erlang_check(name: &str, lines: &str, expected: usize) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("encode-check");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(name);
-    std::fs::write(&file, lines).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/erlang/encode_check.escript");
-    let out = Command::new("escript").arg(script).arg(&file).output().expect("escript");
-    let report = String::from_utf8_lossy(&out.stdout);
-    eprintln!("{report}");
-    assert!(out.status.success(), "Erlang disagrees:\n{report}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(report.contains(&format!("{expected} passed, 0 failed")), "{report}");
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
 #[cfg(feature = "alloc")]
 #[test]
 fn erlang_decodes_compressed_output_at_every_level() {
     use erlport_codec::{Compression, Deflater};
-    if !erl_available() {
+    if !common::erl_available() {
         return;
     }
     let mut deflater = Deflater::new();
@@ -360,10 +333,10 @@ fn erlang_decodes_compressed_output_at_every_level() {
         compressed += usize::from(bytes[1] == 80);
         let mut scratch = vec![0u8; erlport_codec::compressed_size(&bytes).unwrap_or(0) as usize];
         let text = erlport_codec::Decoder::new().scratch(&mut scratch).decode(&bytes).unwrap().to_string();
-        lines.push_str(&format!("z\t{}\t{text}\n", hex(&bytes)));
+        lines.push_str(&format!("z\t{}\t{text}\n", common::to_hex(&bytes)));
     }
     assert!(compressed >= 100, "only {compressed} values were worth compressing");
-    erlang_check("compressed.tsv", &lines, lines.lines().count());
+    common::encode_check("compressed.tsv", &lines, lines.lines().count());
 }
 
 fn readable(v: &V) -> bool {
@@ -379,7 +352,7 @@ fn readable(v: &V) -> bool {
 
 #[test]
 fn erlang_agrees_with_encoded_values() {
-    if !erl_available() {
+    if !common::erl_available() {
         return;
     }
     let mut lines = String::new();
@@ -391,7 +364,11 @@ fn erlang_agrees_with_encoded_values() {
         // ~w text of pids, ports, references and funs cannot be read back.
         let readable = readable(v);
         let mode = if atoms == AtomEncoding::Latin1 { "mv1" } else { "mv2" };
-        lines.push_str(&format!("{mode}\t{}\t{}\n", hex(&bytes), if readable { text.as_str() } else { "-" }));
+        lines.push_str(&format!(
+            "{mode}\t{}\t{}\n",
+            common::to_hex(&bytes),
+            if readable { text.as_str() } else { "-" }
+        ));
     }
-    erlang_check("values.tsv", &lines, 2500);
+    common::encode_check("values.tsv", &lines, 2500);
 }

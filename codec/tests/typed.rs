@@ -3,6 +3,8 @@
 //! (`=:=`), byte for byte the same as `term_to_binary` wherever the mapping allows.
 #![cfg(all(feature = "serde", feature = "std"))]
 
+mod common;
+
 use erlport_codec::{
     Atom, DeserializeError, EncodeError, ErlString, ImproperList, MAX_DEPTH, Map, Pid, Term, decode, from_bytes,
     from_term, serialized_len, to_slice, to_vec,
@@ -239,23 +241,6 @@ fn atom_map(pairs: &[(&str, Term<'_>)]) -> Vec<u8> {
     to_vec(&erlport_codec::MapFrom(pairs.iter().map(|(k, v)| (Atom::new(k), *v)))).unwrap()
 }
 
-fn erl_available() -> bool {
-    let found = Command::new("erl").args(["-noshell", "-eval", "halt()."]).status().is_ok_and(|s| s.success());
-    if !found {
-        assert!(std::env::var_os("CI").is_none(), "CI must install Erlang (erlang-nox): this test may not skip there");
-        eprintln!("erl not found: skipping");
-    }
-    found
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
-}
-
 fn tmp(name: &str) -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typed");
     std::fs::create_dir_all(&dir).unwrap();
@@ -277,14 +262,14 @@ fn erlang_writes(texts: &[&str]) -> Vec<Vec<u8>> {
         .zip(texts)
         .map(|(line, text)| {
             assert!(!line.starts_with("error"), "{text}: {line}");
-            unhex(line)
+            common::hex(line)
         })
         .collect()
 }
 
 #[test]
 fn erlang_writes_and_we_read_the_expected_values() {
-    if !erl_available() {
+    if !common::erl_available() {
         return;
     }
     let cases: Vec<Case> = cases().into_iter().filter(|c| c.read.is_some()).collect();
@@ -299,21 +284,15 @@ fn erlang_writes_and_we_read_the_expected_values() {
 
 #[test]
 fn we_write_and_erlang_reads_the_expected_terms() {
-    if !erl_available() {
+    if !common::erl_available() {
         return;
     }
     let lines: Vec<String> = cases()
         .into_iter()
         .filter_map(|case| case.write.map(|(bytes, exact)| (case.text, bytes, exact)))
-        .map(|(text, bytes, exact)| format!("{}\t{}\t{text}", if exact { "mv2" } else { "eq" }, hex(&bytes)))
+        .map(|(text, bytes, exact)| format!("{}\t{}\t{text}", if exact { "mv2" } else { "eq" }, common::to_hex(&bytes)))
         .collect();
-    let file = tmp("written");
-    std::fs::write(&file, lines.join("\n")).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/erlang/encode_check.escript");
-    let out = Command::new("escript").arg(script).arg(&file).output().expect("escript");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "Erlang disagrees:\n{report}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(report.contains(&format!("{} passed, 0 failed", lines.len())), "{report}");
+    common::encode_check("typed-written.tsv", &lines.join("\n"), lines.len());
 }
 
 #[test]

@@ -531,59 +531,43 @@ impl<W: Sink> Compound<'_, '_, W> {
     }
 }
 
-impl<W: Sink> ser::SerializeTuple for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.ser.value(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
+/// serde's compound traits for [`Compound`]: elements and fields are values; the end closes
+/// what was opened.
+macro_rules! compound_impls {
+    ($($trait:ident :: $method:ident;)*) => {$(
+        impl<W: Sink> ser::$trait for Compound<'_, '_, W> {
+            type Ok = ();
+            type Error = EncodeError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.ser.value(value)
+            }
+            fn end(self) -> Result<()> {
+                self.finish()
+            }
+        }
+    )*};
+    ($($trait:ident :: $method:ident with keys;)*) => {$(
+        impl<W: Sink> ser::$trait for Compound<'_, '_, W> {
+            type Ok = ();
+            type Error = EncodeError;
+            fn $method<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<()> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl<W: Sink> ser::SerializeTupleStruct for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.ser.value(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
+compound_impls! {
+    SerializeTuple::serialize_element;
+    SerializeTupleStruct::serialize_field;
+    SerializeTupleVariant::serialize_field;
 }
-
-impl<W: Sink> ser::SerializeTupleVariant for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.ser.value(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
-}
-
-impl<W: Sink> ser::SerializeStruct for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
-}
-
-impl<W: Sink> ser::SerializeStructVariant for Compound<'_, '_, W> {
-    type Ok = ();
-    type Error = EncodeError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
+compound_impls! {
+    SerializeStruct::serialize_field with keys;
+    SerializeStructVariant::serialize_field with keys;
 }
 
 /// A map: its count known up front, or (with `alloc`) counted while its pairs are buffered.

@@ -194,6 +194,26 @@ pub fn erl_available() -> bool {
     found
 }
 
+/// Runs `tests/erlang/encode_check.escript` over `lines` (`Mode<TAB>Hex<TAB>Text`) and requires
+/// all `expected` of them to pass.
+pub fn encode_check(name: &str, lines: &str, expected: usize) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("encode-check");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, lines).unwrap();
+    let script = fixtures_dir().join("erlang/encode_check.escript");
+    let out = Command::new("escript").arg(script).arg(&file).output().expect("escript");
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}");
+    assert!(out.status.success(), "Erlang disagrees:\n{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(report.contains(&format!("{expected} passed, 0 failed")), "{report}");
+}
+
+/// Bytes as upper-case hex, as the escripts read them.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
 pub fn escript(args: &[&str]) {
     let script = fixtures_dir().join("erlang/decode_fixtures.escript");
     let output = Command::new("escript").arg(&script).args(args).output().expect("run escript");

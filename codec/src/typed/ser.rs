@@ -207,6 +207,15 @@ impl<'e, W: Sink> Serializer<'e, W> {
     }
 }
 
+/// Serializer methods for integer types that always fit an `i64`.
+macro_rules! small_integers {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<()> {
+            self.encoder.integer(i64::from(v))
+        }
+    )*};
+}
+
 /// Variant names as atoms: `Result`'s `Ok` and `Err` are `ok` and `error`.
 fn variant_atom(name: &str, variant: &'static str) -> &'static str {
     match (name, variant) {
@@ -230,29 +239,19 @@ impl<'a, 'e, W: Sink> ser::Serializer for &'a mut Serializer<'e, W> {
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.encoder.boolean(v)
     }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.encoder.integer(i64::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.encoder.integer(i64::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.encoder.integer(i64::from(v))
-    }
+    small_integers!(
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32)
+    );
     fn serialize_i64(self, v: i64) -> Result<()> {
         self.encoder.integer(v)
     }
     fn serialize_i128(self, v: i128) -> Result<()> {
         self.encoder.i128(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.encoder.integer(i64::from(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.encoder.integer(i64::from(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.encoder.integer(i64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<()> {
         self.encoder.u128(u128::from(v))

@@ -328,6 +328,11 @@ fn a_term_field_is_captured_and_written_back_byte_for_byte() {
     assert_eq!(to_vec(&terms).unwrap(), six);
     let map_error = from_bytes::<Map>(&[131, 97, 1]).unwrap_err();
     assert_eq!(map_error.to_string(), "expected a map, found the integer 1");
+    // The elements of a charlist (STRING_EXT), as Erlang writes [21] or "abc", captured one by one.
+    let elements: Vec<Term> = from_bytes(&[131, 107, 0, 3, b'a', b'b', 21]).unwrap();
+    assert_eq!(elements.iter().map(|t| t.as_i64()).collect::<Vec<_>>(), [Some(97), Some(98), Some(21)]);
+    let tagged: Vec<(Term, Option<u8>)> = from_bytes(&[131, 108, 0, 0, 0, 1, 104, 2, 97, 1, 97, 2, 106]).unwrap();
+    assert_eq!((tagged[0].0.as_i64(), tagged[0].1), (Some(1), Some(2)));
     // A leaf handed to from_term.
     for leaf in [Term::Integer(7), Term::Float(0.5), Term::Atom(Atom::new("é")), Term::Binary(b"b"), Term::Nil] {
         let captured: Term = from_term(leaf).unwrap();

@@ -2,30 +2,57 @@
 //! which Rust types an argument can be read into ([`Arg`], [`BorrowedArg`]). The reading
 //! itself is serde's, through the codec's mapping (`erlport::codec` docs, "Typed data").
 
-use erlport_codec::{Elements, Term, Tuple};
+use erlport_codec::{Elements, List, ListIter, Term, Tuple};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// The arguments of a message: the elements of `{name, A1, ..., An}` after the name.
+/// The arguments of a message: the elements of `{name, A1, ..., An}` after the name, or of
+/// the list `[A1, ..., An]` of a [concurrent](crate::ConcurrentProtocol) call.
 #[derive(Clone, Debug)]
 pub struct Args<'a> {
-    elements: Option<Elements<'a>>,
+    inner: Inner<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum Inner<'a> {
+    None,
+    Tuple(Elements<'a>),
+    /// A proper list and its length.
+    List(ListIter<'a>, usize),
 }
 
 impl<'a> Args<'a> {
     pub(crate) fn none() -> Self {
-        Args { elements: None }
+        Args { inner: Inner::None }
     }
 
     pub(crate) fn after_first(tuple: Tuple<'a>) -> Self {
         let mut elements = tuple.iter();
         elements.next();
-        Args { elements: Some(elements) }
+        Args { inner: Inner::Tuple(elements) }
+    }
+
+    /// The elements of `list` (`[]` or a proper list); `None` for anything else.
+    pub(crate) fn of_list(list: Term<'a>) -> Option<Self> {
+        match list {
+            Term::Nil => Some(Args::none()),
+            Term::List(list) => {
+                let list: List<'a> = list;
+                let mut iter = list.iter();
+                let len = iter.by_ref().count();
+                matches!(iter.tail(), Term::Nil).then(|| Args { inner: Inner::List(list.iter(), len) })
+            }
+            _ => None,
+        }
     }
 
     /// The number of arguments.
     pub fn len(&self) -> usize {
-        self.elements.as_ref().map_or(0, ExactSizeIterator::len)
+        match &self.inner {
+            Inner::None => 0,
+            Inner::Tuple(elements) => elements.len(),
+            Inner::List(_, len) => *len,
+        }
     }
 
     /// Whether there are none.
@@ -35,7 +62,12 @@ impl<'a> Args<'a> {
 
     /// The arguments in order.
     pub fn iter(&self) -> impl Iterator<Item = Term<'a>> + use<'a> {
-        self.elements.clone().into_iter().flatten()
+        let (tuple, list) = match self.inner.clone() {
+            Inner::None => (None, None),
+            Inner::Tuple(elements) => (Some(elements), None),
+            Inner::List(iter, _) => (None, Some(iter)),
+        };
+        tuple.into_iter().flatten().chain(list.into_iter().flatten())
     }
 
     /// The argument at `index` (from 0).
@@ -190,6 +222,12 @@ tuple_args!((A)(A, B)(A, B, C)(A, B, C, D));
 pub struct OwnedTerm(Vec<u8>);
 
 impl OwnedTerm {
+    /// A copy of `term`.
+    pub(crate) fn from_term(term: &Term<'_>) -> Self {
+        // A valid view always encodes.
+        OwnedTerm(erlport_codec::encode_to_vec(term).unwrap_or_default())
+    }
+
     /// The term as a view.
     pub fn term(&self) -> Term<'_> {
         // The bytes were written by the encoder from a valid view.

@@ -19,10 +19,14 @@
 #![deny(missing_docs)]
 
 mod args;
+mod concurrent;
 mod port;
 mod protocol;
 
 pub use args::{Arg, Args, BorrowedArg, OwnedTerm};
+pub use concurrent::{
+    CallArgs, CallError, ConcurrentProtocol, Context, DEFAULT_CONCURRENCY, MAX_WAITING, Param, ParamList,
+};
 pub use erlport_codec as codec;
 pub use erlport_codec::Compression;
 pub use erlport_codec::packet::{DEFAULT_MAX_PACKET, PacketSize};

@@ -26,7 +26,7 @@ fn shrink(buf: &mut Vec<u8>) {
 }
 
 /// Reads packets and decodes them into views over a buffer it reuses.
-struct Reader<R> {
+pub(crate) struct Reader<R> {
     /// Buffered, so a small packet's header and body (and the packets after it, when Erlang
     /// pipelines) arrive in one read.
     input: BufReader<R>,
@@ -35,10 +35,20 @@ struct Reader<R> {
     body: Vec<u8>,
     scratch: Vec<u8>,
     inflater: Option<Box<Inflater>>,
-    inflate_limit: usize,
+    pub(crate) inflate_limit: usize,
 }
 
 impl<R: Read> Reader<R> {
+    /// The next packet's body, swapped into `into` (whose old buffer the reader keeps for the
+    /// next packet): `false` at a clean end of input. Errors as [`Reader::packet`].
+    pub(crate) fn take_packet(&mut self, into: &mut Vec<u8>) -> Result<bool, Error> {
+        if self.packet()?.is_none() {
+            return Ok(false);
+        }
+        std::mem::swap(&mut self.body, into);
+        Ok(true)
+    }
+
     /// The next packet's body, or `None` at a clean end of input. A packet over the limit is
     /// [`Error::PacketTooLarge`] as soon as its header is read; its body is skipped as it
     /// arrives (by the next call), never stored.
@@ -129,7 +139,7 @@ impl<T: Serialize + ?Sized> Encode for Typed<'_, T> {
 }
 
 impl<W> Writer<W> {
-    fn new(output: W, packet: PacketSize) -> Self {
+    pub(crate) fn new(output: W, packet: PacketSize) -> Self {
         Writer { output, packet, compression: None, deflater: None, frame: Vec::new(), body: Vec::new(), nil: false }
     }
 }
@@ -220,7 +230,7 @@ impl Sink for Capped<'_> {
 /// # Ok::<(), erlport::Error>(())
 /// ```
 pub struct Port<R, W> {
-    reader: Reader<R>,
+    pub(crate) reader: Reader<R>,
     writer: Arc<Mutex<Writer<W>>>,
 }
 
@@ -450,6 +460,18 @@ impl<W: Write> Sender<W> {
         self.lock().write_typed(value)
     }
 
+    /// Writes `value` as `{reply, Tag, Value}` when `tag` is given, as itself otherwise.
+    pub(crate) fn send_tagged<T: Serialize + ?Sized>(&self, tag: Option<Term<'_>>, value: &T) -> Result<(), Error> {
+        let mut writer = self.lock();
+        let nil = writer.nil;
+        writer.write(&crate::protocol::Tagged { tag, value: Typed { value, nil } })
+    }
+
+    /// Whether `None` is written as `nil`.
+    pub(crate) fn none_as_nil(&self) -> bool {
+        self.lock().nil
+    }
+
     /// Writes a value the codec encodes itself (the replies `Protocol` makes).
     pub(crate) fn send_encoded<T: Encode + ?Sized>(&self, value: &T) -> Result<(), Error> {
         self.lock().write(value)
@@ -477,13 +499,20 @@ impl<W: Write> Sender<W> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn send_error(&self, error: &Error) -> Result<(), Error> {
+        self.send_error_tagged(None, error)
+    }
+
+    /// [`Sender::send_error`], as `{reply, Tag, {error, Reason}}` when `tag` is given.
+    pub(crate) fn send_error_tagged(&self, tag: Option<Term<'_>>, error: &Error) -> Result<(), Error> {
+        use crate::protocol::{Tagged, error_reply};
         let max = self.packet_size().max_len();
         for max_text in [usize::MAX, max / 2, 0] {
-            match self.send_encoded(&crate::protocol::error_reply(&error.reason().with_max_text(max_text))) {
+            let reason = error.reason().with_max_text(max_text);
+            match self.send_encoded(&Tagged { tag, value: error_reply(&reason) }) {
                 Err(Error::ReplyTooLarge { .. } | Error::Encode(_)) => continue,
                 other => return other,
             }
         }
-        self.send_encoded(&crate::protocol::error_reply(&erlport_codec::Atom::new("reply_too_large")))
+        self.send_encoded(&Tagged { tag, value: error_reply(&erlport_codec::Atom::new("reply_too_large")) })
     }
 }

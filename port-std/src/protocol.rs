@@ -240,7 +240,7 @@ thread_local! {
 /// Installs, once per process, a panic hook that records where a handler panicked (for the
 /// exception reply) instead of printing it, and hands every other panic to the hook that was
 /// there before: panics on other threads, or outside handlers, print as usual.
-fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
@@ -256,10 +256,10 @@ fn install_panic_hook() {
 }
 
 /// Marks this thread as inside a handler while it lives.
-struct InHandler;
+pub(crate) struct InHandler;
 
 impl InHandler {
-    fn enter() -> Self {
+    pub(crate) fn enter() -> Self {
         IN_HANDLER.with(|flag| flag.set(true));
         InHandler
     }
@@ -596,28 +596,62 @@ impl<W: Write, S> Protocol<W, S> {
             // written; say why instead.
             Ok(Err(e)) if !e.is_fatal() => return sender.send_error(&e),
             Ok(Err(e)) => return Err(e),
-            Err(payload) => {
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".to_string());
-                let trace: Vec<String> = PANIC_LOCATION.with(|slot| slot.borrow_mut().take()).into_iter().collect();
-                log::warn!("handler {} panicked: {message} ({})", name, trace.join(", "));
-                Failure::Exception { kind: "panic".to_string(), message, trace }
-            }
+            Err(payload) => panicked(&name, payload),
         };
-        match failure {
-            Failure::BadArgs(reason) => {
-                log::debug!("{name}: arguments do not fit: {reason}");
-                if self.function_clause_reason {
-                    let max = sender.packet_size().max_len() / 2;
-                    sender.send_encoded(&error_reply(&(Atom::new("function_clause"), truncate(&reason, max).as_ref())))
-                } else {
-                    sender.send_encoded(&error_reply(&Atom::new("function_clause")))
-                }
+        send_failure(sender, None, &name, failure, self.function_clause_reason)
+    }
+}
+
+/// The exception for a handler's panic, and a log line saying where.
+pub(crate) fn panicked(name: &Atom<'_>, payload: Box<dyn std::any::Any + Send>) -> Failure {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string());
+    let trace: Vec<String> = PANIC_LOCATION.with(|slot| slot.borrow_mut().take()).into_iter().collect();
+    log::warn!("handler {} panicked: {message} ({})", name, trace.join(", "));
+    Failure::Exception { kind: "panic".to_string(), message, trace }
+}
+
+/// Answers a call that did not produce a value (tagged `{reply, Tag, _}` when `tag` is given).
+pub(crate) fn send_failure<W: Write>(
+    sender: &Sender<W>,
+    tag: Option<Term<'_>>,
+    name: &Atom<'_>,
+    failure: Failure,
+    function_clause_reason: bool,
+) -> Result<(), Error> {
+    match failure {
+        Failure::BadArgs(reason) => {
+            log::debug!("{name}: arguments do not fit: {reason}");
+            if function_clause_reason {
+                let max = sender.packet_size().max_len() / 2;
+                let reason = (Atom::new("function_clause"), truncate(&reason, max).into_owned());
+                sender.send_encoded(&Tagged { tag, value: error_reply(&reason) })
+            } else {
+                sender.send_encoded(&Tagged { tag, value: error_reply(&Atom::new("function_clause")) })
             }
-            Failure::Exception { kind, message, trace } => send_exception(sender, kind, message, trace),
+        }
+        Failure::Exception { kind, message, trace } => send_exception(sender, tag, kind, message, trace),
+    }
+}
+
+/// `{reply, Tag, Value}` answering a concurrent call (`tag` given), `Value` otherwise.
+pub(crate) struct Tagged<'t, T> {
+    pub(crate) tag: Option<Term<'t>>,
+    pub(crate) value: T,
+}
+
+impl<T: Encode> Encode for Tagged<'_, T> {
+    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), EncodeError> {
+        match self.tag {
+            Some(tag) => e.tuple(3, |e| {
+                e.atom("reply")?;
+                tag.encode(e)?;
+                self.value.encode(e)
+            }),
+            None => self.value.encode(e),
         }
     }
 }
@@ -627,32 +661,33 @@ impl<W: Write, S> Protocol<W, S> {
 /// kind does not fit, `{error, {reply_too_large, Len, Max}}`.
 fn send_exception<W: Write>(
     sender: &Sender<W>,
+    tag: Option<Term<'_>>,
     kind: String,
     message: String,
     trace: Vec<String>,
 ) -> Result<(), Error> {
     let max = sender.packet_size().max_len();
-    let full = ExceptionReply { kind: &kind, message: &message, trace: &trace };
+    let full = Tagged { tag, value: ExceptionReply { kind: &kind, message: &message, trace: &trace } };
     let len = match encoded_len(&full) {
         Ok(len) if len <= max => return sender.send_encoded(&full),
         Ok(len) => len,
-        Err(e) => return sender.send_error(&Error::Encode(e)),
+        Err(e) => return sender.send_error_tagged(tag, &Error::Encode(e)),
     };
     // Keep the trace while that leaves room for a useful part of the message.
     let dropped = format!("{message} [trace dropped to fit the packet size]");
     for (trace, message, room) in [(&trace[..], &message, 64), (&[][..], &dropped, 0)] {
-        let bare = ExceptionReply { kind: &kind, message: "", trace };
+        let bare = Tagged { tag, value: ExceptionReply { kind: &kind, message: "", trace } };
         let Ok(overhead) = encoded_len(&bare) else { break };
         if overhead + room >= max {
             continue;
         }
         let cut = truncate(message, max - overhead);
-        let reply = ExceptionReply { kind: &kind, message: &cut, trace };
+        let reply = Tagged { tag, value: ExceptionReply { kind: &kind, message: &cut, trace } };
         if encoded_len(&reply).is_ok_and(|n| n <= max) {
             return sender.send_encoded(&reply);
         }
     }
-    sender.send_error(&Error::ReplyTooLarge { len, max })
+    sender.send_error_tagged(tag, &Error::ReplyTooLarge { len, max })
 }
 
 /// `{error, Reason}`.

@@ -763,7 +763,7 @@ impl<'de> de::SeqAccess<'de> for ListAccess<'_, 'de> {
         let index = self.index;
         let value = match self.cursor.next(self.de)? {
             None => return Ok(None),
-            Some(Elem::Byte(b)) => seed.deserialize(b.into_deserializer()),
+            Some(Elem::Byte(b)) => seed.deserialize(ByteDe(b)),
             Some(Elem::Term) => seed.deserialize(&mut *self.de),
         };
         self.index += 1;
@@ -1000,6 +1000,31 @@ impl<'de> de::VariantAccess<'de> for Tagged<'_, 'de> {
             Some(1) => self.de.map(visitor, "a map (the fields)", true).map_err(|e| e.at_index(1)),
             _ => Err(self.shape(format_args!("{{{}, #{{...}}}}", Unquoted(self.tag.into())))),
         }
+    }
+}
+
+/// An element of a `STRING_EXT`: an integer 0..=255, which a view captures as
+/// [`Term::Integer`].
+struct ByteDe(u8);
+
+impl<'de> de::Deserializer<'de> for ByteDe {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_u8(self.0)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        if name == CAPTURE {
+            return visitor.visit_enum(Captured::Integer(i64::from(self.0)));
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }
 

@@ -1,24 +1,44 @@
 //! Command-line options shared by the examples: `--packet 1|2|4`, `--fds` (read fd 3, write
 //! fd 4, as Erlang's `nouse_stdio`), `--compressed 0..9`, `--max-packet BYTES`, `--nil` (`None`
-//! is written `nil`, for Elixir callers). Also sets up
-//! logging to stderr (`RUST_LOG=debug` for more than errors).
+//! is written `nil`, for Elixir callers), and for the concurrent `jobs`: `--threads N`,
+//! `--async`. Also sets up logging to stderr (`RUST_LOG=debug` for more than errors).
 
 use erlport::{Compression, PacketSize, Port};
 use std::fs::File;
 
+/// The options only the concurrent example reads.
+#[allow(dead_code)]
+#[derive(Default)]
+pub struct Concurrency {
+    /// `--threads N`: handlers at once.
+    pub threads: Option<usize>,
+    /// `--async`: the async handlers (feature `tokio`).
+    pub asynchronous: bool,
+}
+
+#[allow(dead_code)]
 pub fn port_from_args(default_packet: u8) -> Port<File, File> {
+    port_and_concurrency(default_packet).0
+}
+
+pub fn port_and_concurrency(default_packet: u8) -> (Port<File, File>, Concurrency) {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("error")).init();
     let mut packet = default_packet;
     let mut fds = false;
     let mut compression = None;
     let mut max_packet = None;
     let mut nil = false;
+    let mut concurrency = Concurrency::default();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--packet" => packet = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
             "--fds" => fds = true,
             "--nil" => nil = true,
+            "--async" => concurrency.asynchronous = true,
+            "--threads" => {
+                concurrency.threads = Some(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()))
+            }
             "--compressed" => {
                 compression = args.next().and_then(|n| n.parse().ok()).and_then(Compression::new).or_else(|| usage())
             }
@@ -39,10 +59,12 @@ pub fn port_from_args(default_packet: u8) -> Port<File, File> {
     if let Some(max) = max_packet {
         port = port.max_packet(max);
     }
-    port.none_as_nil(nil)
+    (port.none_as_nil(nil), concurrency)
 }
 
 fn usage() -> ! {
-    eprintln!("usage: [--packet 1|2|4] [--fds] [--compressed 0..9] [--max-packet BYTES] [--nil]");
+    eprintln!(
+        "usage: [--packet 1|2|4] [--fds] [--compressed 0..9] [--max-packet BYTES] [--nil] [--threads N] [--async]"
+    );
     std::process::exit(2)
 }

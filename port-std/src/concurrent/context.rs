@@ -1,0 +1,324 @@
+//! What a concurrent handler holds: its [`Context`], through which it sends progress to its
+//! caller and calls functions in Erlang.
+
+use crate::{Error, OwnedTerm};
+use erlport_codec::{Atom, DeserializeError, Encoder, Serializer, Term, decode, from_term};
+use serde::de::DeserializeOwned;
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer as SerdeSerializer};
+use std::fmt;
+use std::sync::{Arc, Condvar, Mutex};
+use std::task::{Poll, Waker};
+
+/// What a [`Context`] needs from the protocol serving it (the output, the calls waiting for
+/// Erlang, the pool's accounting), without its types.
+pub(crate) trait Link: Send + Sync {
+    /// Whether `None` is written as `nil`.
+    fn nil(&self) -> bool;
+    /// Writes `{progress, Tag, Message}`.
+    fn progress(&self, tag: Term<'_>, message: Term<'_>) -> Result<(), Error>;
+    /// Registers a call into Erlang and writes `{call, Id, Module, Function, Args}`.
+    fn start_call(&self, module: &str, function: &str, args: Term<'_>) -> Result<Arc<Pending>, CallError>;
+    /// A handler is about to wait for Erlang: its slot is free meanwhile, and (`blocking`: it
+    /// waits on its thread) another thread reads the port.
+    fn begin_wait(&self, blocking: bool) -> Result<(), CallError>;
+    /// The wait is over.
+    fn end_wait(&self);
+    /// Where a decoded answer's compressed bytes may go.
+    fn inflate_limit(&self) -> usize;
+}
+
+/// Erlang's answer to a call from Rust, delivered by whichever thread reads it.
+#[derive(Default)]
+pub(crate) struct Pending {
+    answer: Mutex<Answer>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct Answer {
+    /// The packet `{reply, Id, Result}`, or `None` when the port closed first.
+    value: Option<Option<Vec<u8>>>,
+    waker: Option<Waker>,
+}
+
+impl Pending {
+    /// Hands over the answer's packet (`None`: the port closed).
+    pub(crate) fn complete(&self, packet: Option<Vec<u8>>) {
+        let mut answer = self.answer.lock().unwrap_or_else(|p| p.into_inner());
+        answer.value = Some(packet);
+        if let Some(waker) = answer.waker.take() {
+            waker.wake();
+        }
+        self.ready.notify_all();
+    }
+
+    fn wait(&self) -> Option<Vec<u8>> {
+        let mut answer = self.answer.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(value) = answer.value.take() {
+                return value;
+            }
+            answer = self.ready.wait(answer).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    fn poll(&self, waker: &Waker) -> Poll<Option<Vec<u8>>> {
+        let mut answer = self.answer.lock().unwrap_or_else(|p| p.into_inner());
+        match answer.value.take() {
+            Some(value) => Poll::Ready(value),
+            None => {
+                answer.waker = Some(waker.clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// A concurrent handler's link to its caller and to Erlang. Take it as a parameter of a
+/// [`ConcurrentProtocol`](crate::ConcurrentProtocol) handler (anywhere in the list; it is not
+/// one of the call's arguments):
+///
+/// ```
+/// use erlport::{ConcurrentProtocol, Context, CallError, codec::Atom};
+///
+/// let mut proto = ConcurrentProtocol::<Vec<u8>>::new();
+/// // erlport_rs:call(Server, count, [3]): three {erlport_rs, Server, Ref, N} messages, then done.
+/// proto.handle("count", |ctx: Context, n: u32| {
+///     for i in 1..=n {
+///         ctx.progress(&i)?;
+///     }
+///     Ok::<_, erlport::Error>(Atom::new("done"))
+/// });
+/// // Calls lists:reverse/1 in Erlang (when the Erlang side allows it) and returns its value.
+/// proto.handle("reverse", |ctx: Context, items: Vec<i64>| {
+///     ctx.call::<Vec<i64>>("lists", "reverse", (items,))
+/// });
+/// ```
+///
+/// Cloneable and `Send`: a handler may pass it to threads of its own.
+#[derive(Clone)]
+pub struct Context {
+    link: Arc<dyn Link>,
+    /// The call's id as a term (version byte first); `None` for a cast.
+    tag: Option<Arc<[u8]>>,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context").field("is_cast", &self.tag.is_none()).finish()
+    }
+}
+
+impl Context {
+    pub(crate) fn new(link: Arc<dyn Link>, tag: Option<Term<'_>>) -> Result<Self, Error> {
+        let tag = match tag {
+            Some(tag) => Some(Arc::from(erlport_codec::encode_to_vec(&tag)?)),
+            None => None,
+        };
+        Ok(Context { link, tag })
+    }
+
+    /// Whether this handler answers a cast (no caller waits for it, and progress goes nowhere).
+    pub fn is_cast(&self) -> bool {
+        self.tag.is_none()
+    }
+
+    /// Sends `message` (any `Serialize` value) to the process that made this call, which
+    /// receives `{erlport_rs, Server, Ref, Message}` before the reply. Messages arrive in the
+    /// order they were sent. For a cast there is no caller: nothing is sent.
+    pub fn progress<T: Serialize + ?Sized>(&self, message: &T) -> Result<(), Error> {
+        let Some(tag) = &self.tag else {
+            log::debug!("progress from a cast: no caller to send it to");
+            return Ok(());
+        };
+        let message = encode(message, self.link.nil())?;
+        let (tag, message) = (decode(tag)?, decode(&message)?);
+        self.link.progress(tag, message)
+    }
+
+    /// Calls `module:function(Args...)` in Erlang and waits for its value, read into `T`
+    /// (any owned `Deserialize` type; [`OwnedTerm`] for any term). `args` is a tuple of up to
+    /// 6 `Serialize` values (`()` for none, `(x,)` for one), or a `Vec` or slice of them.
+    ///
+    /// Erlang runs the call in a process of its own, and only the functions its `allow`
+    /// option lists ([`CallError::Erlang`] with `{not_allowed, {M, F, Arity}}` otherwise).
+    /// While this handler waits, its slot is free: other calls run, including calls this
+    /// call makes back into Rust, to any depth.
+    ///
+    /// Blocks the thread. In an `async` handler use
+    /// [`call_async`](Context::call_async) (feature `tokio`).
+    pub fn call<T: DeserializeOwned>(&self, module: &str, function: &str, args: impl CallArgs) -> Result<T, CallError> {
+        let args = args.call_args(self.link.nil()).map_err(|e| CallError::Send(e.into()))?;
+        self.link.begin_wait(true)?;
+        let answer = self.send_call(module, function, &args).map(|pending| pending.wait());
+        self.link.end_wait();
+        self.read_answer(answer?)
+    }
+
+    /// [`call`](Context::call) for an `async` handler: waits without holding a thread.
+    #[cfg(feature = "tokio")]
+    pub async fn call_async<T: DeserializeOwned>(
+        &self,
+        module: &str,
+        function: &str,
+        args: impl CallArgs,
+    ) -> Result<T, CallError> {
+        let args = args.call_args(self.link.nil()).map_err(|e| CallError::Send(e.into()))?;
+        self.link.begin_wait(false)?;
+        let pending = self.send_call(module, function, &args);
+        let answer = match pending {
+            Ok(pending) => Ok(std::future::poll_fn(|cx| pending.poll(cx.waker())).await),
+            Err(e) => Err(e),
+        };
+        self.link.end_wait();
+        self.read_answer(answer?)
+    }
+
+    fn send_call(&self, module: &str, function: &str, args: &[u8]) -> Result<Arc<Pending>, CallError> {
+        let args = decode(args).map_err(|e| CallError::Send(e.into()))?;
+        self.link.start_call(module, function, args)
+    }
+
+    /// `{reply, Id, {ok, Value}}` or `{reply, Id, {error, Reason}}`.
+    fn read_answer<T: DeserializeOwned>(&self, packet: Option<Vec<u8>>) -> Result<T, CallError> {
+        let packet = packet.ok_or(CallError::Closed)?;
+        let mut scratch = Vec::new();
+        let mut inflater = None;
+        let term = crate::concurrent::decode_packet(&packet, &mut scratch, &mut inflater, self.link.inflate_limit())
+            .map_err(|e| CallError::Send(e.into()))?;
+        let result = term.as_tuple().and_then(|t| t.get(2)).and_then(|r| r.as_tuple()).filter(|r| r.arity() == 2);
+        let (Some(status), Some(value)) = (result.and_then(|r| r.get(0)), result.and_then(|r| r.get(1))) else {
+            return Err(CallError::Erlang(OwnedTerm::from_term(&term)));
+        };
+        if status.is_atom("ok") {
+            from_term(value).map_err(CallError::Type)
+        } else {
+            Err(CallError::Erlang(OwnedTerm::from_term(&value)))
+        }
+    }
+}
+
+/// The `{ok, Value}` of a call's answer did not fit the type asked for, and so on: why
+/// [`Context::call`] has no value. Serializes as a reason Erlang can read, so a handler may
+/// return `Result<T, CallError>`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CallError {
+    /// Erlang answered `{error, Reason}`: `{not_allowed, {M, F, Arity}}` (not in the `allow`
+    /// option), `{exception, Class, Reason}` (the function raised), `timeout` (it outlived
+    /// the call timeout). Serializes as `Reason`.
+    Erlang(OwnedTerm),
+    /// The value does not fit the type asked for. Serializes as `{type, <<"why">>}`.
+    Type(DeserializeError),
+    /// The port closed before the answer came. Serializes as `closed`.
+    Closed,
+    /// The call could not be written (its arguments are too large for the packet size, or
+    /// cannot be encoded). Serializes as `{send, <<"why">>}`.
+    Send(Error),
+    /// [`MAX_WAITING`](crate::MAX_WAITING) handlers already wait for Erlang. Serializes as
+    /// `busy`.
+    Busy,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Erlang(reason) => write!(f, "Erlang answered {{error, {}}}", reason.term()),
+            CallError::Type(e) => write!(f, "the answer does not fit: {e}"),
+            CallError::Closed => f.write_str("the port closed before Erlang answered"),
+            CallError::Send(e) => write!(f, "the call could not be sent: {e}"),
+            CallError::Busy => write!(f, "{} handlers already wait for Erlang", crate::MAX_WAITING),
+        }
+    }
+}
+
+impl std::error::Error for CallError {}
+
+impl Serialize for CallError {
+    fn serialize<S: SerdeSerializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let tagged = |tag: &str, text: String, s: S| (Atom::new(tag), text).serialize(s);
+        match self {
+            CallError::Erlang(reason) => reason.serialize(s),
+            CallError::Type(e) => tagged("type", e.to_string(), s),
+            CallError::Closed => Atom::new("closed").serialize(s),
+            CallError::Send(e) => tagged("send", e.to_string(), s),
+            CallError::Busy => Atom::new("busy").serialize(s),
+        }
+    }
+}
+
+/// `value` as a term, version byte first.
+fn encode<T: Serialize + ?Sized>(value: &T, nil: bool) -> Result<Vec<u8>, erlport_codec::EncodeError> {
+    let mut out = Vec::new();
+    let mut encoder = Encoder::new(&mut out);
+    encoder.version()?;
+    Serializer::new(&mut encoder).none_as_nil(nil).write(value)?;
+    Ok(out)
+}
+
+/// The arguments of a call into Erlang ([`Context::call`]), written as the list `apply/3`
+/// takes: a tuple of up to 6 `Serialize` values (`()`, `(x,)`, `(x, y)`, ...), a `Vec` or a
+/// slice.
+pub trait CallArgs {
+    #[doc(hidden)]
+    fn call_args(&self, nil: bool) -> Result<Vec<u8>, erlport_codec::EncodeError>;
+}
+
+impl<T: Serialize> CallArgs for Vec<T> {
+    fn call_args(&self, nil: bool) -> Result<Vec<u8>, erlport_codec::EncodeError> {
+        self.as_slice().call_args(nil)
+    }
+}
+
+impl<T: Serialize> CallArgs for &[T] {
+    fn call_args(&self, nil: bool) -> Result<Vec<u8>, erlport_codec::EncodeError> {
+        encode(&Seq(self), nil)
+    }
+}
+
+/// A slice, always as a list (an array is a tuple to serde).
+struct Seq<'a, T>(&'a [T]);
+
+impl<T: Serialize> Serialize for Seq<'_, T> {
+    fn serialize<S: SerdeSerializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for element in self.0 {
+            seq.serialize_element(element)?;
+        }
+        seq.end()
+    }
+}
+
+/// A tuple's elements as one list.
+struct TupleList<'a, T>(&'a T);
+
+macro_rules! call_args {
+    ($($n:literal => ($($a:ident $i:tt),*);)*) => {$(
+        impl<$($a: Serialize),*> Serialize for TupleList<'_, ($($a,)*)> {
+            #[allow(unused_mut)]
+            fn serialize<S: SerdeSerializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some($n))?;
+                $(seq.serialize_element(&(self.0).$i)?;)*
+                seq.end()
+            }
+        }
+
+        impl<$($a: Serialize),*> CallArgs for ($($a,)*) {
+            fn call_args(&self, nil: bool) -> Result<Vec<u8>, erlport_codec::EncodeError> {
+                encode(&TupleList(self), nil)
+            }
+        }
+    )*};
+}
+
+call_args! {
+    0 => ();
+    1 => (A1 0);
+    2 => (A1 0, A2 1);
+    3 => (A1 0, A2 1, A3 2);
+    4 => (A1 0, A2 1, A3 2, A4 3);
+    5 => (A1 0, A2 1, A3 2, A4 3, A5 4);
+    6 => (A1 0, A2 1, A3 2, A4 3, A5 4, A6 5);
+}

@@ -1,0 +1,844 @@
+//! `ConcurrentProtocol`: calls with ids from Erlang, answered concurrently on a bounded pool
+//! of threads (and, with the `tokio` feature, by `async` handlers), in completion order, with
+//! progress messages and calls back into Erlang. The Erlang side is `erlport_rs`
+//! (`port-std/erlang/`); the terms both sides exchange are in [`ConcurrentProtocol`]'s docs.
+
+mod context;
+
+pub use context::{CallArgs, CallError, Context};
+
+use crate::Error;
+#[cfg(feature = "tokio")]
+use crate::OwnedTerm;
+use crate::args::Args;
+use crate::port::{Port, Reader, Sender};
+use crate::protocol::{Failure, Handler, InHandler, Outcome, Reply, install_panic_hook, panicked, send_failure};
+use context::{Link, Pending};
+use erlport_codec::{Atom, Decoder, Inflater, Term};
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// How many handlers a [`ConcurrentProtocol`] runs at once unless told otherwise
+/// ([`ConcurrentProtocol::concurrency`]).
+pub const DEFAULT_CONCURRENCY: usize = 64;
+
+/// How many handlers may wait for Erlang ([`Context::call`]) at once; past it a call fails
+/// at once with [`CallError::Busy`]. A waiting handler holds a thread but no slot.
+pub const MAX_WAITING: usize = 1024;
+
+/// A parameter of a [`ConcurrentProtocol`] handler: one of the call's arguments (any owned
+/// `serde::Deserialize` type), or the call's [`Context`], which is not an argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a parameter of a concurrent handler: it does not implement `serde::Deserialize`",
+    label = "this parameter's type",
+    note = "derive it (`#[derive(serde::Deserialize)]`), or take `erlport::Context` for the call's context"
+)]
+pub trait Param: Sized {
+    #[doc(hidden)]
+    const ARGUMENTS: usize;
+    #[doc(hidden)]
+    fn read<'a>(args: &mut ArgCursor<'a, '_>) -> Result<Self, Failure>;
+}
+
+/// Where a handler's parameters are read from.
+#[doc(hidden)]
+pub struct ArgCursor<'a, 'c> {
+    iter: Box<dyn Iterator<Item = Term<'a>> + 'a>,
+    index: usize,
+    count: usize,
+    call: &'c CallInfo<'a>,
+}
+
+impl<T: DeserializeOwned> Param for T {
+    const ARGUMENTS: usize = 1;
+    fn read<'a>(args: &mut ArgCursor<'a, '_>) -> Result<Self, Failure> {
+        args.index += 1;
+        let (index, count) = (args.index, args.count);
+        let term =
+            args.iter.next().ok_or_else(|| Failure::BadArgs(format!("argument {index} of {count} is missing")))?;
+        erlport_codec::from_term(term).map_err(|e| Failure::BadArgs(format!("argument {index} of {count}: {e}")))
+    }
+}
+
+impl Param for Context {
+    const ARGUMENTS: usize = 0;
+    fn read<'a>(args: &mut ArgCursor<'a, '_>) -> Result<Self, Failure> {
+        Context::new(Arc::clone(args.call.link), args.call.tag).map_err(|e| Failure::Exception {
+            kind: "error".into(),
+            message: format!("the call's id cannot be kept: {e}"),
+            trace: Vec::new(),
+        })
+    }
+}
+
+/// The parameters of a [`ConcurrentProtocol`] handler, as a tuple of [`Param`]s.
+pub trait ParamList: Sized {
+    #[doc(hidden)]
+    fn read<'a>(args: &Args<'a>, call: &CallInfo<'a>) -> Result<Self, Failure>;
+}
+
+macro_rules! param_lists {
+    ($(($($a:ident),*);)*) => {$(
+        impl<$($a: Param),*> ParamList for ($($a,)*) {
+            #[allow(unused_mut, unused_variables)]
+            fn read<'a>(args: &Args<'a>, call: &CallInfo<'a>) -> Result<Self, Failure> {
+                let count = 0 $(+ $a::ARGUMENTS)*;
+                if args.len() != count {
+                    let s = if count == 1 { "" } else { "s" };
+                    return Err(Failure::BadArgs(format!("expected {count} argument{s}, found {}", args.len())));
+                }
+                let mut cursor = ArgCursor { iter: Box::new(args.iter()), index: 0, count, call };
+                Ok(($($a::read(&mut cursor)?,)*))
+            }
+        }
+    )*};
+}
+
+param_lists! {
+    ();
+    (A1);
+    (A1, A2);
+    (A1, A2, A3);
+    (A1, A2, A3, A4);
+    (A1, A2, A3, A4, A5);
+    (A1, A2, A3, A4, A5, A6);
+}
+
+/// What a handler knows of the call it answers.
+#[doc(hidden)]
+pub struct CallInfo<'a> {
+    /// The call's id; `None` for a cast.
+    tag: Option<Term<'a>>,
+    link: &'a Arc<dyn Link>,
+}
+
+type SyncCall<W> = Box<dyn for<'a> Fn(Args<'a>, &CallInfo<'a>, &Sender<W>) -> Outcome + Send + Sync>;
+
+#[cfg(feature = "tokio")]
+type Answer<W> = Box<dyn FnOnce(&Sender<W>, Option<Term<'_>>) -> Result<(), Error> + Send>;
+#[cfg(feature = "tokio")]
+type AsyncCall<W> = Box<
+    dyn for<'a> Fn(
+            Args<'a>,
+            &CallInfo<'a>,
+        ) -> Result<std::pin::Pin<Box<dyn std::future::Future<Output = Answer<W>> + Send>>, Failure>
+        + Send
+        + Sync,
+>;
+
+enum Entry<W> {
+    Sync(SyncCall<W>),
+    #[cfg(feature = "tokio")]
+    Async(AsyncCall<W>),
+}
+
+/// Handlers that answer calls concurrently: Erlang's `erlport_rs` (in `port-std/erlang/`)
+/// calls them by name with request ids, and the replies go back tagged with their id in the
+/// order they finish.
+///
+/// ```no_run
+/// use erlport::{ConcurrentProtocol, Context, PacketSize, Port};
+/// use std::time::Duration;
+///
+/// fn main() -> Result<(), erlport::Error> {
+///     let mut proto = ConcurrentProtocol::new();
+///     proto.handle("add", |a: i64, b: i64| a + b);
+///     proto.handle("sleep", |ms: u64| {
+///         std::thread::sleep(Duration::from_millis(ms));
+///         ms
+///     });
+///     proto.handle("progress", |ctx: Context, n: u32| {
+///         (1..=n).try_for_each(|i| ctx.progress(&i)).map(|()| erlport::codec::Atom::new("done"))
+///     });
+///     proto.run(Port::stdio(PacketSize::Four)?)
+/// }
+/// ```
+///
+/// ## The terms
+///
+/// Every packet is one term (the bytes of `term_to_binary`), in `{packet, N}` frames.
+/// `Id` is any term Erlang chooses for a call and gets back unchanged; `RustId` is a
+/// non-negative integer Rust chooses for a call into Erlang.
+///
+/// | Direction | Term | Meaning |
+/// |---|---|---|
+/// | Erlang → Rust | `{call, Id, Name, Args}` | call handler `Name` (an atom) with the list `Args` |
+/// | Rust → Erlang | `{reply, Id, Value}` | the handler's value (`Result`: `{ok, T}` / `{error, E}`), or an error below |
+/// | Rust → Erlang | `{progress, Id, Message}` | a message from the handler to its caller ([`Context::progress`]), before its reply |
+/// | Erlang → Rust | `{cast, Name, Args}` | run handler `Name`; no reply, no progress |
+/// | Rust → Erlang | `{call, RustId, Module, Function, Args}` | a handler calls `Module:Function(Args...)` ([`Context::call`]) |
+/// | Erlang → Rust | `{reply, RustId, {ok, Value}}` | what it returned |
+/// | Erlang → Rust | `{reply, RustId, {error, Reason}}` | `{not_allowed, {M, F, Arity}}`, `{exception, Class, Reason}`, `timeout` |
+/// | Rust → Erlang | `{error, Reason}` | a packet with no id to answer: not a term, over the size limit, not one of the terms above |
+///
+/// The errors a call can get back as `Value`, as in [`Protocol::run`](crate::Protocol::run):
+/// `{error, undef}` (no such handler), `{error, badarg}` (`Name` not an atom, `Args` not a
+/// proper list), `{error, function_clause}` (arguments that do not fit),
+/// `{error, {exception, {panic, Message, Trace}}}`, `{error, {reply_too_large, Len, Max}}`,
+/// `{error, {encode, Why}}`.
+///
+/// ## Threads
+///
+/// At most [`concurrency`](ConcurrentProtocol::concurrency) handlers run at once (default
+/// [`DEFAULT_CONCURRENCY`]). When all are busy the port stops reading, so Erlang's
+/// `port_command` waits: back-pressure, not a growing queue. Threads are started as they
+/// are needed, one packet is read at a time by whichever thread is free, and the thread that
+/// read a call runs it (no hand-over on the way). A handler waiting for Erlang in
+/// [`Context::call`] frees its slot while it waits, so calls nested to any depth (Erlang →
+/// Rust → Erlang → ...) never wait for each other; at most [`MAX_WAITING`] wait at once.
+pub struct ConcurrentProtocol<W> {
+    handlers: HashMap<String, Entry<W>>,
+    concurrency: usize,
+    function_clause_reason: bool,
+    #[cfg(feature = "tokio")]
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+impl<W: Write + Send + 'static> Default for ConcurrentProtocol<W> {
+    fn default() -> Self {
+        ConcurrentProtocol::new()
+    }
+}
+
+impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
+    /// No handlers yet, [`DEFAULT_CONCURRENCY`] at once.
+    pub fn new() -> Self {
+        ConcurrentProtocol {
+            handlers: HashMap::new(),
+            concurrency: DEFAULT_CONCURRENCY,
+            function_clause_reason: false,
+            #[cfg(feature = "tokio")]
+            runtime: None,
+        }
+    }
+
+    /// Runs at most `n` handlers at once (at least 1).
+    pub fn concurrency(&mut self, n: usize) -> &mut Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// As [`Protocol::function_clause_reason`](crate::Protocol::function_clause_reason).
+    pub fn function_clause_reason(&mut self, yes: bool) -> &mut Self {
+        self.function_clause_reason = yes;
+        self
+    }
+
+    /// Registers `handler` for calls and casts named `name`. Its parameters are the call's
+    /// arguments (any owned `Deserialize` type, read as [`Protocol::handle`](crate::Protocol::handle)
+    /// reads them), and a [`Context`] anywhere among them if it wants one. Its value (any
+    /// `Serialize` type; `Result` replies `{ok, T}` / `{error, E}`) is the reply. It may run
+    /// on any thread of the pool, so it is `Send + Sync`: shared state goes in an
+    /// `Arc<Mutex<..>>` it captures.
+    pub fn handle<P, H>(&mut self, name: &str, handler: H) -> &mut Self
+    where
+        P: ParamList,
+        H: Handler<P> + Send + Sync,
+        H::Output: Reply,
+    {
+        let call: SyncCall<W> = Box::new(move |args, call, out| match P::read(&args, call) {
+            Ok(params) => {
+                let value = handler.call(params);
+                if call.tag.is_some() {
+                    out.send_tagged(call.tag, &value)?;
+                }
+                Ok(Ok(()))
+            }
+            Err(failure) => Ok(Err(failure)),
+        });
+        self.handlers.insert(name.to_string(), Entry::Sync(call));
+        self
+    }
+
+    /// Registers an `async` handler (feature `tokio`): `handler` returns a future, run as a
+    /// task on the tokio runtime ([`ConcurrentProtocol::runtime`]). Parameters and replies
+    /// as [`handle`](ConcurrentProtocol::handle); in it, call Erlang with
+    /// [`Context::call_async`]. The [`concurrency`](ConcurrentProtocol::concurrency) bound
+    /// counts its tasks too.
+    ///
+    /// ```
+    /// use erlport::{ConcurrentProtocol, Context};
+    /// use std::time::Duration;
+    ///
+    /// let mut proto = ConcurrentProtocol::<Vec<u8>>::new();
+    /// proto.handle_async("sleep", |ms: u64| async move {
+    ///     tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///     ms
+    /// });
+    /// proto.handle_async("reverse", |ctx: Context, items: Vec<i64>| async move {
+    ///     ctx.call_async::<Vec<i64>>("lists", "reverse", (items,)).await
+    /// });
+    /// ```
+    #[cfg(feature = "tokio")]
+    pub fn handle_async<P, H, F>(&mut self, name: &str, handler: H) -> &mut Self
+    where
+        P: ParamList,
+        H: Handler<P, Output = F> + Send + Sync,
+        F: std::future::Future + Send + 'static,
+        F::Output: Reply + Send,
+    {
+        let call: AsyncCall<W> = Box::new(move |args, call| {
+            let params = P::read(&args, call)?;
+            let future = handler.call(params);
+            Ok(Box::pin(async move {
+                let value = future.await;
+                let answer: Answer<W> = Box::new(
+                    move |out: &Sender<W>, tag: Option<Term<'_>>| {
+                        if tag.is_some() { out.send_tagged(tag, &value) } else { Ok(()) }
+                    },
+                );
+                answer
+            }))
+        });
+        self.handlers.insert(name.to_string(), Entry::Async(call));
+        self
+    }
+
+    /// The tokio runtime `async` handlers run on (feature `tokio`). Without one, `run` uses
+    /// the runtime it is called from, if any, or starts a multi-threaded one of its own.
+    #[cfg(feature = "tokio")]
+    pub fn runtime(&mut self, handle: tokio::runtime::Handle) -> &mut Self {
+        self.runtime = Some(handle);
+        self
+    }
+
+    /// Serves `port` until Erlang closes it, answering calls concurrently (see the table
+    /// above). Returns when the input has ended and every handler that was running has
+    /// finished; calls into Erlang still waiting then get [`CallError::Closed`]. Errors as
+    /// [`Protocol::run`](crate::Protocol::run): only what ends the stream is returned.
+    pub fn run<R: Read + Send>(&mut self, port: Port<R, W>) -> Result<(), Error> {
+        install_panic_hook();
+        let sender = port.sender();
+        let Port { reader, .. } = port;
+        let inflate_limit = reader.inflate_limit;
+        let shared = Arc::new(Shared {
+            pool: Pool { state: Mutex::new(State::default()), changed: Condvar::new(), limit: self.concurrency },
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            sender,
+            inflate_limit,
+        });
+        #[cfg(feature = "tokio")]
+        let (_owned_runtime, runtime) = self.tokio_runtime()?;
+        let server = Server {
+            handlers: &self.handlers,
+            shared: &shared,
+            link: Arc::clone(&shared) as Arc<dyn Link>,
+            reader: Mutex::new(reader),
+            function_clause_reason: self.function_clause_reason,
+            #[cfg(feature = "tokio")]
+            runtime,
+        };
+        let result = server.serve();
+        #[cfg(feature = "tokio")]
+        if let Some(runtime) = _owned_runtime {
+            runtime.shutdown_background();
+        }
+        match result {
+            Ok(()) => {
+                log::debug!("end of input: Erlang closed the port");
+                Ok(())
+            }
+            Err(e) => {
+                log::error!("port stopped: {e}");
+                Err(e)
+            }
+        }
+    }
+
+    /// The runtime for `async` handlers, and the one made here (kept until `run` returns).
+    #[cfg(feature = "tokio")]
+    #[allow(clippy::type_complexity)]
+    fn tokio_runtime(&self) -> Result<(Option<tokio::runtime::Runtime>, Option<tokio::runtime::Handle>), Error> {
+        if !self.handlers.values().any(|entry| matches!(entry, Entry::Async(_))) {
+            return Ok((None, None));
+        }
+        if let Some(handle) = self.runtime.clone().or_else(|| tokio::runtime::Handle::try_current().ok()) {
+            return Ok((None, Some(handle)));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let handle = runtime.handle().clone();
+        Ok((Some(runtime), Some(handle)))
+    }
+}
+
+/// What every thread of the pool and every [`Context`] shares.
+struct Shared<W> {
+    pool: Pool,
+    /// Calls into Erlang waiting for their answer, by id.
+    pending: Mutex<HashMap<u64, Arc<Pending>>>,
+    next_id: AtomicU64,
+    sender: Sender<W>,
+    inflate_limit: usize,
+}
+
+/// The pool's accounting.
+struct Pool {
+    state: Mutex<State>,
+    /// Any change of `state`.
+    changed: Condvar,
+    limit: usize,
+}
+
+#[derive(Default)]
+struct State {
+    /// Handlers running (holding a slot): sync ones on their thread, async tasks.
+    busy: usize,
+    /// Handlers waiting for Erlang (holding no slot).
+    waiting: usize,
+    /// Threads alive or asked for.
+    threads: usize,
+    /// Threads not running a handler: reading, or waiting to read.
+    free: usize,
+    /// Threads asked of the spawner.
+    spawn: usize,
+    /// The input ended (or failed).
+    closed: bool,
+    /// The error that ended the input, if any.
+    fatal: Option<Error>,
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wait<'a>(&self, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        self.changed.wait(state).unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Asks for one more thread when none is free to read, so reading never stops while a
+    /// handler runs or waits.
+    fn keep_a_reader(&self, state: &mut State) {
+        if state.free == 0 && !state.closed {
+            state.free += 1;
+            state.threads += 1;
+            state.spawn += 1;
+            self.changed.notify_all();
+        }
+    }
+}
+
+impl<W: Write + Send> Link for Shared<W> {
+    fn nil(&self) -> bool {
+        self.sender.none_as_nil()
+    }
+
+    fn progress(&self, tag: Term<'_>, message: Term<'_>) -> Result<(), Error> {
+        self.sender.send_encoded(&(Atom::new("progress"), tag, message))
+    }
+
+    fn start_call(&self, module: &str, function: &str, args: Term<'_>) -> Result<Arc<Pending>, CallError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let pending = Arc::new(Pending::default());
+        {
+            let mut calls = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            // Registered before it is written, so the answer finds it.
+            if self.pool.lock().closed {
+                return Err(CallError::Closed);
+            }
+            calls.insert(id, Arc::clone(&pending));
+        }
+        let call = (Atom::new("call"), id, Atom::new(module), Atom::new(function), args);
+        if let Err(e) = self.sender.send_encoded(&call) {
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            return Err(CallError::Send(e));
+        }
+        Ok(pending)
+    }
+
+    fn begin_wait(&self, blocking: bool) -> Result<(), CallError> {
+        let mut state = self.pool.lock();
+        if state.waiting >= MAX_WAITING {
+            return Err(CallError::Busy);
+        }
+        state.waiting += 1;
+        state.busy = state.busy.saturating_sub(1);
+        if blocking {
+            self.pool.keep_a_reader(&mut state);
+        }
+        self.pool.changed.notify_all();
+        Ok(())
+    }
+
+    fn end_wait(&self) {
+        let mut state = self.pool.lock();
+        state.waiting -= 1;
+        // Back at once, even past the limit: new calls wait for it, not it for them.
+        state.busy += 1;
+    }
+
+    fn inflate_limit(&self) -> usize {
+        self.inflate_limit
+    }
+}
+
+impl<W> Shared<W> {
+    /// The input ended: calls into Erlang get no answer now.
+    fn close(&self, fatal: Option<Error>) {
+        {
+            let mut state = self.pool.lock();
+            state.closed = true;
+            if state.fatal.is_none() {
+                state.fatal = fatal;
+            }
+            self.pool.changed.notify_all();
+        }
+        let calls: Vec<_> = self.pending.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
+        for (_, pending) in calls {
+            pending.complete(None);
+        }
+    }
+}
+
+/// A thread's own buffers: the packet it read, and room to inflate it.
+#[derive(Default)]
+struct Local {
+    packet: Vec<u8>,
+    scratch: Vec<u8>,
+    inflater: Option<Box<Inflater>>,
+}
+
+/// Decodes one packet (inflating it if compressed) with a thread's buffers.
+pub(crate) fn decode_packet<'a>(
+    packet: &'a [u8],
+    scratch: &'a mut Vec<u8>,
+    inflater: &'a mut Option<Box<Inflater>>,
+    inflate_limit: usize,
+) -> Result<Term<'a>, erlport_codec::DecodeError> {
+    if erlport_codec::compressed_size(packet).is_none() {
+        return erlport_codec::decode(packet);
+    }
+    let inflater = inflater.get_or_insert_with(|| Box::new(Inflater::new()));
+    Decoder::new().scratch_vec(scratch).inflater(inflater).inflate_limit(inflate_limit).decode(packet)
+}
+
+/// One packet, as the protocol reads it.
+enum Message<'a> {
+    /// `{call, Id, Name, Args}` (`tag` given) or `{cast, Name, Args}`.
+    Call { tag: Option<Term<'a>>, name: Atom<'a>, args: Args<'a> },
+    /// `{call, Id, ...}` whose name or arguments are not of the right kind.
+    BadCall(Term<'a>),
+    /// `{reply, RustId, Result}`: Erlang's answer to a call from Rust.
+    Answer(u64),
+    /// Anything else.
+    Unknown,
+}
+
+fn classify(term: Term<'_>) -> Message<'_> {
+    let Some(tuple) = term.as_tuple() else { return Message::Unknown };
+    let mut elements = tuple.iter();
+    let Some(Term::Atom(kind)) = elements.next() else { return Message::Unknown };
+    match (kind.as_bytes(), tuple.arity()) {
+        (b"call", 4) => {
+            let (Some(tag), Some(name), Some(args)) = (elements.next(), elements.next(), elements.next()) else {
+                return Message::Unknown;
+            };
+            match (name, Args::of_list(args)) {
+                (Term::Atom(name), Some(args)) => Message::Call { tag: Some(tag), name, args },
+                _ => Message::BadCall(tag),
+            }
+        }
+        (b"cast", 3) => match (elements.next(), elements.next().and_then(Args::of_list)) {
+            (Some(Term::Atom(name)), Some(args)) => Message::Call { tag: None, name, args },
+            _ => Message::Unknown,
+        },
+        (b"reply", 3) => match elements.next().and_then(|id| id.as_i64()).and_then(|id| u64::try_from(id).ok()) {
+            Some(id) => Message::Answer(id),
+            None => Message::Unknown,
+        },
+        _ => Message::Unknown,
+    }
+}
+
+/// One run: the handlers, borrowed by the threads of a scope.
+struct Server<'s, R, W> {
+    handlers: &'s HashMap<String, Entry<W>>,
+    shared: &'s Arc<Shared<W>>,
+    link: Arc<dyn Link>,
+    reader: Mutex<Reader<R>>,
+    function_clause_reason: bool,
+    #[cfg(feature = "tokio")]
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+/// What a thread does after a packet.
+enum Next {
+    Read,
+    /// Retire: enough threads are free.
+    Stop,
+}
+
+impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
+    /// Starts threads as they are asked for and returns when the input has ended, every
+    /// thread has stopped and every task has finished.
+    fn serve(&self) -> Result<(), Error> {
+        let pool = &self.shared.pool;
+        std::thread::scope(|scope| {
+            let mut state = pool.lock();
+            state.threads = 1;
+            state.free = 1;
+            state.spawn = 1;
+            loop {
+                while state.spawn > 0 {
+                    state.spawn -= 1;
+                    drop(state);
+                    let started = std::thread::Builder::new()
+                        .name("erlport-handler".into())
+                        .spawn_scoped(scope, || self.worker());
+                    state = pool.lock();
+                    if let Err(e) = started {
+                        log::error!("cannot start a handler thread: {e}");
+                        state.threads -= 1;
+                        state.free -= 1;
+                        if state.threads == 0 {
+                            // No thread reads the port: give up rather than hang.
+                            drop(state);
+                            self.shared.close(Some(Error::Io(e)));
+                            state = pool.lock();
+                        }
+                    }
+                }
+                if state.threads == 0 && state.busy == 0 && state.waiting == 0 {
+                    break;
+                }
+                state = pool.wait(state);
+            }
+            match state.fatal.take() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// A thread of the pool: read a packet, run what it asks for, again.
+    fn worker(&self) {
+        let mut local = Local::default();
+        loop {
+            let next = self.read_one(&mut local);
+            if matches!(next, Next::Stop) {
+                break;
+            }
+        }
+        let pool = &self.shared.pool;
+        let mut state = pool.lock();
+        state.threads -= 1;
+        state.free -= 1;
+        pool.changed.notify_all();
+    }
+
+    fn read_one(&self, local: &mut Local) -> Next {
+        let shared = self.shared;
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        if shared.pool.lock().closed {
+            return Next::Stop;
+        }
+        match reader.take_packet(&mut local.packet) {
+            Ok(true) => {}
+            Ok(false) => {
+                shared.close(None);
+                return Next::Stop;
+            }
+            Err(e) if e.is_fatal() => {
+                shared.close(Some(e));
+                return Next::Stop;
+            }
+            Err(e) => {
+                log::debug!("refused a packet: {e}");
+                self.write_failed(shared.sender.send_error(&e));
+                return Next::Read;
+            }
+        }
+        let Local { packet, scratch, inflater } = local;
+        let term = match decode_packet(packet, scratch, inflater, shared.inflate_limit) {
+            Ok(term) => term,
+            Err(e) => {
+                log::debug!("refused a packet: {e}");
+                self.write_failed(shared.sender.send_error(&Error::Decode(e)));
+                return Next::Read;
+            }
+        };
+        let (tag, name, args) = match classify(term) {
+            Message::Call { tag, name, args } => (tag, name, args),
+            Message::Answer(id) => {
+                let pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                match pending {
+                    Some(pending) => pending.complete(Some(std::mem::take(packet))),
+                    None => log::debug!("an answer to call {id}, which is not waiting for one"),
+                }
+                return Next::Read;
+            }
+            Message::BadCall(tag) => {
+                self.write_failed(shared.sender.send_tagged(Some(tag), &(Atom::new("error"), Atom::new("badarg"))));
+                return Next::Read;
+            }
+            Message::Unknown => {
+                log::debug!("refused a packet that is neither a call, a cast nor an answer: {term}");
+                self.write_failed(shared.sender.send_tagged(None, &(Atom::new("error"), Atom::new("badarg"))));
+                return Next::Read;
+            }
+        };
+        let Some(entry) = name.as_str().and_then(|name| self.handlers.get(name)) else {
+            if tag.is_some() {
+                self.write_failed(shared.sender.send_tagged(tag, &(Atom::new("error"), Atom::new("undef"))));
+            } else {
+                log::warn!("cast of {name}: no such handler");
+            }
+            return Next::Read;
+        };
+        // A slot, before anything runs: while all are taken nothing is read (back-pressure).
+        {
+            let mut state = shared.pool.lock();
+            while state.busy >= shared.pool.limit {
+                state = shared.pool.wait(state);
+            }
+            state.busy += 1;
+        }
+        let call = CallInfo { tag, link: &self.link };
+        match entry {
+            Entry::Sync(handler) => {
+                drop(reader);
+                {
+                    let mut state = shared.pool.lock();
+                    state.free -= 1;
+                    shared.pool.keep_a_reader(&mut state);
+                }
+                self.run_sync(handler, &name, args, &call);
+                let mut state = shared.pool.lock();
+                state.busy -= 1;
+                state.free += 1;
+                shared.pool.changed.notify_all();
+                // Keep enough threads for a burst, not more.
+                if state.free > shared.pool.limit && !state.closed {
+                    return Next::Stop;
+                }
+                Next::Read
+            }
+            #[cfg(feature = "tokio")]
+            Entry::Async(handler) => {
+                self.start_async(handler, &name, args, &call);
+                Next::Read
+            }
+        }
+    }
+
+    fn run_sync(&self, handler: &SyncCall<W>, name: &Atom<'_>, args: Args<'_>, call: &CallInfo<'_>) {
+        let sender = &self.shared.sender;
+        let outcome = {
+            let _inside = InHandler::enter();
+            panic::catch_unwind(AssertUnwindSafe(|| handler(args, call, sender)))
+        };
+        self.finish(name, call.tag, outcome);
+    }
+
+    /// Answers a handler's outcome when it did not reply itself.
+    fn finish(&self, name: &Atom<'_>, tag: Option<Term<'_>>, outcome: std::thread::Result<Outcome>) {
+        let sender = &self.shared.sender;
+        let failure = match outcome {
+            Ok(Ok(Ok(()))) => return,
+            Ok(Ok(Err(failure))) => failure,
+            Ok(Err(e)) if !e.is_fatal() && tag.is_some() => {
+                return self.write_failed(sender.send_error_tagged(tag, &e));
+            }
+            Ok(Err(e)) => return self.write_failed(Err(e)),
+            Err(payload) => panicked(name, payload),
+        };
+        if tag.is_none() {
+            match failure {
+                Failure::BadArgs(why) => log::warn!("cast of {name}: arguments do not fit: {why}"),
+                Failure::Exception { message, .. } => log::warn!("cast of {name} panicked: {message}"),
+            }
+            return;
+        }
+        self.write_failed(send_failure(sender, tag, name, failure, self.function_clause_reason));
+    }
+
+    /// A reply that could not be written: the output is gone (Erlang closed the port) or
+    /// broken; the input's end will stop the threads.
+    fn write_failed(&self, result: Result<(), Error>) {
+        if let Err(e) = result {
+            match e {
+                Error::Io(ref io) if io.kind() == std::io::ErrorKind::BrokenPipe => {
+                    log::debug!("Erlang closed the port while a reply was being written")
+                }
+                e if e.is_fatal() => {
+                    log::error!("writing a reply: {e}");
+                    let mut state = self.shared.pool.lock();
+                    if state.fatal.is_none() {
+                        state.fatal = Some(e);
+                    }
+                }
+                e => log::warn!("writing a reply: {e}"),
+            }
+        }
+    }
+
+    #[cfg(feature = "tokio")]
+    fn start_async(&self, handler: &AsyncCall<W>, name: &Atom<'_>, args: Args<'_>, call: &CallInfo<'_>) {
+        let made = {
+            let _inside = InHandler::enter();
+            panic::catch_unwind(AssertUnwindSafe(|| handler(args, call)))
+        };
+        let future = match made {
+            Ok(Ok(future)) => future,
+            Ok(Err(failure)) => return self.async_done(name, call.tag, Ok(Ok(Err(failure)))),
+            Err(payload) => return self.async_done(name, call.tag, Err(payload)),
+        };
+        let Some(runtime) = &self.runtime else { return };
+        let tag = call.tag.map(|tag| OwnedTerm::from_term(&tag));
+        let name = name.as_str().unwrap_or("").to_string();
+        let shared = Arc::clone(self.shared);
+        let function_clause_reason = self.function_clause_reason;
+        runtime.spawn(async move {
+            let outcome = CatchUnwind(future).await;
+            let tag_term = tag.as_ref().map(OwnedTerm::term);
+            let atom = Atom::new(&name);
+            let sender = &shared.sender;
+            let result = match outcome {
+                Ok(answer) => answer(sender, tag_term),
+                Err(payload) => match tag_term {
+                    Some(_) => send_failure(sender, tag_term, &atom, panicked(&atom, payload), function_clause_reason),
+                    None => Ok(()),
+                },
+            };
+            if let Err(e) = result {
+                log::debug!("{name}: {e}");
+            }
+            let mut state = shared.pool.lock();
+            state.busy -= 1;
+            shared.pool.changed.notify_all();
+        });
+    }
+
+    /// An async handler that ended before it had a future.
+    #[cfg(feature = "tokio")]
+    fn async_done(&self, name: &Atom<'_>, tag: Option<Term<'_>>, outcome: std::thread::Result<Outcome>) {
+        self.finish(name, tag, outcome);
+        let mut state = self.shared.pool.lock();
+        state.busy -= 1;
+        self.shared.pool.changed.notify_all();
+    }
+}
+
+/// Polls a future, turning a panic into its payload (and recording where, as for threads).
+#[cfg(feature = "tokio")]
+struct CatchUnwind<F>(F);
+
+#[cfg(feature = "tokio")]
+impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let _inside = InHandler::enter();
+        let inner = &mut self.0;
+        match panic::catch_unwind(AssertUnwindSafe(|| std::pin::Pin::new(inner).poll(cx))) {
+            Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Err(payload) => std::task::Poll::Ready(Err(payload)),
+        }
+    }
+}

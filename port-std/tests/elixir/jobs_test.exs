@@ -1,0 +1,68 @@
+# The concurrent jobs example driven from Elixir through erlport_rs, used as any Erlang
+# module is: :erlport_rs.call(pid, :add, [1, 2]).
+# Usage: elixir jobs_test.exs EXAMPLES_DIR ERLANG_SRC_DIR [async]
+# Prints one line per failure and "N passed, M failed"; exits 1 on any failure.
+
+defmodule JobsTest do
+  # Called from Rust through erlang_apply (allowed below).
+  def twice(x), do: x * 2
+end
+
+[dir, src | rest] = System.argv()
+{:ok, module, beam} = :compile.file(String.to_charlist(Path.join(src, "erlport_rs.erl")), [:binary, :return_errors])
+{:module, :erlport_rs} = :code.load_binary(module, ~c"erlport_rs.erl", beam)
+
+args = if rest == ["async"], do: ["--async"], else: []
+
+{:ok, server} =
+  :erlport_rs.start_link(Path.join(dir, "jobs"),
+    args: args,
+    allow: [{Enum, :reverse}, {JobsTest, :twice, 1}],
+    timeout: 2000
+  )
+
+ref = :erlport_rs.send_request(server, :progress, [3])
+progress_reply = :erlport_rs.receive_response(ref)
+
+progress =
+  for _ <- 1..3 do
+    receive do
+      {:erlport_rs, ^server, ^ref, n} -> n
+    after
+      1000 -> :missing
+    end
+  end
+
+me = self()
+
+for i <- 1..50 do
+  spawn_link(fn -> send(me, {:sum, i, :erlport_rs.call(server, :add, [i, 1000])}) end)
+end
+
+sums = for i <- 1..50, do: receive(do: ({:sum, ^i, sum} -> sum))
+
+checks = [
+  {"add", :erlport_rs.call(server, :add, [1, 2]), 3},
+  {"sleep", :erlport_rs.call(server, :sleep, [10]), 10},
+  {"progress: the reply", progress_reply, :done},
+  {"progress: the messages, in order", progress, [1, 2, 3]},
+  {"50 callers at once", sums, Enum.map(1..50, &(&1 + 1000))},
+  {"an Elixir function from Rust", :erlport_rs.call(server, :erlang_apply, [JobsTest, :twice, [21]]), {:ok, 42}},
+  {"Enum.reverse from Rust", :erlport_rs.call(server, :erlang_apply, [Enum, :reverse, [[1, 2, 3]]]), {:ok, [3, 2, 1]}},
+  {"not allowed", :erlport_rs.call(server, :erlang_apply, [System, :halt, [0]]),
+   {:error, {:not_allowed, {System, :halt, 1}}}},
+  {"a panic", elem(:erlport_rs.call(server, :divide, [1, 0]), 0), :error},
+  {"timeout", :erlport_rs.call(server, :sleep, [300], 50), {:error, :timeout}},
+  {"unknown handler", :erlport_rs.call(server, :nosuch, []), {:error, :undef}},
+  {"cast", :erlport_rs.cast(server, :sleep, [1]), :ok}
+]
+
+failures =
+  for {what, got, expected} <- checks, got != expected do
+    "FAIL #{what}: #{inspect(got)}, expected #{inspect(expected)}"
+  end
+
+Enum.each(failures, &IO.puts/1)
+:ok = :erlport_rs.stop(server)
+IO.puts("#{length(checks) - length(failures)} passed, #{length(failures)} failed")
+System.halt(if failures == [], do: 0, else: 1)

@@ -1,0 +1,361 @@
+#!/usr/bin/env escript
+%% -*- erlang -*-
+%%! -noshell
+%% The concurrent `jobs` example driven through erlport_rs (port-std/erlang/src/erlport_rs.erl).
+%% Usage: escript jobs_test.escript EXAMPLES_DIR ERLANG_SRC_DIR [threads|async] [bench]
+%%   threads (default): the handlers on the pool of threads; async: the same as async fns on
+%%   tokio (`jobs --async`, feature tokio). bench: print calls per second instead of testing.
+%% Prints one line per failure and "N passed, M failed"; exits 1 on any failure.
+-mode(compile).
+%% Called by the Rust program through erlport_rs, and by supervisor.
+-export([main/1, nest/2, slow/1, init/1]).
+
+main([Dir, Src | Rest]) ->
+    load_erlport_rs(Src),
+    Exe = filename:join(Dir, "jobs"),
+    Mode = case Rest of ["async" | _] -> ["--async"]; _ -> [] end,
+    case lists:member("bench", Rest) of
+        true -> bench(Exe);
+        false -> test(Exe, Mode)
+    end.
+
+load_erlport_rs(Src) ->
+    {ok, Module, Beam} = compile:file(filename:join(Src, "erlport_rs.erl"), [binary, return_errors, warnings_as_errors]),
+    {module, Module} = code:load_binary(Module, "erlport_rs.erl", Beam).
+
+test(Exe, Mode) ->
+    Tests = [
+        {"add, sleep, cast", fun basics/2},
+        {"errors: undef, function_clause, a panic answers only its own call", fun errors/2},
+        {"progress reaches the caller, tagged, before the reply", fun progress/2},
+        {"100,000 calls from 100 processes: none lost, duplicated or crossed", fun many_callers/2},
+        {"32 sleep(100) at once overlap; replies come in completion order", fun overlap/2},
+        {"calls into Erlang: allowed, not allowed, raising, timing out", fun calls_into_erlang/2},
+        {"nested calls 10 deep each way with 4 threads", fun nested/2},
+        {"a call that times out: error to its caller, late reply dropped", fun timeouts/2},
+        {"packet 2, fds 3/4, compressed both ways", fun options/2},
+        {"killed mid-call: callers get port_exit, a supervisor restarts it", fun killed/2},
+        {"stop: the Rust program exits 0 with nothing on stderr", fun stopped/2}
+    ],
+    Results = [{Name, run(Name, Fun, Exe, Mode)} || {Name, Fun} <- Tests],
+    Failures = [{Name, Why} || {Name, Why} <- Results, Why =/= ok],
+    [io:format("FAIL ~s: ~s~n", [Name, Why]) || {Name, Why} <- Failures],
+    io:format("~s: ~p passed, ~p failed~n", [mode_name(Mode), length(Tests) - length(Failures), length(Failures)]),
+    halt(case Failures of [] -> 0; _ -> 1 end).
+
+mode_name([]) -> "threads";
+mode_name(_) -> "async".
+
+run(Name, Fun, Exe, Mode) ->
+    Self = self(),
+    {Pid, Ref} = spawn_monitor(fun() ->
+        Result = try Fun(Exe, Mode) of
+                     ok -> ok;
+                     Other -> lists:flatten(io_lib:format("~0p", [Other]))
+                 catch
+                     Class:Reason:Stack -> lists:flatten(io_lib:format("~p:~0p ~0p", [Class, Reason, Stack]))
+                 end,
+        Self ! {self(), Result}
+    end),
+    receive
+        {Pid, Result} -> erlang:demonitor(Ref, [flush]), Result;
+        {'DOWN', Ref, process, Pid, Reason} -> lists:flatten(io_lib:format("crashed: ~0p", [Reason]))
+    after 60000 ->
+        exit(Pid, kill),
+        io_lib:format("~s: no result in 60 s", [Name])
+    end.
+
+start(Exe, Mode) -> start(Exe, Mode, []).
+
+start(Exe, Mode, Options) ->
+    {ok, S} = erlport_rs:start(Exe, [{args, Mode ++ proplists:get_value(args, Options, [])},
+                                     {allow, [{lists, reverse, 1}, {?MODULE, nest}, {?MODULE, slow},
+                                              {erlang, error}]}
+                                     | proplists:delete(args, Options)]),
+    S.
+
+expect(Expected, Got) ->
+    case Got of
+        Expected -> ok;
+        _ -> throw({expected, Expected, got, Got})
+    end.
+
+no_messages() ->
+    receive M -> throw({unexpected_message, M}) after 0 -> ok end.
+
+basics(Exe, Mode) ->
+    S = start(Exe, Mode),
+    expect(3, erlport_rs:call(S, add, [1, 2])),
+    expect(-1, erlport_rs:call(S, add, [1, -2])),
+    expect(10, erlport_rs:call(S, sleep, [10])),
+    expect(ok, erlport_rs:cast(S, sleep, [5])),
+    expect(ok, erlport_rs:cast(S, nosuch, [])),
+    expect(7, erlport_rs:call(S, add, [3, 4], infinity)),
+    timer:sleep(20),
+    no_messages(),
+    erlport_rs:stop(S).
+
+errors(Exe, Mode) ->
+    S = start(Exe, Mode),
+    expect({error, undef}, erlport_rs:call(S, nosuch, [1])),
+    expect({error, function_clause}, erlport_rs:call(S, add, [1])),
+    expect({error, function_clause}, erlport_rs:call(S, add, [a, 1])),
+    Self = self(),
+    Adders = [spawn_link(fun() -> Self ! {add, I, erlport_rs:call(S, add, [I, I])} end) || I <- lists:seq(1, 20)],
+    {error, {exception, {panic, Message, [_Where]}}} = erlport_rs:call(S, divide, [1, 0]),
+    expect(<<"attempt to divide by zero">>, Message),
+    [receive {add, I, Sum} -> expect(2 * I, Sum) end || I <- lists:seq(1, length(Adders))],
+    expect(4, erlport_rs:call(S, divide, [8, 2])),
+    no_messages(),
+    erlport_rs:stop(S).
+
+progress(Exe, Mode) ->
+    S = start(Exe, Mode),
+    Ref = erlport_rs:send_request(S, progress, [5]),
+    expect(done, erlport_rs:receive_response(Ref)),
+    [receive {erlport_rs, S, Ref, N} -> ok after 0 -> throw({missing_progress, N}) end || N <- lists:seq(1, 5)],
+    no_messages(),
+    %% A plain call: the messages are there when it returns.
+    expect(done, erlport_rs:call(S, progress, [3])),
+    [receive {erlport_rs, S, _, N} -> ok after 0 -> throw({missing_progress, N}) end || N <- lists:seq(1, 3)],
+    %% A cast's progress goes nowhere.
+    erlport_rs:cast(S, progress, [3]),
+    expect(done, erlport_rs:call(S, progress, [0])),
+    timer:sleep(20),
+    no_messages(),
+    erlport_rs:stop(S).
+
+many_callers(Exe, Mode) ->
+    S = start(Exe, Mode),
+    Self = self(),
+    Callers = [spawn_link(fun() ->
+                   Wrong = [{I, J, Got} || J <- lists:seq(1, 1000),
+                                           Got <- [erlport_rs:call(S, add, [I * 1000000, J], 30000)],
+                                           Got =/= I * 1000000 + J],
+                   Stray = receive M -> [M] after 0 -> [] end,
+                   Self ! {done, I, Wrong, Stray}
+               end) || I <- lists:seq(1, 100)],
+    Results = [receive {done, I, Wrong, Stray} -> {Wrong, Stray} end || I <- lists:seq(1, length(Callers))],
+    expect([], [R || R <- Results, R =/= {[], []}]),
+    erlport_rs:stop(S).
+
+overlap(Exe, Mode) ->
+    S = start(Exe, Mode),
+    OsPid = os_pid(S),
+    Self = self(),
+    [spawn_link(fun() -> Self ! {slept, erlport_rs:call(S, sleep, [100])} end) || _ <- lists:seq(1, 32)],
+    %% While they sleep, count the handlers running at once: the Rust program's threads
+    %% (a pool grows one thread per handler running), or tokio's timers (one process, few
+    %% threads) seen as all 32 replies arriving together.
+    Threads = max_threads(OsPid, 32, 0),
+    case Mode of
+        [] when Threads < 32 -> throw({threads_seen, Threads});
+        _ -> ok
+    end,
+    %% Completion order: a long call sent first is answered after short ones sent later.
+    Long = erlport_rs:send_request(S, sleep, [400]),
+    Short = [erlport_rs:send_request(S, sleep, [50]) || _ <- lists:seq(1, 8)],
+    First = receive {Ref, _} when is_reference(Ref) -> erlang:demonitor(Ref, [flush]), Ref end,
+    case lists:member(First, Short) of
+        true -> ok;
+        false -> throw(long_call_answered_first)
+    end,
+    [erlport_rs:receive_response(R) || R <- Short -- [First]],
+    expect(400, erlport_rs:receive_response(Long)),
+    erlport_rs:stop(S).
+
+%% The most threads seen while `Left` replies are outstanding (the replies are consumed).
+max_threads(_OsPid, 0, Max) -> Max;
+max_threads(OsPid, Left, Max) ->
+    Now = threads(OsPid),
+    receive
+        {slept, 100} -> max_threads(OsPid, Left - 1, max(Max, Now))
+    after 2 -> max_threads(OsPid, Left, max(Max, Now))
+    end.
+
+threads(OsPid) ->
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/status") of
+        {ok, Status} ->
+            {match, [N]} = re:run(Status, "Threads:\\s+(\\d+)", [{capture, all_but_first, list}]),
+            list_to_integer(N);
+        _ -> 0
+    end.
+
+os_pid(S) ->
+    #{port := Port} = sys:get_state(S),
+    {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+    OsPid.
+
+calls_into_erlang(Exe, Mode) ->
+    S = start(Exe, Mode, [{timeout, 300}]),
+    expect({ok, [3, 2, 1]}, erlport_rs:call(S, erlang_apply, [lists, reverse, [[1, 2, 3]]])),
+    expect({ok, "cba"}, erlport_rs:call(S, erlang_apply, [lists, reverse, ["abc"]])),
+    expect({error, {not_allowed, {os, cmd, 1}}}, erlport_rs:call(S, erlang_apply, [os, cmd, ["touch /tmp/x"]])),
+    expect({error, {not_allowed, {lists, sort, 1}}}, erlport_rs:call(S, erlang_apply, [lists, sort, [[2, 1]]])),
+    expect({error, {not_allowed, {lists, reverse, 2}}}, erlport_rs:call(S, erlang_apply, [lists, reverse, [[1], [2]]])),
+    expect({error, {exception, error, badarith}}, erlport_rs:call(S, erlang_apply, [erlang, error, [badarith]])),
+    expect({error, {exception, error, function_clause}}, erlport_rs:call(S, erlang_apply, [lists, reverse, [x]])),
+    %% A slow one is killed after the timeout and blocks nothing meanwhile.
+    Slow = erlport_rs:send_request(S, erlang_apply, [?MODULE, slow, [1000]], 5000),
+    expect({ok, [1]}, erlport_rs:call(S, erlang_apply, [lists, reverse, [[1]]])),
+    expect({error, timeout}, erlport_rs:receive_response(Slow)),
+    no_messages(),
+    erlport_rs:stop(S).
+
+slow(Ms) -> timer:sleep(Ms), slept.
+
+%% Erlang -> Rust -> Erlang -> ... `N` levels each way.
+nest(_S, 0) -> 0;
+nest(S, N) ->
+    {ok, M} = erlport_rs:call(S, erlang_apply, [?MODULE, nest, [S, N - 1]], 30000),
+    M + 1.
+
+nested(Exe, Mode) ->
+    S = start(Exe, Mode, [{args, ["--threads", "4"]}, {timeout, 30000}]),
+    expect({ok, 9}, erlport_rs:call(S, erlang_apply, [?MODULE, nest, [S, 9]], 30000)),
+    %% Eight of them at once, each 10 deep, on 4 threads.
+    Self = self(),
+    [spawn_link(fun() -> Self ! {nested, erlport_rs:call(S, erlang_apply, [?MODULE, nest, [S, 9]], 30000)} end)
+     || _ <- lists:seq(1, 8)],
+    [receive {nested, R} -> expect({ok, 9}, R) end || _ <- lists:seq(1, 8)],
+    erlport_rs:stop(S).
+
+timeouts(Exe, Mode) ->
+    S = start(Exe, Mode, [{timeout, 200}]),
+    expect({error, timeout}, erlport_rs:call(S, sleep, [400])),
+    expect({error, timeout}, erlport_rs:call(S, sleep, [400], 50)),
+    %% The next caller gets its own reply, not the late ones.
+    expect(5, erlport_rs:call(S, add, [2, 3])),
+    timer:sleep(500),
+    no_messages(),
+    expect(6, erlport_rs:call(S, add, [3, 3])),
+    expect(300, erlport_rs:call(S, sleep, [300], 1000)),
+    erlport_rs:stop(S).
+
+options(Exe, Mode) ->
+    S = start(Exe, Mode, [{packet, 2}, nouse_stdio, {compressed, 9},
+                          {args, ["--packet", "2", "--fds", "--compressed", "9"]}]),
+    Long = lists:duplicate(5000, 7),
+    expect({ok, Long}, erlport_rs:call(S, erlang_apply, [lists, reverse, [Long]])),
+    expect(3, erlport_rs:call(S, add, [1, 2])),
+    expect(done, erlport_rs:call(S, progress, [2])),
+    [receive {erlport_rs, S, _, N} -> ok after 1000 -> throw({missing_progress, N}) end || N <- [1, 2]],
+    erlport_rs:stop(S).
+
+killed(Exe, Mode) ->
+    Self = self(),
+    Sup = spawn(fun() -> supervisor(Exe, Mode, Self) end),
+    receive {started, Sup} -> ok after 5000 -> throw(no_supervisor) end,
+    S1 = whereis(jobs_server),
+    OsPid = os_pid(S1),
+    Callers = [spawn_link(fun() -> Self ! {killed, erlport_rs:call(jobs_server, sleep, [5000], 10000)} end)
+               || _ <- lists:seq(1, 3)],
+    timer:sleep(100),
+    os:cmd("kill -9 " ++ integer_to_list(OsPid)),
+    [receive {killed, R} -> expect({error, {port_exit, 137}}, R) after 2000 -> throw(no_port_exit) end
+     || _ <- Callers],
+    S2 = wait_restart(S1, 50),
+    expect(3, erlport_rs:call(S2, add, [1, 2])),
+    exit(Sup, shutdown),
+    ok.
+
+wait_restart(_Old, 0) -> throw(not_restarted);
+wait_restart(Old, N) ->
+    case whereis(jobs_server) of
+        Pid when is_pid(Pid), Pid =/= Old -> Pid;
+        _ -> timer:sleep(20), wait_restart(Old, N - 1)
+    end.
+
+%% A one-for-one supervisor of one erlport_rs server, without an application.
+supervisor(Exe, Mode, Parent) ->
+    {ok, Sup} = supervisor:start_link(?MODULE, {Exe, Mode}),
+    Parent ! {started, self()},
+    receive stop -> ok end,
+    exit(Sup, shutdown).
+
+init({Exe, Mode}) ->
+    Child = #{id => jobs,
+              start => {erlport_rs, start_link, [Exe, [{name, jobs_server}, {args, Mode}]]}},
+    {ok, {#{strategy => one_for_one, intensity => 5, period => 10}, [Child]}}.
+
+stopped(Exe, Mode) ->
+    Dir = string:trim(os:cmd("mktemp -d")),
+    Err = filename:join(Dir, "stderr"),
+    Status = filename:join(Dir, "status"),
+    %% sh's stdin and stdout are the port; the program inherits them.
+    Script = "\"$0\" \"$@\" 2>\"$ERR\"; echo $? >\"$STATUS\"",
+    {ok, S} = erlport_rs:start("/bin/sh", [{args, ["-c", Script, Exe | Mode]},
+                                          {env, [{"ERR", Err}, {"STATUS", Status}]}]),
+    expect(3, erlport_rs:call(S, add, [1, 2])),
+    erlport_rs:stop(S),
+    expect({ok, <<"0\n">>}, wait_file(Status, 100)),
+    expect({ok, <<>>}, file:read_file(Err)),
+    os:cmd("rm -r " ++ Dir),
+    ok.
+
+wait_file(_Path, 0) -> timeout;
+wait_file(Path, N) ->
+    case file:read_file(Path) of
+        {ok, <<"0\n">>} = Done -> Done;
+        {ok, <<_, _/binary>> = Other} -> {ok, Other};
+        _ -> timer:sleep(50), wait_file(Path, N - 1)
+    end.
+
+%%% Benchmarks
+
+bench(Exe) ->
+    N = 100000,
+    Cat = open_port({spawn_executable, os:find_executable("cat")}, [{packet, 4}, binary]),
+    Msg = term_to_binary({call, 1, add, [1, 2]}),
+    CatSeq = rate(N, fun() -> [cat_round_trip(Cat, Msg) || _ <- lists:seq(1, N)] end),
+    CatPar = rate(N, fun() -> cat_in_flight(Cat, Msg, N, 32) end),
+    port_close(Cat),
+    {ok, S} = erlport_rs:start(Exe, []),
+    Seq = rate(N, fun() -> [3 = erlport_rs:call(S, add, [1, 2]) || _ <- lists:seq(1, N)] end),
+    Par = rate(N, fun() -> callers(32, N div 32, fun() -> 3 = erlport_rs:call(S, add, [1, 2]) end) end),
+    erlport_rs:stop(S),
+    io:format("trivial calls, sequential: erlport_rs ~s/s, cat ~s/s (~.2fx)~n",
+              [fmt(Seq), fmt(CatSeq), Seq / CatSeq]),
+    io:format("trivial calls, 32 processes: erlport_rs ~s/s, cat with 32 in flight ~s/s (~.2fx)~n",
+              [fmt(Par), fmt(CatPar), Par / CatPar]),
+    %% A handler that sleeps 10 ms: one at a time (the sequential mode's throughput) and
+    %% from 32 callers at once.
+    {ok, One} = erlport_rs:start(Exe, [{args, ["--threads", "1"]}]),
+    SleepOne = rate(100, fun() -> [10 = erlport_rs:call(One, sleep, [10]) || _ <- lists:seq(1, 100)] end),
+    erlport_rs:stop(One),
+    {ok, Many} = erlport_rs:start(Exe, []),
+    SleepMany = rate(3200, fun() -> callers(32, 100, fun() -> 10 = erlport_rs:call(Many, sleep, [10]) end) end),
+    erlport_rs:stop(Many),
+    io:format("sleep(10) calls: one at a time ~s/s, 32 callers ~s/s (~.1fx)~n",
+              [fmt(SleepOne), fmt(SleepMany), SleepMany / SleepOne]),
+    halt(0).
+
+rate(N, Fun) ->
+    {Us, _} = timer:tc(Fun),
+    N * 1000000 / Us.
+
+fmt(Rate) -> integer_to_list(round(Rate)).
+
+cat_round_trip(Cat, Msg) ->
+    Cat ! {self(), {command, Msg}},
+    receive {Cat, {data, _}} -> ok end.
+
+cat_in_flight(Cat, Msg, N, Window) ->
+    [Cat ! {self(), {command, Msg}} || _ <- lists:seq(1, Window)],
+    cat_loop(Cat, Msg, N - Window, N).
+
+cat_loop(_Cat, _Msg, _ToSend, 0) -> ok;
+cat_loop(Cat, Msg, ToSend, Left) ->
+    receive {Cat, {data, _}} -> ok end,
+    case ToSend > 0 of
+        true -> Cat ! {self(), {command, Msg}};
+        false -> ok
+    end,
+    cat_loop(Cat, Msg, ToSend - 1, Left - 1).
+
+callers(P, Each, Fun) ->
+    Self = self(),
+    Pids = [spawn_link(fun() -> [Fun() || _ <- lists:seq(1, Each)], Self ! {done, self()} end)
+            || _ <- lists:seq(1, P)],
+    [receive {done, Pid} -> ok end || Pid <- Pids],
+    ok.

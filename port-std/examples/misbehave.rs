@@ -33,7 +33,9 @@ fn main() {
     proto.handle("fail", |text: String| -> Atom<'static> { panic!("{text}") });
     // A binary (a `Vec<u8>` would be a list).
     proto.handle("bytes", |n: usize| serde_bytes::ByteBuf::from(vec![b'x'; n.min(1 << 30)]));
-    proto.handle("size", |bytes: Vec<u8>| bytes.len());
+    // A binary taken as bytes, not as a `Vec<u8>` read element by element (as a list would
+    // be): 256 MB in 0.1 s instead of 18 s in a debug build.
+    proto.handle("size", |bytes: serde_bytes::ByteBuf| bytes.len());
     if proto.run(port).is_err() {
         std::process::exit(1);
     }

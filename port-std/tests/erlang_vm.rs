@@ -52,3 +52,32 @@ fn erlang_and_elixir_drive_the_kv_example() {
         assert!(report.contains(" passed, 0 failed"), "{report}");
     }
 }
+
+/// The concurrent `jobs` example through `erlport_rs` (`erlang/src/erlport_rs.erl`), from
+/// Erlang and from Elixir: 100,000 calls from 100 processes, overlap, completion order,
+/// progress, nested calls, timeouts, a killed port under a supervisor, a clean stop. With the
+/// `tokio` feature, the same suite against the async handlers (`jobs --async`). See
+/// `tests/erlang/jobs_test.escript` and `tests/elixir/jobs_test.exs`.
+#[test]
+fn erlang_and_elixir_drive_the_concurrent_jobs_example() {
+    let dir = examples_dir();
+    assert!(dir.join("jobs").exists(), "jobs missing: cargo test builds the examples");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = manifest.join("erlang/src");
+    let modes: &[&str] = if cfg!(feature = "tokio") { &["threads", "async"] } else { &["threads"] };
+    for mode in modes {
+        for (tool, script) in [("escript", "tests/erlang/jobs_test.escript"), ("elixir", "tests/elixir/jobs_test.exs")]
+        {
+            if Command::new(tool).arg("--version").output().is_err() {
+                assert!(std::env::var_os("CI").is_none(), "CI must install {tool}: this test may not skip there");
+                eprintln!("{tool} not found: skipping its half (scripts/setup installs it)");
+                continue;
+            }
+            let out = Command::new(tool).arg(manifest.join(script)).arg(&dir).arg(&src).arg(mode).output().expect(tool);
+            let report = String::from_utf8_lossy(&out.stdout);
+            eprintln!("{tool} ({mode}): {report}{}", String::from_utf8_lossy(&out.stderr));
+            assert!(out.status.success(), "{tool} ({mode}) found failures:\n{report}");
+            assert!(report.contains(" passed, 0 failed"), "{report}");
+        }
+    }
+}

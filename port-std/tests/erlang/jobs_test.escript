@@ -51,15 +51,15 @@ run(Name, Fun, Exe, Mode) ->
     {Pid, Ref} = spawn_monitor(fun() ->
         Result = try Fun(Exe, Mode) of
                      ok -> ok;
-                     Other -> lists:flatten(io_lib:format("~0p", [Other]))
+                     Other -> lists:flatten(io_lib:format("~0P", [Other, 30]))
                  catch
-                     Class:Reason:Stack -> lists:flatten(io_lib:format("~p:~0p ~0p", [Class, Reason, Stack]))
+                     Class:Reason:Stack -> lists:flatten(io_lib:format("~p:~0P ~0P", [Class, Reason, 30, Stack, 20]))
                  end,
         Self ! {self(), Result}
     end),
     receive
         {Pid, Result} -> erlang:demonitor(Ref, [flush]), Result;
-        {'DOWN', Ref, process, Pid, Reason} -> lists:flatten(io_lib:format("crashed: ~0p", [Reason]))
+        {'DOWN', Ref, process, Pid, Reason} -> lists:flatten(io_lib:format("crashed: ~0P", [Reason, 30]))
     after 60000 ->
         exit(Pid, kill),
         io_lib:format("~s: no result in 60 s", [Name])
@@ -187,7 +187,7 @@ os_pid(S) ->
     OsPid.
 
 calls_into_erlang(Exe, Mode) ->
-    S = start(Exe, Mode, [{timeout, 300}]),
+    S = start(Exe, Mode, [{timeout, 1000}]),
     expect({ok, [3, 2, 1]}, erlport_rs:call(S, erlang_apply, [lists, reverse, [[1, 2, 3]]])),
     expect({ok, "cba"}, erlport_rs:call(S, erlang_apply, [lists, reverse, ["abc"]])),
     expect({error, {not_allowed, {os, cmd, 1}}}, erlport_rs:call(S, erlang_apply, [os, cmd, ["touch /tmp/x"]])),
@@ -196,7 +196,7 @@ calls_into_erlang(Exe, Mode) ->
     expect({error, {exception, error, badarith}}, erlport_rs:call(S, erlang_apply, [erlang, error, [badarith]])),
     expect({error, {exception, error, function_clause}}, erlport_rs:call(S, erlang_apply, [lists, reverse, [x]])),
     %% A slow one is killed after the timeout and blocks nothing meanwhile.
-    Slow = erlport_rs:send_request(S, erlang_apply, [?MODULE, slow, [1000]], 5000),
+    Slow = erlport_rs:send_request(S, erlang_apply, [?MODULE, slow, [3000]], 5000),
     expect({ok, [1]}, erlport_rs:call(S, erlang_apply, [lists, reverse, [[1]]])),
     expect({error, timeout}, erlport_rs:receive_response(Slow)),
     no_messages(),
@@ -243,6 +243,8 @@ options(Exe, Mode) ->
     erlport_rs:stop(S).
 
 killed(Exe, Mode) ->
+    %% The server's crash report and the supervisor's are expected here.
+    logger:set_primary_config(level, none),
     Self = self(),
     Sup = spawn(fun() -> supervisor(Exe, Mode, Self) end),
     receive {started, Sup} -> ok after 5000 -> throw(no_supervisor) end,
@@ -257,6 +259,7 @@ killed(Exe, Mode) ->
     S2 = wait_restart(S1, 50),
     expect(3, erlport_rs:call(S2, add, [1, 2])),
     exit(Sup, shutdown),
+    logger:set_primary_config(level, notice),
     ok.
 
 wait_restart(_Old, 0) -> throw(not_restarted);

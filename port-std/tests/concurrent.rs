@@ -1,0 +1,273 @@
+//! `ConcurrentProtocol` over pipes, with the test playing Erlang: the terms of the protocol
+//! table, every error reply, back-pressure at the concurrency bound, calls into "Erlang"
+//! answered out of order, nested waits beyond the bound, and the end of input.
+
+use erlport::codec::{Atom, Term, decode, to_vec};
+use erlport::{CallError, ConcurrentProtocol, Context, OwnedTerm, PacketSize, Port};
+use std::io::{PipeReader, PipeWriter, Read, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The Erlang end of a port running `proto` on a thread.
+struct Erlang {
+    to_rust: Option<PipeWriter>,
+    from_rust: PipeReader,
+    rust: Option<JoinHandle<Result<(), erlport::Error>>>,
+}
+
+impl Erlang {
+    fn start(mut proto: ConcurrentProtocol<PipeWriter>) -> Self {
+        let (input, to_rust) = std::io::pipe().unwrap();
+        let (from_rust, output) = std::io::pipe().unwrap();
+        let rust = std::thread::spawn(move || proto.run(Port::new(input, output, PacketSize::Four)));
+        Erlang { to_rust: Some(to_rust), from_rust, rust: Some(rust) }
+    }
+
+    fn send_bytes(&mut self, body: &[u8]) {
+        let pipe = self.to_rust.as_mut().unwrap();
+        pipe.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+        pipe.write_all(body).unwrap();
+    }
+
+    fn send<T: serde::Serialize>(&mut self, term: &T) {
+        self.send_bytes(&to_vec(term).unwrap());
+    }
+
+    /// The next packet from Rust, as text (`~w`).
+    fn receive(&mut self) -> String {
+        let mut len = [0; 4];
+        self.from_rust.read_exact(&mut len).unwrap();
+        let mut body = vec![0; u32::from_be_bytes(len) as usize];
+        self.from_rust.read_exact(&mut body).unwrap();
+        decode(&body).unwrap().to_string()
+    }
+
+    /// Closes the input; what `run` returned.
+    fn close(mut self) -> Result<(), erlport::Error> {
+        drop(self.to_rust.take());
+        self.rust.take().unwrap().join().unwrap()
+    }
+}
+
+/// `{call, Id, Name, Args}`, `Args` a list.
+fn call(id: u64, name: &str, args: &[Term<'_>]) -> Vec<u8> {
+    to_vec(&(Atom::new("call"), id, Atom::new(name), args)).unwrap()
+}
+
+/// `{call, Id, add, [1, 2 | 3]}`.
+fn improper_args(id: i64) -> Vec<u8> {
+    let args = erlport::codec::ImproperList { elements: &[1i64, 2][..], tail: &3i64 };
+    erlport::codec::encode_to_vec(&(Atom::new("call"), id, Atom::new("add"), args)).unwrap()
+}
+
+fn int(n: i64) -> Term<'static> {
+    Term::Integer(n)
+}
+
+fn atom(name: &str) -> Term<'_> {
+    Term::Atom(Atom::new(name))
+}
+
+fn basic() -> ConcurrentProtocol<PipeWriter> {
+    let mut proto = ConcurrentProtocol::new();
+    proto.handle("add", |a: i64, b: i64| a + b);
+    proto.handle("divide", |a: i64, b: i64| a / b);
+    proto.handle("ok", |x: Result<i64, String>| x);
+    proto.handle("none", || ());
+    proto
+}
+
+#[test]
+fn calls_get_replies_tagged_with_their_id_and_errors_in_the_sequential_shapes() {
+    let mut erlang = Erlang::start(basic());
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (call(1, "add", &[int(1), int(2)]), "{reply,1,3}"),
+        (call(2, "add", &[int(5), int(6)]), "{reply,2,11}"),
+        (call(3, "none", &[]), "{reply,3,ok}"),
+        (
+            to_vec(&(Atom::new("call"), "any term", Atom::new("add"), vec![1, 1])).unwrap(),
+            "{reply,<<97,110,121,32,116,101,114,109>>,2}",
+        ),
+        (call(4, "nosuch", &[]), "{reply,4,{error,undef}}"),
+        (call(5, "add", &[int(1)]), "{reply,5,{error,function_clause}}"),
+        (call(6, "add", &[int(1), atom("x")]), "{reply,6,{error,function_clause}}"),
+        (to_vec(&(Atom::new("call"), 7, "add", vec![1, 2])).unwrap(), "{reply,7,{error,badarg}}"),
+        (to_vec(&(Atom::new("call"), 8, Atom::new("add"), 12)).unwrap(), "{reply,8,{error,badarg}}"),
+        (to_vec(&(Atom::new("hello"),)).unwrap(), "{error,badarg}"),
+        (b"not a term".to_vec(), "{error,{decode,<<"),
+        (to_vec(&(Atom::new("reply"), 99, (Atom::new("ok"), 1))).unwrap(), ""),
+        (to_vec(&(Atom::new("cast"), Atom::new("add"), vec![1, 2])).unwrap(), ""),
+        (to_vec(&(Atom::new("cast"), Atom::new("nosuch"), Vec::<i64>::new())).unwrap(), ""),
+        (to_vec(&(Atom::new("call"), 9, Atom::new("ok"), vec![(Atom::new("ok"), 5)])).unwrap(), "{reply,9,{ok,5}}"),
+        (improper_args(12), "{reply,12,{error,badarg}}"),
+    ];
+    for (request, expected) in &cases {
+        erlang.send_bytes(request);
+        if !expected.is_empty() {
+            let got = erlang.receive();
+            assert!(got.starts_with(expected), "{got}, expected {expected}");
+        }
+    }
+    // Answers to calls nobody made and casts wrote nothing: the next reply is the next call's.
+    erlang.send_bytes(&call(10, "divide", &[int(1), int(0)]));
+    let panic = erlang.receive();
+    assert!(panic.starts_with("{reply,10,{error,{exception,{panic,<<"), "{panic}");
+    erlang.send_bytes(&call(11, "divide", &[int(9), int(3)]));
+    assert_eq!(erlang.receive(), "{reply,11,3}");
+    assert!(erlang.close().is_ok());
+}
+
+/// A gate the handlers wait at, counting how many wait at once.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<(bool, usize, usize)>,
+    changed: Condvar,
+}
+
+impl Gate {
+    fn pass(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.1 += 1;
+        state.2 = state.2.max(state.1);
+        self.changed.notify_all();
+        while !state.0 {
+            state = self.changed.wait(state).unwrap();
+        }
+        state.1 -= 1;
+    }
+
+    fn waiting(&self, n: usize) {
+        let mut state = self.state.lock().unwrap();
+        while state.1 < n {
+            state = self.changed.wait(state).unwrap();
+        }
+    }
+
+    fn open(&self) {
+        self.state.lock().unwrap().0 = true;
+        self.changed.notify_all();
+    }
+}
+
+#[test]
+fn at_most_the_bound_run_at_once_and_the_rest_wait_unread() {
+    let gate = Arc::new(Gate::default());
+    let read = Arc::new(AtomicUsize::new(0));
+    let mut proto = ConcurrentProtocol::new();
+    proto.concurrency(3);
+    let (g, r) = (Arc::clone(&gate), Arc::clone(&read));
+    proto.handle("hold", move |n: u32| {
+        r.fetch_add(1, Ordering::SeqCst);
+        g.pass();
+        n
+    });
+    let mut erlang = Erlang::start(proto);
+    for id in 0..8 {
+        erlang.send_bytes(&call(id, "hold", &[int(id as i64)]));
+    }
+    gate.waiting(3);
+    std::thread::sleep(Duration::from_millis(100));
+    // Three run; the others are not started (the port stops reading: back-pressure).
+    assert_eq!(read.load(Ordering::SeqCst), 3);
+    gate.open();
+    let mut replies: Vec<String> = (0..8).map(|_| erlang.receive()).collect();
+    replies.sort();
+    assert_eq!(replies, (0..8).map(|i| format!("{{reply,{i},{i}}}")).collect::<Vec<_>>());
+    assert_eq!(gate.state.lock().unwrap().2, 3, "never more than 3 at once");
+    assert!(erlang.close().is_ok());
+}
+
+#[test]
+fn calls_into_erlang_wait_without_a_slot_and_get_their_own_answers() {
+    let mut proto = ConcurrentProtocol::new();
+    // One slot: each handler waits for Erlang, and the next call still runs.
+    proto.concurrency(1);
+    proto.handle("ask", |ctx: Context, n: i64| ctx.call::<i64>("m", "f", (n,)));
+    proto
+        .handle("any", |ctx: Context| ctx.call::<OwnedTerm>("m", "g", Vec::<i64>::new()).map(|t| t.term().to_string()));
+    let mut erlang = Erlang::start(proto);
+    for id in 0..4 {
+        erlang.send_bytes(&call(id, "ask", &[int(id as i64 * 10)]));
+    }
+    // Four calls into Erlang, each with its own RustId.
+    let mut asked: Vec<(i64, i64)> = (0..4)
+        .map(|_| {
+            let text = erlang.receive();
+            let inner = text.strip_prefix("{call,").unwrap().strip_suffix("]}").unwrap();
+            let (rust_id, rest) = inner.split_once(',').unwrap();
+            assert!(rest.starts_with("m,f,["), "{text}");
+            (rust_id.parse().unwrap(), rest["m,f,[".len()..].parse().unwrap())
+        })
+        .collect();
+    // Answered in reverse order; each handler gets its own.
+    asked.reverse();
+    for (rust_id, n) in &asked {
+        let answer = if *n == 20 {
+            (Atom::new("error"), Term::Atom(Atom::new("boom")))
+        } else {
+            (Atom::new("ok"), Term::Integer(n + 1))
+        };
+        erlang.send(&(Atom::new("reply"), rust_id, answer));
+    }
+    let mut replies: Vec<String> = (0..4).map(|_| erlang.receive()).collect();
+    replies.sort();
+    assert_eq!(replies, ["{reply,0,{ok,1}}", "{reply,1,{ok,11}}", "{reply,2,{error,boom}}", "{reply,3,{ok,31}}"]);
+    // A value that does not fit the type asked for.
+    erlang.send_bytes(&call(5, "ask", &[int(1)]));
+    let text = erlang.receive();
+    let rust_id: u64 = text["{call,".len()..].split(',').next().unwrap().parse().unwrap();
+    erlang.send(&(Atom::new("reply"), rust_id, (Atom::new("ok"), "text")));
+    let reply = erlang.receive();
+    assert!(reply.starts_with("{reply,5,{error,{type,<<"), "{reply}");
+    // The input ends while a handler waits: it gets `closed`, and run returns once it answered.
+    erlang.send_bytes(&call(6, "any", &[]));
+    assert!(erlang.receive().starts_with("{call,"));
+    let mut from_rust = erlang.from_rust.try_clone().unwrap();
+    let result = erlang.close();
+    assert!(result.is_ok());
+    let mut rest = Vec::new();
+    from_rust.read_to_end(&mut rest).unwrap();
+    assert_eq!(decode(&rest[4..]).unwrap().to_string(), "{reply,6,{error,closed}}");
+}
+
+#[test]
+fn progress_is_tagged_with_its_call_and_comes_before_the_reply() {
+    let mut proto = ConcurrentProtocol::new();
+    proto.handle("count", |ctx: Context, n: u32| {
+        assert!(!ctx.is_cast());
+        for i in 0..n {
+            ctx.progress(&(Atom::new("step"), i)).unwrap();
+        }
+        // From another thread too.
+        let copy = ctx.clone();
+        std::thread::spawn(move || copy.progress("from a thread").unwrap()).join().unwrap();
+        Atom::new("done")
+    });
+    let mut erlang = Erlang::start(proto);
+    erlang.send_bytes(&call(7, "count", &[int(2)]));
+    let got: Vec<String> = (0..4).map(|_| erlang.receive()).collect();
+    assert_eq!(
+        got,
+        [
+            "{progress,7,{step,0}}",
+            "{progress,7,{step,1}}",
+            "{progress,7,<<102,114,111,109,32,97,32,116,104,114,101,97,100>>}",
+            "{reply,7,done}"
+        ]
+    );
+    // A cast's progress goes nowhere.
+    erlang.send(&(Atom::new("cast"), Atom::new("count"), vec![3]));
+    erlang.send_bytes(&call(8, "count", &[int(0)]));
+    assert_eq!(erlang.receive(), "{progress,8,<<102,114,111,109,32,97,32,116,104,114,101,97,100>>}");
+    assert_eq!(erlang.receive(), "{reply,8,done}");
+    assert!(erlang.close().is_ok());
+}
+
+#[test]
+fn a_call_error_is_a_reason_erlang_can_read() {
+    let closed = to_vec(&Err::<(), _>(CallError::Closed)).unwrap();
+    assert_eq!(decode(&closed).unwrap().to_string(), "{error,closed}");
+    assert_eq!(CallError::Busy.to_string(), format!("{} handlers already wait for Erlang", erlport::MAX_WAITING));
+}

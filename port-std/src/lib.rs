@@ -116,6 +116,24 @@ impl Error {
     }
 }
 
+/// Written as its [`reason`](Error::reason), so a handler may return `Result<T, Error>`
+/// (`{error, {io, <<"Broken pipe (os error 32)">>}}`).
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use codec::Atom;
+        let sized = |tag, len: &usize, max: &usize| (Atom::new(tag), *len as u64, *max as u64);
+        let text = |tag, text: String| (Atom::new(tag), text);
+        match self {
+            Error::PacketTooLarge { len, max } => sized("packet_too_large", len, max).serialize(s),
+            Error::ReplyTooLarge { len, max } => sized("reply_too_large", len, max).serialize(s),
+            Error::Truncated { expected, got } => sized("truncated", expected, got).serialize(s),
+            Error::Decode(e) => text("decode", e.to_string()).serialize(s),
+            Error::Encode(e) => text("encode", e.to_string()).serialize(s),
+            Error::Io(e) => text("io", e.to_string()).serialize(s),
+        }
+    }
+}
+
 /// The `Reason` term for an [`Error`] (see [`Error::reason`]); encodes with [`codec::Encode`].
 #[derive(Clone, Copy, Debug)]
 pub struct Reason<'a> {

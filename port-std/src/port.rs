@@ -41,6 +41,17 @@ pub(crate) struct Reader<R> {
 impl<R: Read> Reader<R> {
     /// The next packet's body, swapped into `into` (whose old buffer the reader keeps for the
     /// next packet): `false` at a clean end of input. Errors as [`Reader::packet`].
+    /// Whether the next packet is already buffered whole (reading it will not block), when
+    /// the previous one was read to its end.
+    pub(crate) fn next_is_buffered(&self) -> bool {
+        let buffered = self.input.buffer();
+        let size = self.framer.size();
+        self.framer.is_between_packets()
+            && size
+                .read_header(buffered)
+                .is_some_and(|len| buffered.len() - size.header_len() >= len && len <= self.framer.limit())
+    }
+
     pub(crate) fn take_packet(&mut self, into: &mut Vec<u8>) -> Result<bool, Error> {
         if self.packet()?.is_none() {
             return Ok(false);
@@ -123,6 +134,9 @@ pub(crate) struct Writer<W> {
     body: Vec<u8>,
     /// `None` is written as `nil` (Elixir) instead of `undefined`.
     nil: bool,
+    /// Packets are gathered in `pending` to be written together (see [`Sender::cork`]).
+    corked: bool,
+    pending: Vec<u8>,
 }
 
 /// A `Serialize` value, written through the codec's serde mapping where an `Encode` one is
@@ -140,7 +154,17 @@ impl<T: Serialize + ?Sized> Encode for Typed<'_, T> {
 
 impl<W> Writer<W> {
     pub(crate) fn new(output: W, packet: PacketSize) -> Self {
-        Writer { output, packet, compression: None, deflater: None, frame: Vec::new(), body: Vec::new(), nil: false }
+        Writer {
+            output,
+            packet,
+            compression: None,
+            deflater: None,
+            frame: Vec::new(),
+            body: Vec::new(),
+            nil: false,
+            corked: false,
+            pending: Vec::new(),
+        }
     }
 }
 
@@ -188,10 +212,25 @@ impl<W: Write> Writer<W> {
         if self.packet.write_header(len, &mut self.frame).is_err() {
             return Err(too_large(len));
         }
+        if self.corked && self.pending.len() + self.frame.len() <= KEEP {
+            self.pending.extend_from_slice(&self.frame);
+            return Ok(());
+        }
+        self.flush_pending()?;
         // Header and body in one write; write_all handles short writes and EINTR.
         self.output.write_all(&self.frame)?;
         self.output.flush()?;
         Ok(())
+    }
+
+    /// Writes what was gathered while corked.
+    fn flush_pending(&mut self) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let result = self.output.write_all(&self.pending).and_then(|()| self.output.flush());
+        self.pending.clear();
+        result.map_err(Error::from)
     }
 }
 
@@ -465,6 +504,20 @@ impl<W: Write> Sender<W> {
         let mut writer = self.lock();
         let nil = writer.nil;
         writer.write(&crate::protocol::Tagged { tag, value: Typed { value, nil } })
+    }
+
+    /// Gathers the packets written from now on, to write them together at
+    /// [`uncork`](Sender::uncork) (or when 64 KiB have gathered): one write for many replies
+    /// while the next requests are already buffered.
+    pub(crate) fn cork(&self) {
+        self.lock().corked = true;
+    }
+
+    /// Writes what was gathered, and writes at once from now on.
+    pub(crate) fn uncork(&self) -> Result<(), Error> {
+        let mut writer = self.lock();
+        writer.corked = false;
+        writer.flush_pending()
     }
 
     /// Whether `None` is written as `nil`.

@@ -269,5 +269,46 @@ fn progress_is_tagged_with_its_call_and_comes_before_the_reply() {
 fn a_call_error_is_a_reason_erlang_can_read() {
     let closed = to_vec(&Err::<(), _>(CallError::Closed)).unwrap();
     assert_eq!(decode(&closed).unwrap().to_string(), "{error,closed}");
+    // An erlport::Error reads as its reason.
+    for error in
+        [erlport::Error::PacketTooLarge { len: 300, max: 255 }, erlport::Error::Truncated { expected: 9, got: 2 }]
+    {
+        let expected = erlport::codec::encode_to_vec(&error.reason()).unwrap();
+        assert_eq!(to_vec(&error).unwrap(), expected);
+    }
     assert_eq!(CallError::Busy.to_string(), format!("{} handlers already wait for Erlang", erlport::MAX_WAITING));
+}
+
+#[test]
+fn many_pipelined_calls_all_answered_and_run_returns() {
+    let mut proto = ConcurrentProtocol::new();
+    proto.handle("add", |a: i64, b: i64| a + b);
+    proto.handle("slow", |a: i64| {
+        std::thread::sleep(Duration::from_micros(50));
+        a
+    });
+    let mut erlang = Erlang::start(proto);
+    let mut from_rust = erlang.from_rust.try_clone().unwrap();
+    let n = 20_000u64;
+    let collector = std::thread::spawn(move || {
+        let mut seen = vec![false; n as usize];
+        for _ in 0..n {
+            let mut len = [0; 4];
+            from_rust.read_exact(&mut len).unwrap();
+            let mut body = vec![0; u32::from_be_bytes(len) as usize];
+            from_rust.read_exact(&mut body).unwrap();
+            let reply = decode(&body).unwrap();
+            let tuple = reply.as_tuple().unwrap();
+            let id = tuple.get(1).unwrap().as_i64().unwrap() as usize;
+            assert!(!seen[id], "a second reply to {id}");
+            seen[id] = true;
+        }
+        seen.iter().all(|&s| s)
+    });
+    for id in 0..n {
+        let name = if id % 100 == 7 { "slow" } else { "add" };
+        erlang.send_bytes(&call(id, name, &[int(1), int(2)][..if name == "slow" { 1 } else { 2 }]));
+    }
+    assert!(collector.join().unwrap(), "every call answered once");
+    assert!(erlang.close().is_ok());
 }

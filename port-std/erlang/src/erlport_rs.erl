@@ -82,33 +82,80 @@ call(Server, Name, Args, Timeout) ->
 %% @doc Runs handler `Name` with `Args`; no reply.
 -spec cast(server(), atom(), list()) -> ok.
 cast(Server, Name, Args) when is_atom(Name), is_list(Args) ->
-    catch erlang:send(Server, {'$erlport_rs', cast, Name, Args}),
+    case port_of(Server) of
+        {Port, Encode, _} -> command(Port, Encode, {cast, Name, Args});
+        none -> ok
+    end,
     ok.
 
 %% @doc Sends a call without waiting: the reference tags its progress messages, and
-%% `receive_response/1` waits for its reply.
+%% `receive_response/1`, called by the same process, waits for its reply.
 -spec send_request(server(), atom(), list()) -> reference().
 send_request(Server, Name, Args) ->
     send_request(Server, Name, Args, default).
 
 %% @doc `send_request/3` with a timeout of its own.
 -spec send_request(server(), atom(), list(), timeout() | default) -> reference().
-send_request(Server, Name, Args, Timeout) when is_atom(Name), is_list(Args) ->
-    %% The monitor is also an alias: replies and progress go to it, and once it is gone
-    %% (the reply came, or the call timed out) late messages are dropped by the runtime.
+send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
+    %% The monitor is also an alias, and the call's id on the wire: the server forwards the
+    %% reply and progress to it, and once it is gone (the reply came, or the call timed
+    %% out) late messages are dropped by the runtime. The caller writes to the port itself,
+    %% so calls from many processes do not queue behind one.
     Ref = erlang:monitor(process, Server, [{alias, demonitor}]),
-    catch erlang:send(Server, {'$erlport_rs', call, Ref, Name, Args, Timeout}),
+    case port_of(Server) of
+        {Port, Encode, Default} ->
+            Timeout = case Timeout0 of default -> Default; _ -> Timeout0 end,
+            Deadline = case Timeout of
+                           infinity -> infinity;
+                           _ -> erlang:monotonic_time(millisecond) + Timeout
+                       end,
+            put({?MODULE, Ref}, Deadline),
+            %% When the port is closing, the monitor's 'DOWN' says why.
+            command(Port, Encode, {call, Ref, Name, Args});
+        %% The server is not there: the monitor's 'DOWN' says so.
+        none ->
+            ok
+    end,
     Ref.
 
 %% @doc The reply to a `send_request/3,4`, as `call/4` returns it.
 -spec receive_response(reference()) -> term().
 receive_response(Ref) ->
+    Timeout = case erase({?MODULE, Ref}) of
+                  undefined -> infinity;
+                  infinity -> infinity;
+                  Deadline -> max(0, Deadline - erlang:monotonic_time(millisecond))
+              end,
     receive
         {Ref, Reply} ->
             erlang:demonitor(Ref, [flush]),
             Reply;
         {'DOWN', Ref, process, _, Reason} ->
             {error, Reason}
+    after Timeout ->
+        %% The alias is gone with the monitor: a late reply is dropped by the runtime (one
+        %% already here is flushed).
+        erlang:demonitor(Ref, [flush]),
+        receive {Ref, _} -> ok after 0 -> ok end,
+        {error, timeout}
+    end.
+
+%% The server's port, encoding options and default timeout, asked once per server and kept in
+%% the caller's process dictionary.
+port_of(Server) ->
+    Pid = case is_pid(Server) of
+              true -> Server;
+              false -> whereis(Server)
+          end,
+    case get({?MODULE, Pid}) of
+        undefined when is_pid(Pid) ->
+            try gen_server:call(Pid, port, infinity) of
+                Found -> put({?MODULE, Pid}, Found), Found
+            catch
+                exit:_ -> none
+            end;
+        undefined -> none;
+        Found -> Found
     end.
 
 %%% gen_server
@@ -133,60 +180,32 @@ init({Executable, Options}) ->
             {ok, #{port => Port,
                    encode => Encode,
                    timeout => proplists:get_value(timeout, Options, ?DEFAULT_TIMEOUT),
-                   allow => proplists:get_value(allow, Options, []),
-                   next => 0,
-                   calls => #{}}}
+                   allow => proplists:get_value(allow, Options, [])}}
     catch
         error:Reason -> {stop, {open_port, Reason}}
     end.
 
+handle_call(port, _From, State = #{port := Port, encode := Encode, timeout := Timeout}) ->
+    {reply, {Port, Encode, Timeout}, State};
 handle_call(_Request, _From, State) ->
     {reply, {error, badarg}, State}.
 
 handle_cast(_Request, State) ->
     {noreply, State}.
 
-handle_info({'$erlport_rs', call, Ref, Name, Args, Timeout0}, State) ->
-    #{next := Id, calls := Calls, timeout := Default} = State,
-    Timeout = case Timeout0 of default -> Default; _ -> Timeout0 end,
-    Timer = case Timeout of
-                infinity -> undefined;
-                _ -> erlang:send_after(Timeout, self(), {'$erlport_rs', timeout, Id})
-            end,
-    case send(State, {call, Id, Name, Args}) of
-        ok ->
-            {noreply, State#{next := Id + 1, calls := Calls#{Id => {Ref, Timer}}}};
-        {error, Reason} ->
-            cancel(Timer),
-            Ref ! {Ref, {error, Reason}},
-            {noreply, State#{next := Id + 1}}
-    end;
-handle_info({'$erlport_rs', cast, Name, Args}, State) ->
-    case send(State, {cast, Name, Args}) of
-        ok -> ok;
-        {error, Reason} -> logger:warning("erlport_rs: cast of ~p not sent: ~p", [Name, Reason])
-    end,
-    {noreply, State};
-handle_info({'$erlport_rs', timeout, Id}, State = #{calls := Calls}) ->
-    case maps:take(Id, Calls) of
-        {{Ref, _}, Rest} ->
-            Ref ! {Ref, {error, timeout}},
-            {noreply, State#{calls := Rest}};
-        error ->
-            {noreply, State}
-    end;
 handle_info({Port, {data, Data}}, State = #{port := Port}) ->
     try binary_to_term(Data) of
-        Term -> {noreply, from_rust(Term, State)}
+        Term -> from_rust(Term, State)
     catch
         error:badarg ->
-            logger:error("erlport_rs: the port sent ~b bytes that are not a term", [byte_size(Data)]),
-            {noreply, State}
-    end;
+            logger:error("erlport_rs: the port sent ~b bytes that are not a term", [byte_size(Data)])
+    end,
+    {noreply, State};
 handle_info({Port, {exit_status, Status}}, State = #{port := Port}) ->
-    port_exit(Status, State);
+    %% Every caller waiting is told at once, by its monitor: {error, {port_exit, Status}}.
+    {stop, {port_exit, Status}, State};
 handle_info({'EXIT', Port, Reason}, State = #{port := Port}) ->
-    port_exit(Reason, State);
+    {stop, {port_exit, Reason}, State};
 handle_info(_Other, State) ->
     {noreply, State}.
 
@@ -196,30 +215,12 @@ terminate(_Reason, #{port := Port}) ->
 
 %%% Internal
 
-%% Every caller waiting gets the news at once; the server stops with it.
-port_exit(Status, State = #{calls := Calls}) ->
-    Reason = {port_exit, Status},
-    [Ref ! {Ref, {error, Reason}} || {Ref, _} <- maps:values(Calls)],
-    {stop, Reason, State#{calls := #{}}}.
-
-from_rust({reply, Id, Value}, State = #{calls := Calls}) ->
-    case maps:take(Id, Calls) of
-        {{Ref, Timer}, Rest} ->
-            cancel(Timer),
-            Ref ! {Ref, Value},
-            State#{calls := Rest};
-        error ->
-            %% Its caller timed out: dropped.
-            State
-    end;
-from_rust({progress, Id, Message}, State = #{calls := Calls}) ->
-    case Calls of
-        #{Id := {Ref, _}} -> Ref ! {erlport_rs, self(), Ref, Message};
-        _ -> ok
-    end,
-    State;
-from_rust({call, Id, M, F, A}, State = #{port := Port, encode := Encode, allow := Allow, timeout := Timeout}) ->
-    Reply = fun(Result) -> send(Port, Encode, {reply, Id, Result}) end,
+from_rust({reply, Ref, Value}, _State) when is_reference(Ref) ->
+    Ref ! {Ref, Value};
+from_rust({progress, Ref, Message}, _State) when is_reference(Ref) ->
+    Ref ! {erlport_rs, self(), Ref, Message};
+from_rust({call, Id, M, F, A}, #{port := Port, encode := Encode, allow := Allow, timeout := Timeout}) ->
+    Reply = fun(Result) -> command(Port, Encode, {reply, Id, Result}) end,
     case is_atom(M) andalso is_atom(F) andalso is_list(A) of
         false ->
             Reply({error, badarg});
@@ -228,14 +229,11 @@ from_rust({call, Id, M, F, A}, State = #{port := Port, encode := Encode, allow :
                 true -> spawn(fun() -> Reply(apply_with_timeout(M, F, A, Timeout)) end);
                 false -> Reply({error, {not_allowed, {M, F, length(A)}}})
             end
-    end,
-    State;
-from_rust({error, Reason}, State) ->
-    logger:warning("erlport_rs: the port refused a packet: ~p", [Reason]),
-    State;
-from_rust(Other, State) ->
-    logger:warning("erlport_rs: unexpected message from the port: ~P", [Other, 20]),
-    State.
+    end;
+from_rust({error, Reason}, _State) ->
+    logger:warning("erlport_rs: the port refused a packet: ~p", [Reason]);
+from_rust(Other, _State) ->
+    logger:warning("erlport_rs: unexpected message from the port: ~P", [Other, 20]).
 
 %% M:F(A...) in a process of its own, killed when it outlives the timeout.
 apply_with_timeout(M, F, A, Timeout) ->
@@ -265,16 +263,9 @@ allowed(M, F, Arity, Allow) ->
                  (_) -> false
               end, Allow).
 
-send(#{port := Port, encode := Encode}, Term) ->
-    send(Port, Encode, Term).
-
-send(Port, Encode, Term) ->
-    try
-        true = erlang:port_command(Port, term_to_binary(Term, Encode)),
-        ok
+command(Port, Encode, Term) ->
+    try erlang:port_command(Port, term_to_binary(Term, Encode)) of
+        true -> ok
     catch
         error:badarg -> {error, {port_command, badarg}}
     end.
-
-cancel(undefined) -> ok;
-cancel(Timer) -> erlang:cancel_timer(Timer, [{async, true}, {info, false}]).

@@ -21,6 +21,7 @@ use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// How many handlers a [`ConcurrentProtocol`] runs at once unless told otherwise
 /// ([`ConcurrentProtocol::concurrency`]).
@@ -136,6 +137,12 @@ enum Entry<W> {
     Async(AsyncCall<W>),
 }
 
+/// A registered handler, and how fast it proved.
+struct Registered<W> {
+    entry: Entry<W>,
+    speed: Speed,
+}
+
 /// Handlers that answer calls concurrently: Erlang's `erlport_rs` (in `port-std/erlang/`)
 /// calls them by name with request ids, and the replies go back tagged with their id in the
 /// order they finish.
@@ -191,7 +198,7 @@ enum Entry<W> {
 /// [`Context::call`] frees its slot while it waits, so calls nested to any depth (Erlang →
 /// Rust → Erlang → ...) never wait for each other; at most [`MAX_WAITING`] wait at once.
 pub struct ConcurrentProtocol<W> {
-    handlers: HashMap<String, Entry<W>>,
+    handlers: HashMap<String, Registered<W>>,
     concurrency: usize,
     function_clause_reason: bool,
     #[cfg(feature = "tokio")]
@@ -242,7 +249,9 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
     {
         let call: SyncCall<W> = Box::new(move |args, call, out| match P::read(&args, call) {
             Ok(params) => {
+                let started = std::time::Instant::now();
                 let value = handler.call(params);
+                TOOK.with(|took| took.set(Some(started.elapsed())));
                 if call.tag.is_some() {
                     out.send_tagged(call.tag, &value)?;
                 }
@@ -250,7 +259,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             }
             Err(failure) => Ok(Err(failure)),
         });
-        self.handlers.insert(name.to_string(), Entry::Sync(call));
+        self.handlers.insert(name.to_string(), Registered { entry: Entry::Sync(call), speed: Speed::default() });
         self
     }
 
@@ -294,7 +303,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
                 answer
             }))
         });
-        self.handlers.insert(name.to_string(), Entry::Async(call));
+        self.handlers.insert(name.to_string(), Registered { entry: Entry::Async(call), speed: Speed::default() });
         self
     }
 
@@ -316,7 +325,13 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
         let Port { reader, .. } = port;
         let inflate_limit = reader.inflate_limit;
         let shared = Arc::new(Shared {
-            pool: Pool { state: Mutex::new(State::default()), changed: Condvar::new(), limit: self.concurrency },
+            pool: Pool {
+                state: Mutex::new(State::default()),
+                changed: Condvar::new(),
+                slot: Condvar::new(),
+                role: Condvar::new(),
+                limit: self.concurrency,
+            },
             pending: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             sender,
@@ -354,7 +369,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
     #[cfg(feature = "tokio")]
     #[allow(clippy::type_complexity)]
     fn tokio_runtime(&self) -> Result<(Option<tokio::runtime::Runtime>, Option<tokio::runtime::Handle>), Error> {
-        if !self.handlers.values().any(|entry| matches!(entry, Entry::Async(_))) {
+        if !self.handlers.values().any(|handler| matches!(handler.entry, Entry::Async(_))) {
             return Ok((None, None));
         }
         if let Some(handle) = self.runtime.clone().or_else(|| tokio::runtime::Handle::try_current().ok()) {
@@ -379,8 +394,13 @@ struct Shared<W> {
 /// The pool's accounting.
 struct Pool {
     state: Mutex<State>,
-    /// Any change of `state`.
+    /// Threads asked for, a thread gone, or the last handler done after the input ended:
+    /// what the spawner waits for.
     changed: Condvar,
+    /// A slot is free (signalled only while a thread waits for one).
+    slot: Condvar,
+    /// The reader's role is free (or the input ended).
+    role: Condvar,
     limit: usize,
 }
 
@@ -396,6 +416,10 @@ struct State {
     free: usize,
     /// Threads asked of the spawner.
     spawn: usize,
+    /// A thread holds the reader's role: it alone reads the port.
+    reading: bool,
+    /// Threads waiting for a slot.
+    slot_waiters: usize,
     /// The input ended (or failed).
     closed: bool,
     /// The error that ended the input, if any.
@@ -409,6 +433,33 @@ impl Pool {
 
     fn wait<'a>(&self, state: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
         self.changed.wait(state).unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a slot, waiting while all are taken.
+    fn take_slot(&self) {
+        let mut state = self.lock();
+        while state.busy >= self.limit {
+            state.slot_waiters += 1;
+            state = self.slot.wait(state).unwrap_or_else(|p| p.into_inner());
+            state.slot_waiters -= 1;
+        }
+        state.busy += 1;
+    }
+
+    /// Gives a slot back (`busy` already lowered): wakes a thread waiting for one, and the
+    /// spawner when this may have been the last handler after the input ended.
+    fn slot_freed(&self, state: &State) {
+        if state.slot_waiters > 0 {
+            self.slot.notify_one();
+        }
+        if state.closed {
+            self.changed.notify_all();
+        }
+    }
+
+    fn release_role(&self) {
+        self.lock().reading = false;
+        self.role.notify_one();
     }
 
     /// Asks for one more thread when none is free to read, so reading never stops while a
@@ -444,7 +495,8 @@ impl<W: Write + Send> Link for Shared<W> {
             calls.insert(id, Arc::clone(&pending));
         }
         let call = (Atom::new("call"), id, Atom::new(module), Atom::new(function), args);
-        if let Err(e) = self.sender.send_encoded(&call) {
+        // Written at once even when replies are being gathered: this handler now waits.
+        if let Err(e) = self.sender.send_encoded(&call).and_then(|()| self.sender.uncork()) {
             self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             return Err(CallError::Send(e));
         }
@@ -459,9 +511,16 @@ impl<W: Write + Send> Link for Shared<W> {
         state.waiting += 1;
         state.busy = state.busy.saturating_sub(1);
         if blocking {
+            WAITED.with(|waited| waited.set(true));
+            // A handler running inline on the reading thread: the role goes to another.
+            if HOLDS_ROLE.with(|role| role.replace(false)) {
+                state.free -= 1;
+                state.reading = false;
+                self.pool.role.notify_one();
+            }
             self.pool.keep_a_reader(&mut state);
         }
-        self.pool.changed.notify_all();
+        self.pool.slot_freed(&state);
         Ok(())
     }
 
@@ -487,6 +546,8 @@ impl<W> Shared<W> {
                 state.fatal = fatal;
             }
             self.pool.changed.notify_all();
+            self.pool.slot.notify_all();
+            self.pool.role.notify_all();
         }
         let calls: Vec<_> = self.pending.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
         for (_, pending) in calls {
@@ -557,7 +618,7 @@ fn classify(term: Term<'_>) -> Message<'_> {
 
 /// One run: the handlers, borrowed by the threads of a scope.
 struct Server<'s, R, W> {
-    handlers: &'s HashMap<String, Entry<W>>,
+    handlers: &'s HashMap<String, Registered<W>>,
     shared: &'s Arc<Shared<W>>,
     link: Arc<dyn Link>,
     reader: Mutex<Reader<R>>,
@@ -566,11 +627,68 @@ struct Server<'s, R, W> {
     runtime: Option<tokio::runtime::Handle>,
 }
 
-/// What a thread does after a packet.
+/// What a thread does after a handler.
 enum Next {
     Read,
     /// Retire: enough threads are free.
     Stop,
+}
+
+/// How a packet was answered.
+enum Ran {
+    /// On the reading thread, which still holds the reader's role.
+    Inline,
+    /// The role went to another thread.
+    HandedOn(Next),
+}
+
+thread_local! {
+    /// This thread holds the reader's role while it runs a handler inline.
+    static HOLDS_ROLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The handler running on this thread waited for Erlang.
+    static WAITED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// How long the last handler on this thread computed (its reply's writing aside).
+    static TOOK: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
+}
+
+/// How long a handler computes, for running it inline: a handler whose last runs were all
+/// short and that never waited for Erlang runs on the thread that read its call, with no
+/// hand-over to another thread (a round trip's worth of wake-ups saved), as the sequential
+/// `Protocol` runs every handler. A run that is not short sends it back to proving itself;
+/// one that is slow, or one wait, and it never runs inline again: reading is held up at most
+/// once by a handler that turns slow.
+#[derive(Default)]
+struct Speed(std::sync::atomic::AtomicU32);
+
+impl Speed {
+    /// Short runs in a row needed before inline.
+    const PROOF: u32 = 8;
+    const NEVER: u32 = u32::MAX;
+    /// Longer than this is not short.
+    const SHORT: Duration = Duration::from_micros(50);
+    /// Longer than this is slow.
+    const SLOW: Duration = Duration::from_millis(1);
+
+    fn is_fast(&self) -> bool {
+        let n = self.0.load(Ordering::Relaxed);
+        n >= Self::PROOF && n != Self::NEVER
+    }
+
+    /// The run that just ended on this thread.
+    fn record(&self, whole: Duration) {
+        let took = TOOK.with(|took| took.take()).unwrap_or(whole);
+        let _ = self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| match n {
+            Self::NEVER => None,
+            _ if took > Self::SLOW => Some(Self::NEVER),
+            _ if took > Self::SHORT => Some(0),
+            n if n < Self::PROOF => Some(n + 1),
+            _ => None,
+        });
+    }
+
+    fn record_wait(&self) {
+        self.0.store(Self::NEVER, Ordering::Relaxed);
+    }
 }
 
 impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
@@ -631,35 +749,74 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
         pool.changed.notify_all();
     }
 
+    /// Takes the reader's role, reads packets and runs what they ask for: handlers that
+    /// proved fast on this thread, keeping the role; others after handing it on.
     fn read_one(&self, local: &mut Local) -> Next {
         let shared = self.shared;
-        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-        if shared.pool.lock().closed {
-            return Next::Stop;
+        let pool = &shared.pool;
+        {
+            let mut state = pool.lock();
+            loop {
+                if state.closed {
+                    return Next::Stop;
+                }
+                if !state.reading {
+                    break;
+                }
+                state = pool.role.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            state.reading = true;
         }
-        match reader.take_packet(&mut local.packet) {
-            Ok(true) => {}
-            Ok(false) => {
-                shared.close(None);
-                return Next::Stop;
+        loop {
+            let read = {
+                let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+                // Replies wait to be written together while the next request is already
+                // here; before reading can block, they go.
+                if reader.next_is_buffered() {
+                    shared.sender.cork();
+                } else {
+                    self.write_failed(shared.sender.uncork());
+                }
+                reader.take_packet(&mut local.packet)
+            };
+            match read {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.write_failed(shared.sender.uncork());
+                    pool.release_role();
+                    shared.close(None);
+                    return Next::Stop;
+                }
+                Err(e) if e.is_fatal() => {
+                    self.write_failed(shared.sender.uncork());
+                    pool.release_role();
+                    shared.close(Some(e));
+                    return Next::Stop;
+                }
+                Err(e) => {
+                    log::debug!("refused a packet: {e}");
+                    self.write_failed(shared.sender.send_error(&e));
+                    continue;
+                }
             }
-            Err(e) if e.is_fatal() => {
-                shared.close(Some(e));
-                return Next::Stop;
-            }
-            Err(e) => {
-                log::debug!("refused a packet: {e}");
-                self.write_failed(shared.sender.send_error(&e));
-                return Next::Read;
+            match self.answer(local) {
+                Ran::Inline => continue,
+                Ran::HandedOn(next) => return next,
             }
         }
+    }
+
+    /// Answers the packet a thread holding the reader's role just read.
+    fn answer(&self, local: &mut Local) -> Ran {
+        let shared = self.shared;
+        let pool = &shared.pool;
         let Local { packet, scratch, inflater } = local;
         let term = match decode_packet(packet, scratch, inflater, shared.inflate_limit) {
             Ok(term) => term,
             Err(e) => {
                 log::debug!("refused a packet: {e}");
                 self.write_failed(shared.sender.send_error(&Error::Decode(e)));
-                return Next::Read;
+                return Ran::Inline;
             }
         };
         let (tag, name, args) = match classify(term) {
@@ -670,58 +827,85 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                     Some(pending) => pending.complete(Some(std::mem::take(packet))),
                     None => log::debug!("an answer to call {id}, which is not waiting for one"),
                 }
-                return Next::Read;
+                return Ran::Inline;
             }
             Message::BadCall(tag) => {
                 self.write_failed(shared.sender.send_tagged(Some(tag), &(Atom::new("error"), Atom::new("badarg"))));
-                return Next::Read;
+                return Ran::Inline;
             }
             Message::Unknown => {
                 log::debug!("refused a packet that is neither a call, a cast nor an answer: {term}");
                 self.write_failed(shared.sender.send_tagged(None, &(Atom::new("error"), Atom::new("badarg"))));
-                return Next::Read;
+                return Ran::Inline;
             }
         };
-        let Some(entry) = name.as_str().and_then(|name| self.handlers.get(name)) else {
+        let Some(handler) = name.as_str().and_then(|name| self.handlers.get(name)) else {
             if tag.is_some() {
                 self.write_failed(shared.sender.send_tagged(tag, &(Atom::new("error"), Atom::new("undef"))));
             } else {
                 log::warn!("cast of {name}: no such handler");
             }
-            return Next::Read;
+            return Ran::Inline;
         };
         // A slot, before anything runs: while all are taken nothing is read (back-pressure).
-        {
-            let mut state = shared.pool.lock();
-            while state.busy >= shared.pool.limit {
-                state = shared.pool.wait(state);
-            }
-            state.busy += 1;
+        if pool.lock().busy >= pool.limit {
+            // About to wait: what is gathered goes first.
+            self.write_failed(shared.sender.uncork());
         }
+        pool.take_slot();
         let call = CallInfo { tag, link: &self.link };
-        match entry {
-            Entry::Sync(handler) => {
-                drop(reader);
-                {
-                    let mut state = shared.pool.lock();
-                    state.free -= 1;
-                    shared.pool.keep_a_reader(&mut state);
+        match &handler.entry {
+            Entry::Sync(run) if handler.speed.is_fast() => {
+                // Proved fast: run here, still reading, with no hand-over. Should it wait for
+                // Erlang after all, `begin_wait` hands the role on.
+                HOLDS_ROLE.with(|role| role.set(true));
+                let started = std::time::Instant::now();
+                self.run_sync(run, &name, args, &call);
+                let kept = HOLDS_ROLE.with(|role| role.replace(false));
+                if !kept {
+                    handler.speed.record_wait();
                 }
-                self.run_sync(handler, &name, args, &call);
-                let mut state = shared.pool.lock();
+                handler.speed.record(started.elapsed());
+                let mut state = pool.lock();
+                state.busy -= 1;
+                pool.slot_freed(&state);
+                if kept {
+                    return Ran::Inline;
+                }
+                // The role went to another thread while this one waited.
+                state.free += 1;
+                Ran::HandedOn(Next::Read)
+            }
+            Entry::Sync(run) => {
+                self.write_failed(shared.sender.uncork());
+                {
+                    let mut state = pool.lock();
+                    state.free -= 1;
+                    pool.keep_a_reader(&mut state);
+                    state.reading = false;
+                    pool.role.notify_one();
+                }
+                let waits = WAITED.with(|waited| waited.replace(false));
+                let started = std::time::Instant::now();
+                self.run_sync(run, &name, args, &call);
+                if WAITED.with(|waited| waited.replace(waits)) {
+                    handler.speed.record_wait();
+                }
+                handler.speed.record(started.elapsed());
+                let mut state = pool.lock();
                 state.busy -= 1;
                 state.free += 1;
-                shared.pool.changed.notify_all();
+                pool.slot_freed(&state);
                 // Keep enough threads for a burst, not more.
-                if state.free > shared.pool.limit && !state.closed {
-                    return Next::Stop;
+                if state.free > pool.limit && !state.closed {
+                    return Ran::HandedOn(Next::Stop);
                 }
-                Next::Read
+                Ran::HandedOn(Next::Read)
             }
             #[cfg(feature = "tokio")]
-            Entry::Async(handler) => {
-                self.start_async(handler, &name, args, &call);
-                Next::Read
+            Entry::Async(run) => {
+                self.start_async(run, &name, args, &call);
+                Ran::Inline
             }
         }
     }
@@ -810,7 +994,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             }
             let mut state = shared.pool.lock();
             state.busy -= 1;
-            shared.pool.changed.notify_all();
+            shared.pool.slot_freed(&state);
         });
     }
 
@@ -820,7 +1004,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
         self.finish(name, tag, outcome);
         let mut state = self.shared.pool.lock();
         state.busy -= 1;
-        self.shared.pool.changed.notify_all();
+        self.shared.pool.slot_freed(&state);
     }
 }
 

@@ -312,3 +312,84 @@ fn many_pipelined_calls_all_answered_and_run_returns() {
     assert!(collector.join().unwrap(), "every call answered once");
     assert!(erlang.close().is_ok());
 }
+
+/// A request stream of every kind, good and bad, in a random order: the port serves it all,
+/// every call gets exactly one reply with its id, every packet with no id one `{error, _}`,
+/// and the rest (casts, answers nobody waits for) nothing.
+#[test]
+fn a_stream_of_bad_packets_never_stops_the_port() {
+    let mut proto = ConcurrentProtocol::new();
+    proto.concurrency(4);
+    proto.handle("add", |a: i64, b: i64| a + b);
+    proto.handle("divide", |a: i64, b: i64| a / b);
+    let mut erlang = Erlang::start(proto);
+    let mut from_rust = erlang.from_rust.try_clone().unwrap();
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut calls, mut errors) = (0u64, 0u64);
+    let mut packets = Vec::new();
+    for id in 0..3000u64 {
+        let packet = match next() % 9 {
+            0 => call(id, "add", &[int(id as i64), int(1)]),
+            1 => call(id, "divide", &[int(1), int((next() % 2) as i64)]),
+            2 => call(id, "add", &[atom("x")]),
+            3 => improper_args(id as i64),
+            4 => call(id, "nosuch", &[]),
+            5 => to_vec(&(Atom::new("cast"), Atom::new("add"), vec![1, 2])).unwrap(),
+            6 => to_vec(&(Atom::new("reply"), next() % 1000, (Atom::new("ok"), 1))).unwrap(),
+            7 => {
+                // Garbage: random bytes, a cut call, a list claiming 2^32 - 1 elements.
+                let mut bytes = call(id, "add", &[int(1), int(2)]);
+                match next() % 3 {
+                    0 => bytes.iter_mut().for_each(|b| *b = next() as u8),
+                    1 => bytes.truncate(bytes.len() / 2),
+                    _ => bytes = vec![131, 108, 255, 255, 255, 255, 106],
+                }
+                bytes
+            }
+            _ => to_vec(&(Atom::new("hello"), id)).unwrap(),
+        };
+        let tagged = packet.len() > 2
+            && decode(&packet).is_ok_and(|t| {
+                t.as_tuple().is_some_and(|t| t.arity() == 4 && t.get(0).is_some_and(|k| k.is_atom("call")))
+            });
+        let silent = decode(&packet).is_ok_and(|t| {
+            t.as_tuple().is_some_and(|t| t.get(0).is_some_and(|k| k.is_atom("cast") || k.is_atom("reply")))
+        });
+        if tagged {
+            calls += 1;
+        } else if !silent {
+            errors += 1;
+        }
+        packets.push(packet);
+    }
+    let expected = calls + errors;
+    let collector = std::thread::spawn(move || {
+        let (mut replies, mut untagged) = (std::collections::HashSet::new(), 0u64);
+        for _ in 0..expected {
+            let mut len = [0; 4];
+            from_rust.read_exact(&mut len).unwrap();
+            let mut body = vec![0; u32::from_be_bytes(len) as usize];
+            from_rust.read_exact(&mut body).unwrap();
+            let term = decode(&body).unwrap();
+            let tuple = term.as_tuple().unwrap();
+            if tuple.get(0).unwrap().is_atom("reply") {
+                assert!(replies.insert(tuple.get(1).unwrap().as_i64().unwrap()), "two replies: {term}");
+            } else {
+                assert!(tuple.get(0).unwrap().is_atom("error"), "{term}");
+                untagged += 1;
+            }
+        }
+        (replies.len() as u64, untagged)
+    });
+    for packet in &packets {
+        erlang.send_bytes(packet);
+    }
+    assert_eq!(collector.join().unwrap(), (calls, errors));
+    assert!(erlang.close().is_ok());
+}

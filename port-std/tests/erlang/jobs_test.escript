@@ -313,14 +313,24 @@ bench(Exe) ->
     CatSeq = rate(N, fun() -> [cat_round_trip(Cat, Msg) || _ <- lists:seq(1, N)] end),
     CatPar = rate(N, fun() -> cat_in_flight(Cat, Msg, N, 32) end),
     port_close(Cat),
+    %% 32 processes, each with a cat port of its own.
+    CatProcs = rate(N, fun() -> callers(32, N div 32, fun() -> ok end, fun(Each) ->
+        Own = open_port({spawn_executable, os:find_executable("cat")}, [{packet, 4}, binary]),
+        [cat_round_trip(Own, Msg) || _ <- lists:seq(1, Each)],
+        port_close(Own)
+    end) end),
     {ok, S} = erlport_rs:start(Exe, []),
     Seq = rate(N, fun() -> [3 = erlport_rs:call(S, add, [1, 2]) || _ <- lists:seq(1, N)] end),
     Par = rate(N, fun() -> callers(32, N div 32, fun() -> 3 = erlport_rs:call(S, add, [1, 2]) end) end),
+    InFlight = rate(N, fun() -> requests_in_flight(S, N, 32) end),
     erlport_rs:stop(S),
     io:format("trivial calls, sequential: erlport_rs ~s/s, cat ~s/s (~.2fx)~n",
               [fmt(Seq), fmt(CatSeq), Seq / CatSeq]),
-    io:format("trivial calls, 32 processes: erlport_rs ~s/s, cat with 32 in flight ~s/s (~.2fx)~n",
-              [fmt(Par), fmt(CatPar), Par / CatPar]),
+    io:format("trivial calls, 32 processes: erlport_rs ~s/s, 32 processes each with its own cat ~s/s (~.2fx), "
+              "one process with 32 in flight to cat ~s/s (~.2fx)~n",
+              [fmt(Par), fmt(CatProcs), Par / CatProcs, fmt(CatPar), Par / CatPar]),
+    io:format("trivial calls, one process with 32 in flight (send_request): erlport_rs ~s/s, cat ~s/s (~.2fx)~n",
+              [fmt(InFlight), fmt(CatPar), InFlight / CatPar]),
     %% A handler that sleeps 10 ms: one at a time (the sequential mode's throughput) and
     %% from 32 callers at once.
     {ok, One} = erlport_rs:start(Exe, [{args, ["--threads", "1"]}]),
@@ -356,9 +366,30 @@ cat_loop(Cat, Msg, ToSend, Left) ->
     end,
     cat_loop(Cat, Msg, ToSend - 1, Left - 1).
 
+%% N calls from one process, Window of them outstanding at any time.
+requests_in_flight(S, N, Window) ->
+    Queue = queue:from_list([erlport_rs:send_request(S, add, [1, 2]) || _ <- lists:seq(1, Window)]),
+    in_flight(S, Queue, N - Window).
+
+in_flight(S, Queue, ToSend) ->
+    case queue:out(Queue) of
+        {empty, _} -> ok;
+        {{value, Ref}, Rest} ->
+            3 = erlport_rs:receive_response(Ref),
+            case ToSend > 0 of
+                true -> in_flight(S, queue:in(erlport_rs:send_request(S, add, [1, 2]), Rest), ToSend - 1);
+                false -> in_flight(S, Rest, 0)
+            end
+    end.
+
 callers(P, Each, Fun) ->
+    callers(P, Each, Fun, fun(N) -> [Fun() || _ <- lists:seq(1, N)] end).
+
+%% P processes, each running Loop(Each); they start together.
+callers(P, Each, _Fun, Loop) ->
     Self = self(),
-    Pids = [spawn_link(fun() -> [Fun() || _ <- lists:seq(1, Each)], Self ! {done, self()} end)
+    Pids = [spawn_link(fun() -> receive go -> ok end, Loop(Each), Self ! {done, self()} end)
             || _ <- lists:seq(1, P)],
+    [Pid ! go || Pid <- Pids],
     [receive {done, Pid} -> ok end || Pid <- Pids],
     ok.

@@ -13,6 +13,10 @@
 //! }
 //! ```
 //!
+//! [`ConcurrentProtocol`] answers calls that carry ids concurrently, with progress messages
+//! and calls back into Erlang through a [`Context`]; its Erlang side is the `erlport_rs`
+//! gen_server in `port-std/erlang/`.
+//!
 //! The codec is re-exported as [`codec`], so a port program needs only this crate.
 
 #![forbid(unsafe_code)]

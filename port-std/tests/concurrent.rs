@@ -393,3 +393,36 @@ fn a_stream_of_bad_packets_never_stops_the_port() {
     assert_eq!(collector.join().unwrap(), (calls, errors));
     assert!(erlang.close().is_ok());
 }
+
+#[test]
+fn a_call_into_erlang_from_a_thread_the_handler_started_takes_no_slot() {
+    let mut proto = ConcurrentProtocol::new();
+    proto.concurrency(1);
+    proto.handle("add", |a: i64, b: i64| a + b);
+    proto.handle("later", |ctx: Context| {
+        // Calls Erlang after the handler has answered, from a thread of its own.
+        std::thread::spawn(move || {
+            let answer = ctx.call::<i64>("m", "f", ());
+            ctx.progress(&answer.unwrap()).unwrap();
+        });
+        Atom::new("started")
+    });
+    let mut erlang = Erlang::start(proto);
+    erlang.send_bytes(&call(1, "later", &[]));
+    let mut first = vec![erlang.receive(), erlang.receive()];
+    first.sort();
+    assert_eq!(first[0], "{call,0,m,f,[]}");
+    assert_eq!(first[1], "{reply,1,started}");
+    // While that thread waits, the one slot serves calls.
+    for id in 2..6 {
+        erlang.send_bytes(&call(id, "add", &[int(id as i64), int(1)]));
+        assert_eq!(erlang.receive(), format!("{{reply,{id},{}}}", id + 1));
+    }
+    erlang.send(&(Atom::new("reply"), 0, (Atom::new("ok"), 42)));
+    assert_eq!(erlang.receive(), "{progress,1,42}");
+    for id in 6..10 {
+        erlang.send_bytes(&call(id, "add", &[int(id as i64), int(1)]));
+        assert_eq!(erlang.receive(), format!("{{reply,{id},{}}}", id + 1));
+    }
+    assert!(erlang.close().is_ok());
+}

@@ -21,9 +21,10 @@ pub(crate) trait Link: Send + Sync {
     fn start_call(&self, module: &str, function: &str, args: Term<'_>) -> Result<Arc<Pending>, CallError>;
     /// A handler is about to wait for Erlang: its slot is free meanwhile, and (`blocking`: it
     /// waits on its thread) another thread reads the port.
-    fn begin_wait(&self, blocking: bool) -> Result<(), CallError>;
+    /// `Ok(true)` when it gave up a slot, to be taken back at `end_wait`.
+    fn begin_wait(&self, blocking: bool) -> Result<bool, CallError>;
     /// The wait is over.
-    fn end_wait(&self);
+    fn end_wait(&self, released: bool);
     /// Where a decoded answer's compressed bytes may go.
     fn inflate_limit(&self) -> usize;
 }
@@ -151,9 +152,9 @@ impl Context {
     /// [`call_async`](Context::call_async) (feature `tokio`).
     pub fn call<T: DeserializeOwned>(&self, module: &str, function: &str, args: impl CallArgs) -> Result<T, CallError> {
         let args = args.call_args(self.link.nil()).map_err(|e| CallError::Send(e.into()))?;
-        self.link.begin_wait(true)?;
+        let released = self.link.begin_wait(true)?;
         let answer = self.send_call(module, function, &args).map(|pending| pending.wait());
-        self.link.end_wait();
+        self.link.end_wait(released);
         self.read_answer(answer?)
     }
 
@@ -166,13 +167,13 @@ impl Context {
         args: impl CallArgs,
     ) -> Result<T, CallError> {
         let args = args.call_args(self.link.nil()).map_err(|e| CallError::Send(e.into()))?;
-        self.link.begin_wait(false)?;
+        let released = self.link.begin_wait(false)?;
         let pending = self.send_call(module, function, &args);
         let answer = match pending {
             Ok(pending) => Ok(std::future::poll_fn(|cx| pending.poll(cx.waker())).await),
             Err(e) => Err(e),
         };
-        self.link.end_wait();
+        self.link.end_wait(released);
         self.read_answer(answer?)
     }
 

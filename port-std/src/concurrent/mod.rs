@@ -503,13 +503,19 @@ impl<W: Write + Send> Link for Shared<W> {
         Ok(pending)
     }
 
-    fn begin_wait(&self, blocking: bool) -> Result<(), CallError> {
+    fn begin_wait(&self, blocking: bool) -> Result<bool, CallError> {
         let mut state = self.pool.lock();
         if state.waiting >= MAX_WAITING {
             return Err(CallError::Busy);
         }
         state.waiting += 1;
-        state.busy = state.busy.saturating_sub(1);
+        // Only a handler the pool runs holds a slot (not a thread it started, not a task
+        // of its own on the runtime).
+        let holds_slot = HOLDS_SLOT.with(|slot| slot.replace(false));
+        if !holds_slot {
+            return Ok(false);
+        }
+        state.busy -= 1;
         if blocking {
             WAITED.with(|waited| waited.set(true));
             // A handler running inline on the reading thread: the role goes to another.
@@ -521,14 +527,20 @@ impl<W: Write + Send> Link for Shared<W> {
             self.pool.keep_a_reader(&mut state);
         }
         self.pool.slot_freed(&state);
-        Ok(())
+        Ok(true)
     }
 
-    fn end_wait(&self) {
+    fn end_wait(&self, released: bool) {
         let mut state = self.pool.lock();
         state.waiting -= 1;
-        // Back at once, even past the limit: new calls wait for it, not it for them.
-        state.busy += 1;
+        if released {
+            // Back at once, even past the limit: new calls wait for it, not it for them.
+            state.busy += 1;
+            HOLDS_SLOT.with(|slot| slot.set(true));
+        }
+        if state.closed {
+            self.pool.changed.notify_all();
+        }
     }
 
     fn inflate_limit(&self) -> usize {
@@ -647,6 +659,8 @@ thread_local! {
     static HOLDS_ROLE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The handler running on this thread waited for Erlang.
     static WAITED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The handler running on this thread (or the task being polled) holds a slot.
+    static HOLDS_SLOT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// How long the last handler on this thread computed (its reply's writing aside).
     static TOOK: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
 }
@@ -914,7 +928,10 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
         let sender = &self.shared.sender;
         let outcome = {
             let _inside = InHandler::enter();
-            panic::catch_unwind(AssertUnwindSafe(|| handler(args, call, sender)))
+            HOLDS_SLOT.with(|slot| slot.set(true));
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| handler(args, call, sender)));
+            HOLDS_SLOT.with(|slot| slot.set(false));
+            outcome
         };
         self.finish(name, call.tag, outcome);
     }
@@ -978,7 +995,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
         let shared = Arc::clone(self.shared);
         let function_clause_reason = self.function_clause_reason;
         runtime.spawn(async move {
-            let outcome = CatchUnwind(future).await;
+            let outcome = CatchUnwind(future, true).await;
             let tag_term = tag.as_ref().map(OwnedTerm::term);
             let atom = Atom::new(&name);
             let sender = &shared.sender;
@@ -1010,7 +1027,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
 
 /// Polls a future, turning a panic into its payload (and recording where, as for threads).
 #[cfg(feature = "tokio")]
-struct CatchUnwind<F>(F);
+struct CatchUnwind<F>(F, bool);
 
 #[cfg(feature = "tokio")]
 impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwind<F> {
@@ -1018,8 +1035,13 @@ impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwind<F> {
 
     fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
         let _inside = InHandler::enter();
+        // The task holds its slot, except while `call_async` waits (it says so on return).
+        let holds = self.1;
+        HOLDS_SLOT.with(|slot| slot.set(holds));
         let inner = &mut self.0;
-        match panic::catch_unwind(AssertUnwindSafe(|| std::pin::Pin::new(inner).poll(cx))) {
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| std::pin::Pin::new(inner).poll(cx)));
+        self.1 = HOLDS_SLOT.with(|slot| slot.replace(false));
+        match polled {
             Ok(std::task::Poll::Ready(value)) => std::task::Poll::Ready(Ok(value)),
             Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
             Err(payload) => std::task::Poll::Ready(Err(payload)),

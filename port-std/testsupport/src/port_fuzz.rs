@@ -84,3 +84,85 @@ pub fn packet_reader(data: &[u8]) {
     }
     assert_eq!(replies, expected.len(), "one reply per packet");
 }
+
+/// A `ConcurrentProtocol` serving an arbitrary byte stream (the first byte picks the packet
+/// size, the limit and the concurrency): it reads to the end and returns (`Ok` at a clean end,
+/// an error only when the stream breaks off inside a packet), every packet that is a
+/// `{call, Id, Name, Args}` gets exactly one `{reply, Id, _}`, and everything it writes is
+/// a term. Handlers include one that waits for Erlang (answered by a `{reply, 0, _}` in the
+/// stream, or told the port closed) and one that sends progress.
+pub fn concurrent(data: &[u8]) {
+    use erlport::codec::{Atom, Decoder, Inflater, Term};
+    use erlport::{ConcurrentProtocol, Context, OwnedTerm};
+    use std::sync::{Arc, Mutex};
+
+    let Some((&choice, stream)) = data.split_first() else { return };
+    let packet = [PacketSize::One, PacketSize::Two, PacketSize::Four][usize::from(choice % 3)];
+    let max = if choice & 4 != 0 { 64 } else { 1 << 20 };
+    let limit = 1 << 20;
+
+    /// What the protocol writes, kept.
+    #[derive(Clone, Default)]
+    struct Out(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Out {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    // The calls in the stream, as the port will read them.
+    let mut buf = vec![0u8; max.min(packet.max_len())];
+    let mut reader = PacketReader::new(packet, &mut buf);
+    let mut calls = 0;
+    let mut input = stream;
+    loop {
+        match reader.feed(input) {
+            Feed::Consumed => break,
+            Feed::Packet { packet, rest } => {
+                let (mut scratch, mut inflater) = (Vec::new(), Inflater::new());
+                let decoded =
+                    Decoder::new().scratch_vec(&mut scratch).inflater(&mut inflater).inflate_limit(limit).decode(packet);
+                let is_call = |t: Term<'_>| {
+                    t.as_tuple().is_some_and(|t| t.arity() == 4 && t.get(0).is_some_and(|k| k.is_atom("call")))
+                };
+                if decoded.is_ok_and(is_call) {
+                    calls += 1;
+                }
+                input = rest;
+            }
+            Feed::TooLarge { rest, .. } => input = rest,
+        }
+    }
+    let ends_cleanly = reader.is_between_packets();
+
+    let out = Out::default();
+    let mut proto = ConcurrentProtocol::new();
+    proto.concurrency(usize::from(choice >> 5) + 1);
+    proto.handle("echo", |x: OwnedTerm| x);
+    proto.handle("add", |a: i64, b: i64| a.wrapping_add(b));
+    proto.handle("ask", |ctx: Context| ctx.call::<OwnedTerm>("m", "f", ()));
+    proto.handle("progress", |ctx: Context, n: u8| {
+        (0..n).try_for_each(|i| ctx.progress(&i)).map(|()| Atom::new("done"))
+    });
+    let result = proto.run(Port::new(stream, out.clone(), packet).inflate_limit(limit).max_packet(max));
+    assert_eq!(result.is_ok(), ends_cleanly, "{result:?}");
+
+    let written = out.0.lock().unwrap();
+    let mut rest = &written[..];
+    let mut replies = 0;
+    while let Some(len) = packet.read_header(rest) {
+        let body = &rest[packet.header_len()..packet.header_len() + len];
+        let term = erlport::codec::decode(body).expect("the port writes terms");
+        let tuple = term.as_tuple().expect("every message is a tuple");
+        if tuple.get(0).is_some_and(|k| k.is_atom("reply")) {
+            replies += 1;
+        }
+        rest = &rest[packet.header_len() + len..];
+    }
+    assert!(rest.is_empty(), "whole packets only");
+    assert_eq!(replies, calls, "one reply per call");
+}

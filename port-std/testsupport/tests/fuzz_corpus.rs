@@ -52,3 +52,8 @@ fn kv() {
 fn packet_reader() {
     replay("packet_reader", port_fuzz::packet_reader);
 }
+
+#[test]
+fn concurrent() {
+    replay("concurrent", port_fuzz::concurrent);
+}

@@ -642,8 +642,10 @@ struct Server<'s, R, W> {
 /// What a thread does after a handler.
 enum Next {
     Read,
-    /// Retire: enough threads are free.
+    /// The input ended: stop.
     Stop,
+    /// Enough threads are free: this one stopped counting itself and ends.
+    Retired,
 }
 
 /// How a packet was answered.
@@ -751,9 +753,10 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
     fn worker(&self) {
         let mut local = Local::default();
         loop {
-            let next = self.read_one(&mut local);
-            if matches!(next, Next::Stop) {
-                break;
+            match self.read_one(&mut local) {
+                Next::Read => continue,
+                Next::Retired => return,
+                Next::Stop => break,
             }
         }
         let pool = &self.shared.pool;
@@ -910,9 +913,13 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 state.busy -= 1;
                 state.free += 1;
                 pool.slot_freed(&state);
-                // Keep enough threads for a burst, not more.
+                // Keep enough threads for a burst, not more. Counted out here, in the same
+                // step as the decision, so two threads never both count on the other.
                 if state.free > pool.limit && !state.closed {
-                    return Ran::HandedOn(Next::Stop);
+                    state.free -= 1;
+                    state.threads -= 1;
+                    pool.changed.notify_all();
+                    return Ran::HandedOn(Next::Retired);
                 }
                 Ran::HandedOn(Next::Read)
             }

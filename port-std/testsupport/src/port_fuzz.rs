@@ -124,8 +124,11 @@ pub fn concurrent(data: &[u8]) {
             Feed::Consumed => break,
             Feed::Packet { packet, rest } => {
                 let (mut scratch, mut inflater) = (Vec::new(), Inflater::new());
-                let decoded =
-                    Decoder::new().scratch_vec(&mut scratch).inflater(&mut inflater).inflate_limit(limit).decode(packet);
+                let decoded = Decoder::new()
+                    .scratch_vec(&mut scratch)
+                    .inflater(&mut inflater)
+                    .inflate_limit(limit)
+                    .decode(packet);
                 let is_call = |t: Term<'_>| {
                     t.as_tuple().is_some_and(|t| t.arity() == 4 && t.get(0).is_some_and(|k| k.is_atom("call")))
                 };

@@ -713,6 +713,9 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
     fn serve(&self) -> Result<(), Error> {
         let pool = &self.shared.pool;
         std::thread::scope(|scope| {
+            // Joined as they end (and all at the end), so a thread is gone, its thread-locals
+            // too, when `run` returns, and a long-lived port keeps no handles of old threads.
+            let mut threads = Vec::new();
             let mut state = pool.lock();
             state.threads = 1;
             state.free = 1;
@@ -725,7 +728,9 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                         .name("erlport-handler".into())
                         .spawn_scoped(scope, || self.worker());
                     state = pool.lock();
-                    if let Err(e) = started {
+                    if let Ok(handle) = started {
+                        threads.push(handle);
+                    } else if let Err(e) = started {
                         log::error!("cannot start a handler thread: {e}");
                         state.threads -= 1;
                         state.free -= 1;
@@ -741,12 +746,30 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                     break;
                 }
                 state = pool.wait(state);
+                if threads.iter().any(|t: &std::thread::ScopedJoinHandle<'_, ()>| t.is_finished()) {
+                    drop(state);
+                    let (ended, running): (Vec<_>, Vec<_>) = threads.into_iter().partition(|t| t.is_finished());
+                    ended.into_iter().for_each(Self::join);
+                    threads = running;
+                    state = pool.lock();
+                }
             }
-            match state.fatal.take() {
+            let fatal = state.fatal.take();
+            drop(state);
+            threads.into_iter().for_each(Self::join);
+            match fatal {
                 Some(e) => Err(e),
                 None => Ok(()),
             }
         })
+    }
+
+    /// Waits for a pool thread to be gone. Handlers' panics are caught where they run; one here
+    /// is the pool's own, logged.
+    fn join(thread: std::thread::ScopedJoinHandle<'_, ()>) {
+        if thread.join().is_err() {
+            log::error!("a handler thread panicked outside a handler");
+        }
     }
 
     /// A thread of the pool: read a packet, run what it asks for, again.

@@ -409,7 +409,7 @@ fn a_call_into_erlang_from_a_thread_the_handler_started_takes_no_slot() {
     });
     let mut erlang = Erlang::start(proto);
     erlang.send_bytes(&call(1, "later", &[]));
-    let mut first = vec![erlang.receive(), erlang.receive()];
+    let mut first = [erlang.receive(), erlang.receive()];
     first.sort();
     assert_eq!(first[0], "{call,0,m,f,[]}");
     assert_eq!(first[1], "{reply,1,started}");

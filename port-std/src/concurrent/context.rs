@@ -149,7 +149,7 @@ impl Context {
     /// call makes back into Rust, to any depth.
     ///
     /// Blocks the thread. In an `async` handler use
-    /// [`call_async`](Context::call_async) (feature `tokio`).
+    /// `Context::call_async` (feature `tokio`).
     pub fn call<T: DeserializeOwned>(&self, module: &str, function: &str, args: impl CallArgs) -> Result<T, CallError> {
         let args = args.call_args(self.link.nil()).map_err(|e| CallError::Send(e.into()))?;
         let released = self.link.begin_wait(true)?;

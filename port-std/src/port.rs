@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 const KEEP: usize = 64 * 1024;
 
 /// Gives back what a buffer grew to beyond [`KEEP`] for an earlier, larger packet.
-fn shrink(buf: &mut Vec<u8>) {
+pub(crate) fn shrink(buf: &mut Vec<u8>) {
     if buf.capacity() > KEEP {
         buf.clear();
         buf.shrink_to(KEEP);

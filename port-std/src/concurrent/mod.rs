@@ -782,6 +782,9 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
     fn worker(&self) {
         let mut local = Local::default();
         loop {
+            // A large packet's buffers go back to 64 KiB before this thread idles with them.
+            crate::port::shrink(&mut local.packet);
+            crate::port::shrink(&mut local.scratch);
             match self.read_one(&mut local) {
                 Next::Read => continue,
                 Next::Retired => return,
@@ -814,6 +817,8 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             state.reading = true;
         }
         loop {
+            // (The packet buffer goes to the reader, which shrinks it before the next read.)
+            crate::port::shrink(&mut local.scratch);
             let read = {
                 let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
                 // Replies wait to be written together while the next request is already

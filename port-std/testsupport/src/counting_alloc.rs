@@ -5,6 +5,10 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+/// Bytes allocated and not freed, by every thread.
+static ALL_LIVE: AtomicIsize = AtomicIsize::new(0);
 
 /// The counting allocator: the system allocator, counted.
 pub struct Counting;
@@ -17,6 +21,7 @@ thread_local! {
 }
 
 fn record(grow: usize, shrink: usize) {
+    ALL_LIVE.fetch_add(grow as isize - shrink as isize, Ordering::Relaxed);
     ALLOCATIONS.with(|n| n.set(n.get() + 1));
     LARGEST.with(|n| n.set(n.get().max(grow)));
     LIVE.with(|n| n.set(n.get() + grow as isize - shrink as isize));
@@ -31,6 +36,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        ALL_LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
         LIVE.with(|n| n.set(n.get() - layout.size() as isize));
         // SAFETY: `ptr` came from `System.alloc` with this layout.
         unsafe { System.dealloc(ptr, layout) }
@@ -67,4 +73,9 @@ pub fn largest_in(f: impl FnOnce()) -> usize {
 /// memory freed here that another thread allocated makes it lower).
 pub fn live_bytes() -> isize {
     LIVE.with(Cell::get)
+}
+
+/// Bytes allocated and not yet freed by every thread of the process.
+pub fn live_bytes_all_threads() -> isize {
+    ALL_LIVE.load(Ordering::Relaxed)
 }

@@ -130,7 +130,9 @@ receive_response(Ref) ->
         {Ref, Reply} ->
             erlang:demonitor(Ref, [flush]),
             Reply;
-        {'DOWN', Ref, process, _, Reason} ->
+        {'DOWN', Ref, process, Server, Reason} ->
+            %% The server is gone: forget its port.
+            erase({?MODULE, Server}),
             {error, Reason}
     after Timeout ->
         %% The alias is gone with the monitor: a late reply is dropped by the runtime (one

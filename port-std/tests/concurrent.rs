@@ -37,11 +37,7 @@ impl Erlang {
 
     /// The next packet from Rust, as text (`~w`).
     fn receive(&mut self) -> String {
-        let mut len = [0; 4];
-        self.from_rust.read_exact(&mut len).unwrap();
-        let mut body = vec![0; u32::from_be_bytes(len) as usize];
-        self.from_rust.read_exact(&mut body).unwrap();
-        decode(&body).unwrap().to_string()
+        decode(&read_packet(&mut self.from_rust)).unwrap().to_string()
     }
 
     /// Closes the input; what `run` returned.
@@ -49,6 +45,15 @@ impl Erlang {
         drop(self.to_rust.take());
         self.rust.take().unwrap().join().unwrap()
     }
+}
+
+/// The body of the next `{packet, 4}` frame.
+fn read_packet(pipe: &mut impl Read) -> Vec<u8> {
+    let mut len = [0; 4];
+    pipe.read_exact(&mut len).unwrap();
+    let mut body = vec![0; u32::from_be_bytes(len) as usize];
+    pipe.read_exact(&mut body).unwrap();
+    body
 }
 
 /// `{call, Id, Name, Args}`, `Args` a list.
@@ -293,10 +298,7 @@ fn many_pipelined_calls_all_answered_and_run_returns() {
     let collector = std::thread::spawn(move || {
         let mut seen = vec![false; n as usize];
         for _ in 0..n {
-            let mut len = [0; 4];
-            from_rust.read_exact(&mut len).unwrap();
-            let mut body = vec![0; u32::from_be_bytes(len) as usize];
-            from_rust.read_exact(&mut body).unwrap();
+            let body = read_packet(&mut from_rust);
             let reply = decode(&body).unwrap();
             let tuple = reply.as_tuple().unwrap();
             let id = tuple.get(1).unwrap().as_i64().unwrap() as usize;
@@ -372,10 +374,7 @@ fn a_stream_of_bad_packets_never_stops_the_port() {
     let collector = std::thread::spawn(move || {
         let (mut replies, mut untagged) = (std::collections::HashSet::new(), 0u64);
         for _ in 0..expected {
-            let mut len = [0; 4];
-            from_rust.read_exact(&mut len).unwrap();
-            let mut body = vec![0; u32::from_be_bytes(len) as usize];
-            from_rust.read_exact(&mut body).unwrap();
+            let body = read_packet(&mut from_rust);
             let term = decode(&body).unwrap();
             let tuple = term.as_tuple().unwrap();
             if tuple.get(0).unwrap().is_atom("reply") {

@@ -38,19 +38,8 @@ fn erlang_drives_the_example_ports() {
 fn erlang_and_elixir_drive_the_kv_example() {
     let dir = examples_dir();
     assert!(dir.join("kv").exists(), "kv missing: cargo test builds the examples");
-    for (tool, script) in [("escript", "tests/erlang/kv_test.escript"), ("elixir", "tests/elixir/kv_test.exs")] {
-        if Command::new(tool).arg("--version").output().is_err() {
-            assert!(std::env::var_os("CI").is_none(), "CI must install {tool}: this test may not skip there");
-            eprintln!("{tool} not found: skipping its half (scripts/setup installs it)");
-            continue;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
-        let out = Command::new(tool).arg(script).arg(&dir).output().expect(tool);
-        let report = String::from_utf8_lossy(&out.stdout);
-        eprintln!("{tool}: {report}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "{tool} found failures:\n{report}");
-        assert!(report.contains(" passed, 0 failed"), "{report}");
-    }
+    run_script("escript", "tests/erlang/kv_test.escript", &[dir.as_os_str()]);
+    run_script("elixir", "tests/elixir/kv_test.exs", &[dir.as_os_str()]);
 }
 
 /// The concurrent `jobs` example through `erlport_rs` (`erlang/src/erlport_rs.erl`), from
@@ -62,22 +51,27 @@ fn erlang_and_elixir_drive_the_kv_example() {
 fn erlang_and_elixir_drive_the_concurrent_jobs_example() {
     let dir = examples_dir();
     assert!(dir.join("jobs").exists(), "jobs missing: cargo test builds the examples");
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = manifest.join("erlang/src");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang/src");
     let modes: &[&str] = if cfg!(feature = "tokio") { &["threads", "async"] } else { &["threads"] };
     for mode in modes {
-        for (tool, script) in [("escript", "tests/erlang/jobs_test.escript"), ("elixir", "tests/elixir/jobs_test.exs")]
-        {
-            if Command::new(tool).arg("--version").output().is_err() {
-                assert!(std::env::var_os("CI").is_none(), "CI must install {tool}: this test may not skip there");
-                eprintln!("{tool} not found: skipping its half (scripts/setup installs it)");
-                continue;
-            }
-            let out = Command::new(tool).arg(manifest.join(script)).arg(&dir).arg(&src).arg(mode).output().expect(tool);
-            let report = String::from_utf8_lossy(&out.stdout);
-            eprintln!("{tool} ({mode}): {report}{}", String::from_utf8_lossy(&out.stderr));
-            assert!(out.status.success(), "{tool} ({mode}) found failures:\n{report}");
-            assert!(report.contains(" passed, 0 failed"), "{report}");
-        }
+        let args = [dir.as_os_str(), src.as_os_str(), std::ffi::OsStr::new(mode)];
+        run_script("escript", "tests/erlang/jobs_test.escript", &args);
+        run_script("elixir", "tests/elixir/jobs_test.exs", &args);
     }
+}
+
+/// Runs a test script (its path relative to this crate) with `tool` (`escript` or `elixir`),
+/// which must report "N passed, 0 failed"; skipped only outside CI when `tool` is missing.
+fn run_script(tool: &str, script: &str, args: &[&std::ffi::OsStr]) {
+    if Command::new(tool).arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install {tool}: this test may not skip there");
+        eprintln!("{tool} not found: skipping {script} (scripts/setup installs it)");
+        return;
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let out = Command::new(tool).arg(path).args(args).output().expect(tool);
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{tool} {script} {args:?}: {report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{tool} {script} {args:?} found failures:\n{report}");
+    assert!(report.contains(" passed, 0 failed"), "{report}");
 }

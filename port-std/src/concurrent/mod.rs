@@ -1030,7 +1030,12 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             Ok(Err(failure)) => return self.async_done(name, call.tag, Ok(Ok(Err(failure)))),
             Err(payload) => return self.async_done(name, call.tag, Err(payload)),
         };
-        let Some(runtime) = &self.runtime else { return };
+        let Some(runtime) = &self.runtime else {
+            // `run` found or made one whenever an async handler is registered.
+            let message = "no tokio runtime to run an async handler on".to_string();
+            let failure = Failure::Exception { kind: "error".into(), message, trace: Vec::new() };
+            return self.async_done(name, call.tag, Ok(Ok(Err(failure))));
+        };
         let tag = call.tag.map(|tag| OwnedTerm::from_term(&tag));
         let name = name.as_str().unwrap_or("").to_string();
         let shared = Arc::clone(self.shared);
@@ -1042,10 +1047,14 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             let sender = &shared.sender;
             let result = match outcome {
                 Ok(answer) => answer(sender, tag_term),
-                Err(payload) => match tag_term {
-                    Some(_) => send_failure(sender, tag_term, &atom, panicked(&atom, payload), function_clause_reason),
-                    None => Ok(()),
-                },
+                Err(payload) => {
+                    let failure = panicked(&atom, payload);
+                    match tag_term {
+                        Some(_) => send_failure(sender, tag_term, &atom, failure, function_clause_reason),
+                        // A cast: no one to answer; `panicked` logged it.
+                        None => Ok(()),
+                    }
+                }
             };
             if let Err(e) = result {
                 log::debug!("{name}: {e}");

@@ -48,7 +48,9 @@ pub trait Param: Sized {
 /// Where a handler's parameters are read from.
 #[doc(hidden)]
 pub struct ArgCursor<'a, 'c> {
-    iter: Box<dyn Iterator<Item = Term<'a>> + 'a>,
+    /// The arguments (their count already checked: at most 6), read one by one by index, so
+    /// nothing is allocated per call.
+    args: &'c Args<'a>,
     index: usize,
     count: usize,
     call: &'c CallInfo<'a>,
@@ -57,10 +59,10 @@ pub struct ArgCursor<'a, 'c> {
 impl<T: DeserializeOwned> Param for T {
     const ARGUMENTS: usize = 1;
     fn read<'a>(args: &mut ArgCursor<'a, '_>) -> Result<Self, Failure> {
+        let term = args.args.get(args.index);
         args.index += 1;
         let (index, count) = (args.index, args.count);
-        let term =
-            args.iter.next().ok_or_else(|| Failure::BadArgs(format!("argument {index} of {count} is missing")))?;
+        let term = term.ok_or_else(|| Failure::BadArgs(format!("argument {index} of {count} is missing")))?;
         erlport_codec::from_term(term).map_err(|e| Failure::BadArgs(format!("argument {index} of {count}: {e}")))
     }
 }
@@ -92,7 +94,7 @@ macro_rules! param_lists {
                     let s = if count == 1 { "" } else { "s" };
                     return Err(Failure::BadArgs(format!("expected {count} argument{s}, found {}", args.len())));
                 }
-                let mut cursor = ArgCursor { iter: Box::new(args.iter()), index: 0, count, call };
+                let mut cursor = ArgCursor { args, index: 0, count, call };
                 Ok(($($a::read(&mut cursor)?,)*))
             }
         }
@@ -696,9 +698,10 @@ impl Speed {
         n >= Self::PROOF && n != Self::NEVER
     }
 
-    /// The run that just ended on this thread.
-    fn record(&self, whole: Duration) {
-        let took = TOOK.with(|took| took.take()).unwrap_or(whole);
+    /// The run that just ended on this thread (nothing to record when its arguments did not
+    /// fit and it never ran).
+    fn record(&self) {
+        let Some(took) = TOOK.with(|took| took.take()) else { return };
         let _ = self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| match n {
             Self::NEVER => None,
             _ if took > Self::SLOW => Some(Self::NEVER),
@@ -910,13 +913,12 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 // Proved fast: run here, still reading, with no hand-over. Should it wait for
                 // Erlang after all, `begin_wait` hands the role on.
                 HOLDS_ROLE.with(|role| role.set(true));
-                let started = std::time::Instant::now();
                 self.run_sync(run, &name, args, &call);
                 let kept = HOLDS_ROLE.with(|role| role.replace(false));
                 if !kept {
                     handler.speed.record_wait();
                 }
-                handler.speed.record(started.elapsed());
+                handler.speed.record();
                 let mut state = pool.lock();
                 state.busy -= 1;
                 pool.slot_freed(&state);
@@ -937,12 +939,11 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                     pool.role.notify_one();
                 }
                 let waits = WAITED.with(|waited| waited.replace(false));
-                let started = std::time::Instant::now();
                 self.run_sync(run, &name, args, &call);
                 if WAITED.with(|waited| waited.replace(waits)) {
                     handler.speed.record_wait();
                 }
-                handler.speed.record(started.elapsed());
+                handler.speed.record();
                 let mut state = pool.lock();
                 state.busy -= 1;
                 state.free += 1;

@@ -35,7 +35,7 @@ const MAX_OLD_REFERENCE_ID: u32 = (1 << 18) - 1;
 /// One-byte creations above this are refused.
 const MAX_TINY_CREATION: u32 = 3;
 /// Maps of 2^31 pairs or more are refused.
-const MAX_MAP_PAIRS: u32 = (1 << 31) - 1;
+pub(crate) const MAX_MAP_PAIRS: u32 = (1 << 31) - 1;
 
 // Inline working memory. Without `alloc` it is sized for a 2 KiB stack (the embedded budget
 // `scripts/size` checks); with it, so that ordinary Erlang data never touches the heap.
@@ -592,6 +592,30 @@ impl<'a> Validator<'a, '_> {
     }
 }
 
+/// Whether an atom's text is one `binary_to_term` accepts, its length included (for a reader
+/// that checks as it goes, the typed one, which finds atoms without the wire reader).
+#[cfg(feature = "serde")]
+#[inline]
+pub(crate) fn atom_ok(text: AtomText<'_>) -> bool {
+    let limit = if text.utf8 { wire::MAX_ATOM_UTF8_BYTES } else { wire::MAX_ATOM_CHARS };
+    text.bytes.len() <= limit && atom_rules(text).is_ok()
+}
+
+/// Whether the valid map key at the start of `a` comes before the one at the start of `b`
+/// in the exact order, as the key check compares them (atoms of one encoding, the keys
+/// Erlang writes most, by their bytes at once). `false` for equal keys, and where the
+/// comparison would need memory it has not got.
+#[cfg(feature = "serde")]
+#[inline]
+pub(crate) fn key_less(a: &[u8], b: &[u8]) -> bool {
+    if let (Some((x, _)), Some((y, _))) = (wire::atom_at(a), wire::atom_at(b))
+        && x.utf8 == y.utf8
+    {
+        return atom_bytes_less(x.bytes, y.bytes);
+    }
+    quick_compare(a, b).or_else(|| compare(a, b).ok()) == Some(Ordering::Less)
+}
+
 /// An atom's text: valid UTF-8 of at most 255 characters (lengths in bytes were checked by
 /// the wire reader).
 #[inline]
@@ -623,7 +647,7 @@ fn quick_compare(a: &[u8], b: &[u8]) -> Option<Ordering> {
 /// differs (keys Erlang writes mostly differ there) without a call to `memcmp`.
 #[cfg_attr(not(target_os = "none"), inline(always))]
 #[cfg_attr(target_os = "none", inline)]
-fn atom_bytes_less(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn atom_bytes_less(a: &[u8], b: &[u8]) -> bool {
     match (a.first(), b.first()) {
         (Some(x), Some(y)) if x != y => x < y,
         _ => a < b,

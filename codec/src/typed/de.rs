@@ -1,9 +1,20 @@
-//! Reading Rust values out of validated bytes: a cursor over the wire, one term after another,
-//! so each byte is read once whatever the nesting (no view steps over a child twice).
+//! Reading Rust values out of the wire: a cursor over the bytes, one term after another, so
+//! each byte is read once whatever the nesting (no view steps over a child twice).
+//!
+//! Two modes. Over validated bytes (`from_term`) nothing is checked twice. Over bytes nobody
+//! validated (`from_bytes`) every term is checked as it is read, with the validator's rules
+//! (headers and lengths against the bytes there, atom text, finite floats, map keys in order
+//! or else the whole map through the validator, the rare kinds through the validator), and
+//! the terms still owed are counted against the bytes left, so no header can make a visitor
+//! reserve more than the input could hold. Anything unexpected in that mode, format or type,
+//! ends the pass without a message; `from_bytes` then validates and reads the usual way,
+//! which gives the error (or, were this pass ever wrong to refuse, the value). So the pass
+//! only has to be right when it accepts.
 
 use super::error::DeserializeError as Error;
 use super::{CAPTURE, MAX_DEPTH};
 use crate::term::{self, Term};
+use crate::validate;
 use crate::wire::{self, AtomText, Head, Int};
 use core::fmt;
 use serde::de::value::{BorrowedBytesDeserializer, F64Deserializer, I64Deserializer, StrDeserializer};
@@ -24,36 +35,105 @@ pub(crate) struct Deserializer<'de> {
     /// That leaf, once read: what an error about it describes.
     root_read: Option<Term<'de>>,
     depth: usize,
+    /// Reading bytes nobody validated: each term is checked as it is read (see the module).
+    checked: bool,
+    /// With `checked`: the whole input (the version byte first), for the validator.
+    whole: &'de [u8],
+    /// With `checked`: terms still to read (each needs a byte at least), never more than the
+    /// bytes left.
+    owed: u64,
+}
+
+/// Ends a checked pass (see the module): the message is never shown.
+#[cold]
+fn invalid() -> Error {
+    Error::new(format_args!("not a valid term"))
+}
+
+/// Reads a `T` from `input` (the version byte, one term, nothing after it) in one checked
+/// pass; `None` when anything is not as expected (a compressed term included), which the
+/// caller answers by validating first.
+pub(crate) fn read_checked<'de, T: de::Deserialize<'de>>(input: &'de [u8]) -> Option<T> {
+    let [wire::VERSION, tag, ..] = input else { return None };
+    if *tag == wire::COMPRESSED {
+        return None;
+    }
+    let rest = input.get(1..).unwrap_or(&[]);
+    let mut de =
+        Deserializer { input: rest, root: None, root_read: None, depth: 0, checked: true, whole: input, owed: 1 };
+    let value = T::deserialize(&mut de).ok()?;
+    (de.input.is_empty() && de.owed == 0).then_some(value)
 }
 
 impl<'de> Deserializer<'de> {
     /// Reads the validated term at the start of `input`.
     pub(crate) fn from_bytes(input: &'de [u8]) -> Self {
-        Deserializer { input, root: None, root_read: None, depth: 0 }
+        Deserializer { input, root: None, root_read: None, depth: 0, checked: false, whole: &[], owed: 0 }
     }
 
     pub(crate) fn from_term(term: Term<'de>) -> Self {
         match term.start() {
-            [] => Deserializer { input: &[], root: Some(term), root_read: None, depth: 0 },
+            [] => Deserializer { root: Some(term), ..Deserializer::from_bytes(&[]) },
             start => Deserializer::from_bytes(start),
         }
+    }
+
+    /// Moves past `len` bytes that held one term (or a container's header, whose `children`
+    /// terms follow); when checking, counts them against the bytes left.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
+    fn advance(&mut self, len: usize, children: u64) -> Result<()> {
+        self.input = self.input.get(len..).unwrap_or(&[]);
+        // Counted in both modes (it costs less than a test: a validated map is read without
+        // checks inside a checked pass); compared only when checking, and only when the count
+        // grows: a leaf lowers it. A term read that was not owed wraps the count to one no
+        // input has, so the pass ends at the next container or at the end.
+        self.owed = self.owed.wrapping_sub(1).wrapping_add(children);
+        if children > 0 && self.checked && self.owed > self.input.len() as u64 {
+            return Err(invalid());
+        }
+        Ok(())
     }
 
     /// The next term's header, consumed (a container's body follows in `input`), and where
     /// it starts.
     #[cfg_attr(not(target_os = "none"), inline(always))]
-    fn take(&mut self) -> (Head<'de>, Spot<'de>) {
+    fn take(&mut self) -> Result<(Head<'de>, Spot<'de>)> {
         if self.root.is_some() {
-            return self.take_root();
+            return Ok(self.take_root());
         }
         let start = self.input;
-        let (head, len) = wire::head_of(start);
-        self.input = start.get(len..).unwrap_or(&[]);
+        let (head, len) = if self.checked { self.checked_head(start)? } else { wire::head_of(start) };
+        self.advance(len, head.children())?;
         match head {
             // `[] ++ Tail`: the tail is the term.
             Head::List(0) => self.take(),
-            _ => (head, start),
+            _ => Ok((head, start)),
         }
+    }
+
+    /// The header at `start`, checked as the validator checks it: the common kinds here, the
+    /// rare ones (pids, ports, references, funs, float text) by validating the whole term.
+    #[inline]
+    fn checked_head(&self, start: &'de [u8]) -> Result<(Head<'de>, usize)> {
+        let read = wire::read(start).map_err(|_| invalid())?;
+        let ok = match read.0 {
+            Head::Int(_) | Head::Bits { .. } | Head::Nil | Head::String(_) => true,
+            Head::List(_) | Head::Tuple(_) => true,
+            Head::Map(pairs) => pairs <= validate::MAX_MAP_PAIRS,
+            Head::Float(value) => value.is_finite(),
+            Head::Atom(text) => validate::atom_ok(text),
+            _ => self.valid_len(start).is_some(),
+        };
+        if ok { Ok(read) } else { Err(invalid()) }
+    }
+
+    /// The length of the valid term at `at` (a suffix of the input), by the validator.
+    #[inline(never)]
+    fn valid_len(&self, at: &'de [u8]) -> Option<usize> {
+        let offset = self.whole.len().checked_sub(at.len())?;
+        let end = validate::validate(self.whole, offset, None).ok()?;
+        end.checked_sub(offset)
     }
 
     #[cold]
@@ -86,17 +166,20 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    /// Steps over the next term without reading it.
-    fn skip(&mut self) {
+    /// Steps over the next term without reading it (checking it, when checking).
+    fn skip(&mut self) -> Result<()> {
         if self.root.is_some() {
             self.root = None;
-            return;
+            return Ok(());
         }
-        let len = wire::skip(self.input);
-        self.input = self.input.get(len..).unwrap_or(&[]);
+        let len = if self.checked { self.valid_len(self.input).ok_or_else(invalid)? } else { wire::skip(self.input) };
+        self.advance(len, 0)
     }
 
     fn mismatch(&self, expected: &str, spot: Spot<'de>) -> Error {
+        if self.checked {
+            return invalid();
+        }
         Error::new(format_args!("expected {expected}, found {}", Found(self.found(spot))))
     }
 
@@ -112,7 +195,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn integer(&mut self, expected: &'static str) -> Result<(Num, Spot<'de>)> {
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Int(int) => match num(int) {
                 Some(n) => Ok((n, spot)),
@@ -123,11 +206,14 @@ impl<'de> Deserializer<'de> {
     }
 
     fn out_of_range(&self, expected: &str, spot: Spot<'de>) -> Error {
+        if self.checked {
+            return invalid();
+        }
         Error::new(format_args!("expected {expected}, found {} (out of range)", Found(self.found(spot))))
     }
 
     fn float(&mut self) -> Result<f64> {
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Float(value) => Ok(value),
             Head::FloatText(text) => Ok(term::float_text_value(text)),
@@ -141,14 +227,14 @@ impl<'de> Deserializer<'de> {
     }
 
     /// A captured term, handed to `Term`'s `Deserialize` (see `super::views`).
-    fn capture(&mut self) -> Captured<'de> {
+    fn capture(&mut self) -> Result<Captured<'de>> {
         if let Some(term) = self.root.take() {
-            return Captured::leaf(term);
+            return Ok(Captured::leaf(term));
         }
-        let len = wire::skip(self.input);
-        let (raw, rest) = self.input.split_at(len.min(self.input.len()));
-        self.input = rest;
-        Captured::Raw(raw)
+        let len = if self.checked { self.valid_len(self.input).ok_or_else(invalid)? } else { wire::skip(self.input) };
+        let raw = self.input.get(..len).unwrap_or(self.input);
+        self.advance(len, 0)?;
+        Ok(Captured::Raw(raw))
     }
 
     fn text<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
@@ -156,17 +242,18 @@ impl<'de> Deserializer<'de> {
             if let Some((bytes, len)) = wire::binary_at(self.input)
                 && let Ok(text) = core::str::from_utf8(bytes)
             {
-                self.input = self.input.get(len..).unwrap_or(&[]);
+                self.advance(len, 0)?;
                 return visitor.visit_borrowed_str(text);
             }
             if let Some((atom, len)) = wire::atom_at(self.input)
+                && (!self.checked || validate::atom_ok(atom))
                 && let Some(text) = term::Atom::from(atom).as_str()
             {
-                self.input = self.input.get(len..).unwrap_or(&[]);
+                self.advance(len, 0)?;
                 return visitor.visit_borrowed_str(text);
             }
         }
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Bits { bytes, bits } if bits == 8 || bytes.is_empty() => match core::str::from_utf8(bytes) {
                 Ok(text) => visitor.visit_borrowed_str(text),
@@ -195,7 +282,7 @@ impl<'de> Deserializer<'de> {
             let code = match element {
                 Elem::Byte(b) => Some(u32::from(b)),
                 Elem::Term => {
-                    let (head, spot) = self.take();
+                    let (head, spot) = self.take()?;
                     match head {
                         Head::Int(Int::Small(code)) => u32::try_from(code).ok(),
                         _ => return Err(self.mismatch("a character code", spot).at_index(index)),
@@ -217,7 +304,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn bytes<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Bits { bytes, bits } if bits == 8 || bytes.is_empty() => visitor.visit_borrowed_bytes(bytes),
             Head::String(bytes) => visitor.visit_borrowed_bytes(bytes),
@@ -237,7 +324,7 @@ impl<'de> Deserializer<'de> {
             let byte = match element {
                 Elem::Byte(b) => b,
                 Elem::Term => {
-                    let (head, spot) = self.take();
+                    let (head, spot) = self.take()?;
                     match head {
                         Head::Int(Int::Small(b @ 0..=255)) => b as u8,
                         _ => return Err(self.mismatch("an integer 0..=255", spot).at_index(bytes.len())),
@@ -284,26 +371,33 @@ impl<'de> Deserializer<'de> {
 
     fn map<V: Visitor<'de>>(&mut self, visitor: V, expected: &str, is_struct: bool) -> Result<V::Value> {
         let (head, spot) = match wire::count_at(self.input, wire::MAP_EXT) {
-            Some(pairs) if self.root.is_none() => {
+            Some(pairs) if self.root.is_none() && (!self.checked || pairs <= validate::MAX_MAP_PAIRS) => {
                 let start = self.input;
-                self.input = start.get(wire::COUNT_HEADER_LEN..).unwrap_or(&[]);
+                self.advance(wire::COUNT_HEADER_LEN, 2 * u64::from(pairs))?;
                 (Head::Map(pairs), start)
             }
-            _ => self.take(),
+            _ => self.take()?,
         };
         match head {
             Head::Map(pairs) => self.nested(|de| {
-                let mut access = MapAccess { de, left: pairs as usize, is_struct, key: None };
+                // Checking, keys are compared as they are read while they come in key order
+                // (as Erlang writes maps of up to 32 pairs); otherwise the validator checks them.
+                let keys =
+                    if de.checked && pairs > 1 { Keys::InOrder { map: spot, previous: None } } else { Keys::Checked };
+                let checked = de.checked;
+                let mut access = MapAccess { de, left: pairs as usize, is_struct, key: None, keys };
                 let value = visitor.visit_map(&mut access)?;
                 // What a visitor left unread: a value after its key, then whole pairs.
                 if access.key.take().is_some() {
-                    access.de.skip();
+                    access.de.skip()?;
                 }
                 while access.left > 0 {
                     access.left -= 1;
-                    access.de.skip();
-                    access.de.skip();
+                    access.skip_key()?;
+                    access.de.skip()?;
                 }
+                // A map the validator checked whole was read without checks.
+                access.de.checked = checked;
                 Ok(value)
             }),
             Head::Nil | Head::List(_) => {
@@ -312,11 +406,11 @@ impl<'de> Deserializer<'de> {
                     let mut access = Keywords { de, cursor: ListCursor::new(Elems::Terms(n)), index: 0, key: None };
                     let value = visitor.visit_map(&mut access)?;
                     if access.key.take().is_some() {
-                        access.de.skip();
+                        access.de.skip()?;
                     }
                     while access.next_pair()? {
-                        access.de.skip();
-                        access.de.skip();
+                        access.de.skip()?;
+                        access.de.skip()?;
                     }
                     Ok(value)
                 })
@@ -377,7 +471,7 @@ macro_rules! integers {
                 && let Some((Head::Int(Int::Small(v)), len)) = wire::read_fast(self.input)
                 && let Ok(value) = <$t>::try_from(v)
             {
-                self.input = self.input.get(len..).unwrap_or(&[]);
+                self.advance(len, 0)?;
                 return visitor.$visit(value);
             }
             let (n, spot) = self.integer($what)?;
@@ -400,7 +494,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let head = self.peek();
         match head {
             Head::Int(Int::Small(value)) => {
-                self.take();
+                self.take()?;
                 visitor.visit_i64(value)
             }
             Head::Int(_) => match self.integer("an integer of at most 128 bits")?.0 {
@@ -412,7 +506,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             },
             Head::Float(_) | Head::FloatText(_) => visitor.visit_f64(self.float()?),
             Head::Atom(atom) => {
-                self.take();
+                self.take()?;
                 match atom.bytes {
                     b"true" => visitor.visit_bool(true),
                     b"false" => visitor.visit_bool(false),
@@ -421,23 +515,23 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                 }
             }
             Head::Bits { bytes, bits } if bits == 8 || bytes.is_empty() => {
-                self.take();
+                self.take()?;
                 match core::str::from_utf8(bytes) {
                     Ok(text) => visitor.visit_borrowed_str(text),
                     Err(_) => visitor.visit_borrowed_bytes(bytes),
                 }
             }
             Head::Nil | Head::String(_) | Head::List(_) => {
-                let (head, spot) = self.take();
+                let (head, spot) = self.take()?;
                 self.seq(head, spot, visitor)
             }
             Head::Tuple(arity) => {
-                self.take();
+                self.take()?;
                 self.tuple(arity, visitor, 0)
             }
             Head::Map(_) => self.map(visitor, "a map", false),
             _ => {
-                let (_, spot) = self.take();
+                let (_, spot) = self.take()?;
                 Err(self.mismatch(
                     "a value that is data (capture pids, ports, references, funs and bitstrings as a Term)",
                     spot,
@@ -447,7 +541,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Atom(AtomText { bytes: b"true", .. }) => visitor.visit_bool(true),
             Head::Atom(AtomText { bytes: b"false", .. }) => visitor.visit_bool(false),
@@ -475,15 +569,16 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.root.is_none()
             && let Some((Head::Float(value), len)) = wire::read_fast(self.input)
+            && (!self.checked || value.is_finite())
         {
-            self.input = self.input.get(len..).unwrap_or(&[]);
+            self.advance(len, 0)?;
             return visitor.visit_f64(value);
         }
         visitor.visit_f64(self.float()?)
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         let c = match head {
             Head::Int(Int::Small(code)) => u32::try_from(code).ok().and_then(char::from_u32),
             Head::Bits { bytes, bits: 8 } => {
@@ -517,7 +612,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.peek() {
             Head::Atom(AtomText { bytes: b"undefined" | b"nil", .. }) => {
-                self.take();
+                self.take()?;
                 visitor.visit_none()
             }
             _ => visitor.visit_some(self),
@@ -525,7 +620,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Atom(AtomText { bytes: b"ok", .. }) => visitor.visit_unit(),
             _ => Err(self.mismatch("ok", spot)),
@@ -538,7 +633,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
         if name == CAPTURE {
-            return visitor.visit_enum(self.capture());
+            return visitor.visit_enum(self.capture()?);
         }
         visitor.visit_newtype_struct(self)
     }
@@ -547,16 +642,16 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         let (head, spot) = match wire::count_at(self.input, wire::LIST_EXT) {
             Some(n) if n > 0 && self.root.is_none() => {
                 let start = self.input;
-                self.input = start.get(wire::COUNT_HEADER_LEN..).unwrap_or(&[]);
+                self.advance(wire::COUNT_HEADER_LEN, u64::from(n) + 1)?;
                 (Head::List(n), start)
             }
-            _ => self.take(),
+            _ => self.take()?,
         };
         self.seq(head, spot, visitor)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Tuple(arity) if arity as usize == len => self.tuple(arity, visitor, 0),
             // Fixed-size arrays are tuples to serde; Erlang would send them as lists.
@@ -592,11 +687,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         visitor: V,
     ) -> Result<V::Value> {
         let result = name == "Result" && variants == ["Ok", "Err"];
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Atom(tag) => visitor.visit_enum(Tagged { de: self, tag, values: None, result }),
             Head::Tuple(arity) if arity >= 1 => {
-                let (tag, tag_spot) = self.take();
+                let (tag, tag_spot) = self.take()?;
                 let Head::Atom(tag) = tag else {
                     return Err(self.mismatch("an atom (the tag)", tag_spot).at_index(0));
                 };
@@ -615,11 +710,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         if self.root.is_none()
             && let Some((atom, len)) = wire::atom_at(self.input)
             && (atom.utf8 || atom.bytes.is_ascii())
+            && (!self.checked || validate::atom_ok(atom))
         {
-            self.input = self.input.get(len..).unwrap_or(&[]);
+            self.advance(len, 0)?;
             return visitor.visit_borrowed_bytes(atom.bytes);
         }
-        let (head, spot) = self.take();
+        let (head, spot) = self.take()?;
         match head {
             Head::Atom(atom) if atom.utf8 || atom.bytes.is_ascii() => visitor.visit_borrowed_bytes(atom.bytes),
             Head::Atom(atom) => visit_atom(atom, visitor),
@@ -631,7 +727,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.skip();
+        self.skip()?;
         visitor.visit_unit()
     }
 }
@@ -705,10 +801,8 @@ impl<'de> ListCursor<'de> {
                 return Ok(None);
             }
             // The usual tail, `[]`, without reading a header.
-            if de.root.is_none()
-                && let Some(rest) = wire::nil_at(de.input)
-            {
-                de.input = rest;
+            if de.root.is_none() && wire::nil_at(de.input).is_some() {
+                de.advance(1, 0)?;
                 self.ended = true;
                 return Ok(None);
             }
@@ -719,7 +813,7 @@ impl<'de> ListCursor<'de> {
     /// Reads the tail after a segment's elements: the end, or more elements.
     #[inline(never)]
     fn tail(&mut self, de: &mut Deserializer<'de>) -> Result<()> {
-        let (tail, spot) = de.take();
+        let (tail, spot) = de.take()?;
         match tail {
             Head::Nil => self.ended = true,
             Head::List(n) => self.terms = n,
@@ -800,7 +894,11 @@ impl<'de> de::SeqAccess<'de> for TupleAccess<'_, 'de> {
 }
 
 /// The path segment for a map key (`key`: where it starts).
-fn key_error(error: Error, key: Option<Spot<'_>>) -> Error {
+fn key_error(error: Error, key: Option<Spot<'_>>, checked: bool) -> Error {
+    if checked {
+        // The pass ends; the bytes may not be valid, so no view of them is made.
+        return error;
+    }
     match key.map(|bytes| term::term_at(bytes).0) {
         Some(Term::Atom(atom)) => error.at_key(format_args!("{}", Unquoted(atom)), true),
         Some(Term::Binary(bytes)) if core::str::from_utf8(bytes).is_ok() => {
@@ -826,6 +924,56 @@ struct MapAccess<'a, 'de> {
     /// Reading a struct: Elixir's `__struct__` key is not a field.
     is_struct: bool,
     key: Option<Spot<'de>>,
+    keys: Keys<'de>,
+}
+
+/// The duplicate-key check of a map read in a checked pass.
+enum Keys<'de> {
+    /// Nothing (more) to check: the bytes were validated, or the map has been.
+    Checked,
+    /// Every key so far came after the one before it; `map` is where the map starts.
+    InOrder { map: Spot<'de>, previous: Option<Key<'de>> },
+}
+
+/// The last key read: where it starts, and its text when it is an atom (the usual key).
+#[derive(Clone, Copy)]
+struct Key<'de> {
+    spot: Spot<'de>,
+    atom: Option<AtomText<'de>>,
+}
+
+impl<'de> MapAccess<'_, 'de> {
+    /// The key at `spot` was read (and so checked): it must come after the one before it, or
+    /// the whole map goes through the validator, which finds duplicates in any order.
+    #[inline]
+    fn key_read(&mut self, spot: Spot<'de>) -> Result<()> {
+        let Keys::InOrder { map, previous } = &mut self.keys else { return Ok(()) };
+        let key = Key { spot, atom: wire::atom_at(spot).map(|(atom, _)| atom) };
+        if let Some(before) = *previous {
+            let less = match (before.atom, key.atom) {
+                (Some(x), Some(y)) if x.utf8 == y.utf8 => validate::atom_bytes_less(x.bytes, y.bytes),
+                _ => validate::key_less(before.spot, spot),
+            };
+            if !less {
+                // Validated whole, the rest of the map is read without checks (so maps nested
+                // in such maps are not validated once for each map around them).
+                let map = *map;
+                self.de.valid_len(map).ok_or_else(invalid)?;
+                self.keys = Keys::Checked;
+                self.de.checked = false;
+                return Ok(());
+            }
+        }
+        *previous = Some(key);
+        Ok(())
+    }
+
+    /// Steps over a key nobody reads.
+    fn skip_key(&mut self) -> Result<()> {
+        let spot = self.de.input;
+        self.de.skip()?;
+        self.key_read(spot)
+    }
 }
 
 impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
@@ -838,19 +986,23 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, 'de> {
             }
             self.left -= 1;
             if self.is_struct && wire::is_atom(self.de.input, b"__struct__") {
-                self.de.skip();
-                self.de.skip();
+                self.skip_key()?;
+                self.de.skip()?;
                 continue;
             }
             let spot = self.de.input;
             self.key = Some(spot);
-            return seed.deserialize(&mut *self.de).map(Some).map_err(|e| key_error(e, Some(spot)));
+            let checked = self.de.checked;
+            let key = seed.deserialize(&mut *self.de).map_err(|e| key_error(e, Some(spot), checked))?;
+            self.key_read(spot)?;
+            return Ok(Some(key));
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         let key = self.key.take();
-        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, key))
+        let checked = self.de.checked;
+        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, key, checked))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -880,7 +1032,7 @@ impl<'a, 'de> Keywords<'a, 'de> {
                 Err(Error::new(format_args!("expected a {{Key, Value}} pair, found an integer")).at_index(index))
             }
             Some(Elem::Term) => {
-                let (head, spot) = self.de.take();
+                let (head, spot) = self.de.take()?;
                 if !matches!(head, Head::Tuple(2)) {
                     return Err(self.de.mismatch("a {Key, Value} pair", spot).at_index(index));
                 }
@@ -900,12 +1052,14 @@ impl<'de> de::MapAccess<'de> for Keywords<'_, 'de> {
         }
         let spot = self.de.input;
         self.key = Some(spot);
-        seed.deserialize(&mut *self.de).map(Some).map_err(|e| key_error(e, Some(spot)))
+        let checked = self.de.checked;
+        seed.deserialize(&mut *self.de).map(Some).map_err(|e| key_error(e, Some(spot), checked))
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         let key = self.key.take();
-        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, key))
+        let checked = self.de.checked;
+        seed.deserialize(&mut *self.de).map_err(|e| key_error(e, key, checked))
     }
 }
 

@@ -59,6 +59,11 @@ const IMPROPER: &str = "$erlport_codec::improper";
 /// # Ok::<(), erlport_codec::DeserializeError>(())
 /// ```
 pub fn from_bytes<'de, T: serde::Deserialize<'de>>(input: &'de [u8]) -> Result<T, DeserializeError> {
+    // One pass that checks as it reads, as fast as validating alone would be; when it does
+    // not accept the input, validating first gives the error (see `de`).
+    if let Some(value) = de::read_checked(input) {
+        return Ok(value);
+    }
     let term = crate::decode(input)?;
     from_term(term)
 }

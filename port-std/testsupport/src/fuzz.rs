@@ -223,13 +223,51 @@ pub enum Shape {
     },
 }
 
+/// A struct of borrowed fields, read from a map (key order checked as it is read).
+#[derive(serde::Deserialize, Debug, PartialEq)]
+pub struct Borrowed<'a> {
+    /// A field.
+    a: Option<i64>,
+    /// Text borrowed from a binary or an atom.
+    #[serde(borrow)]
+    b: Option<&'a str>,
+    /// Bytes borrowed from a binary.
+    #[serde(borrow)]
+    c: Option<&'a [u8]>,
+    /// A float (integers too).
+    d: Option<f64>,
+}
+
+/// `from_bytes` (one pass that checks as it reads) gives what validating first and then
+/// reading gives (`decode`, then `from_term`): the same value, or an error both ways.
+fn one_pass_agrees<'a, T>(data: &'a [u8])
+where
+    T: serde::Deserialize<'a> + PartialEq + core::fmt::Debug,
+{
+    let one = erlport_codec::from_bytes::<T>(data);
+    let two = erlport_codec::decode(data)
+        .map_err(erlport_codec::DeserializeError::from)
+        .and_then(erlport_codec::from_term::<T>);
+    match (&one, &two) {
+        (Ok(x), Ok(y)) => assert_eq!(x, y),
+        (Err(_), Err(_)) => {}
+        _ => panic!("one pass: {one:?}; validating first: {two:?}"),
+    }
+}
+
 /// Any bytes read with serde: into nothing (`IgnoredAny`), a recursive type of every shape,
 /// a capture, and a tuple of common types. Never a panic; a value read writes back to bytes
 /// that read as the same value (with the predicted length), and a captured term writes back
-/// as the codec's own encoder writes it.
+/// as the codec's own encoder writes it. Reading in one pass agrees with validating first.
 pub fn typed(data: &[u8]) {
     use erlport_codec::{encode_to_vec, from_bytes, serialized_len, to_vec};
-    let _ = from_bytes::<serde::de::IgnoredAny>(data);
+    assert_eq!(from_bytes::<serde::de::IgnoredAny>(data).is_ok(), erlport_codec::decode(data).is_ok());
+    one_pass_agrees::<Shape>(data);
+    one_pass_agrees::<Borrowed>(data);
+    one_pass_agrees::<Vec<Borrowed>>(data);
+    one_pass_agrees::<(String, Vec<u8>, std::collections::HashMap<String, i64>, Option<bool>, f64, char)>(data);
+    one_pass_agrees::<std::collections::BTreeMap<i64, Vec<Option<String>>>>(data);
+    one_pass_agrees::<Vec<(u8, i128, Option<&str>)>>(data);
     match from_bytes::<Shape>(data) {
         Ok(shape) => {
             let bytes = to_vec(&shape).expect("a value read writes back");
@@ -243,5 +281,4 @@ pub fn typed(data: &[u8]) {
     if let Ok(term) = from_bytes::<Term>(data) {
         assert_eq!(to_vec(&term).ok(), encode_to_vec(&term).ok(), "{term}");
     }
-    let _ = from_bytes::<(String, Vec<u8>, std::collections::HashMap<String, i64>, Option<bool>, f64, char)>(data);
 }

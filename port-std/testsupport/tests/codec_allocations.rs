@@ -63,3 +63,34 @@ fn decode_walk_encode_inflate_allocate_nothing() {
     eprintln!("{decoded} Erlang-made terms decoded, walked and re-encoded: {total} allocations");
     assert!(decoded > 4000);
 }
+
+/// Reading with serde in one pass, the counts containers claim are checked against the bytes
+/// there before a visitor reserves room for them: nested lists that each claim most of the
+/// input (together far more than it holds) reserve for the first only. Validating first
+/// would find the same; without the count, each level would reserve up to serde's 1 MiB.
+#[test]
+fn lying_counts_reserve_nothing_beyond_the_input() {
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Nested(Vec<Nested>);
+    let (levels, claim) = (64usize, 40_000u32);
+    let mut bytes = vec![131];
+    for _ in 0..levels {
+        bytes.push(108);
+        bytes.extend_from_slice(&claim.to_be_bytes());
+    }
+    bytes.resize(bytes.len() + 3 * claim as usize / 2, 106);
+    let (mut result, mut n) = (None, 0);
+    let largest = counting_alloc::largest_in(|| {
+        n = allocations_in(|| result = Some(erlport_codec::from_bytes::<Nested>(&bytes).map(|_| ())));
+    });
+    assert!(result.unwrap().is_err());
+    // One reservation for the first list; the rest is the error (a box, its text).
+    assert!(n <= 4, "{n} allocations");
+    let size = std::mem::size_of::<Nested>();
+    assert!(largest <= claim as usize * size, "largest allocation {largest} bytes");
+    eprintln!(
+        "{} bytes claiming {levels} x {claim} elements: {n} allocations, the largest {largest} bytes",
+        bytes.len()
+    );
+}

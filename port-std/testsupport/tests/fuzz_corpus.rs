@@ -41,6 +41,10 @@ fn encode_values() {
 #[test]
 fn typed() {
     replay("typed", fuzz::typed);
+    // The decode corpus holds valid and broken terms of every kind: reading them with serde
+    // in one pass must agree with validating first.
+    replay("decode", fuzz::typed);
+    replay("roundtrip", fuzz::typed);
 }
 
 #[test]

@@ -644,3 +644,27 @@ fn one_pass_reads_maps_in_hash_order() {
     assert!(refused.contains("map key equal to the key at byte 6"), "{refused}");
     assert_eq!(from_bytes::<HashMap<String, i64>>(&twice).map_err(|e| e.to_string()), Err(refused));
 }
+
+/// A value whose reading goes on after an error (an integer, or 0 for anything else) does
+/// not let the one pass accept what `binary_to_term` refuses: after the error the reader is
+/// out of step, here reading a truncated list (two elements claimed, the tail missing) as a
+/// whole one.
+#[test]
+fn one_pass_is_not_fooled_by_a_visitor_that_ignores_errors() {
+    #[derive(Debug, PartialEq)]
+    struct Lenient(i64);
+    impl<'de> Deserialize<'de> for Lenient {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(Lenient(i64::deserialize(d).unwrap_or(0)))
+        }
+    }
+    // [{5}, []] with its tail missing.
+    let truncated = [131, 108, 0, 0, 0, 2, 104, 1, 97, 5, 106];
+    let expected = decode(&truncated).map(|_| ()).unwrap_err().to_string();
+    assert_eq!(from_bytes::<Vec<Lenient>>(&truncated).map_err(|e| e.to_string()), Err(expected));
+    // The same list whole: what validating first and then reading gives (after the error the
+    // reader is out of step there too, so the tuple's element is read as the next element).
+    let whole = [131, 108, 0, 0, 0, 2, 104, 1, 97, 5, 106, 106];
+    let two_passes = from_term::<Vec<Lenient>>(decode(&whole).unwrap()).unwrap();
+    assert_eq!(from_bytes::<Vec<Lenient>>(&whole).unwrap(), two_passes);
+}

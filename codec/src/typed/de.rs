@@ -16,6 +16,7 @@ use super::{CAPTURE, MAX_DEPTH};
 use crate::term::{self, Term};
 use crate::validate;
 use crate::wire::{self, AtomText, Head, Int};
+use core::cell::Cell;
 use core::fmt;
 use serde::de::value::{BorrowedBytesDeserializer, F64Deserializer, I64Deserializer, StrDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
@@ -42,12 +43,9 @@ pub(crate) struct Deserializer<'de> {
     /// With `checked`: terms still to read (each needs a byte at least), never more than the
     /// bytes left.
     owed: u64,
-}
-
-/// Ends a checked pass (see the module): the message is never shown.
-#[cold]
-fn invalid() -> Error {
-    Error::new(format_args!("not a valid term"))
+    /// With `checked`: the pass failed somewhere (the input is not valid, or a read did not
+    /// fit), even if a visitor went on after the error; it is not trusted then.
+    failed: Cell<bool>,
 }
 
 /// Reads a `T` from `input` (the version byte, one term, nothing after it) in one checked
@@ -59,16 +57,24 @@ pub(crate) fn read_checked<'de, T: de::Deserialize<'de>>(input: &'de [u8]) -> Op
         return None;
     }
     let rest = input.get(1..).unwrap_or(&[]);
-    let mut de =
-        Deserializer { input: rest, root: None, root_read: None, depth: 0, checked: true, whole: input, owed: 1 };
+    let mut de = Deserializer { checked: true, whole: input, owed: 1, ..Deserializer::from_bytes(rest) };
     let value = T::deserialize(&mut de).ok()?;
-    (de.input.is_empty() && de.owed == 0).then_some(value)
+    (de.input.is_empty() && de.owed == 0 && !de.failed.get()).then_some(value)
 }
 
 impl<'de> Deserializer<'de> {
     /// Reads the validated term at the start of `input`.
     pub(crate) fn from_bytes(input: &'de [u8]) -> Self {
-        Deserializer { input, root: None, root_read: None, depth: 0, checked: false, whole: &[], owed: 0 }
+        Deserializer {
+            input,
+            root: None,
+            root_read: None,
+            depth: 0,
+            checked: false,
+            whole: &[],
+            owed: 0,
+            failed: Cell::new(false),
+        }
     }
 
     pub(crate) fn from_term(term: Term<'de>) -> Self {
@@ -76,6 +82,19 @@ impl<'de> Deserializer<'de> {
             [] => Deserializer { root: Some(term), ..Deserializer::from_bytes(&[]) },
             start => Deserializer::from_bytes(start),
         }
+    }
+
+    /// Ends a checked pass (see the module): the message is never shown.
+    #[cold]
+    fn invalid(&self) -> Error {
+        self.fail(Error::new(format_args!("not a valid term")))
+    }
+
+    /// An error from this reader: a checked pass that had one is not trusted, whatever a
+    /// visitor does with the error (one that recovers could go on out of step).
+    fn fail(&self, error: Error) -> Error {
+        self.failed.set(true);
+        error
     }
 
     /// Moves past `len` bytes that held one term (or a container's header, whose `children`
@@ -90,7 +109,7 @@ impl<'de> Deserializer<'de> {
         // input has, so the pass ends at the next container or at the end.
         self.owed = self.owed.wrapping_sub(1).wrapping_add(children);
         if children > 0 && self.checked && self.owed > self.input.len() as u64 {
-            return Err(invalid());
+            return Err(self.invalid());
         }
         Ok(())
     }
@@ -116,7 +135,7 @@ impl<'de> Deserializer<'de> {
     /// rare ones (pids, ports, references, funs, float text) by validating the whole term.
     #[inline]
     fn checked_head(&self, start: &'de [u8]) -> Result<(Head<'de>, usize)> {
-        let read = wire::read(start).map_err(|_| invalid())?;
+        let read = wire::read(start).map_err(|_| self.invalid())?;
         let ok = match read.0 {
             Head::Int(_) | Head::Bits { .. } | Head::Nil | Head::String(_) => true,
             Head::List(_) | Head::Tuple(_) => true,
@@ -125,7 +144,7 @@ impl<'de> Deserializer<'de> {
             Head::Atom(text) => validate::atom_ok(text),
             _ => self.valid_len(start).is_some(),
         };
-        if ok { Ok(read) } else { Err(invalid()) }
+        if ok { Ok(read) } else { Err(self.invalid()) }
     }
 
     /// The length of the valid term at `at` (a suffix of the input), by the validator.
@@ -172,13 +191,17 @@ impl<'de> Deserializer<'de> {
             self.root = None;
             return Ok(());
         }
-        let len = if self.checked { self.valid_len(self.input).ok_or_else(invalid)? } else { wire::skip(self.input) };
+        let len = if self.checked {
+            self.valid_len(self.input).ok_or_else(|| self.invalid())?
+        } else {
+            wire::skip(self.input)
+        };
         self.advance(len, 0)
     }
 
     fn mismatch(&self, expected: &str, spot: Spot<'de>) -> Error {
         if self.checked {
-            return invalid();
+            return self.invalid();
         }
         Error::new(format_args!("expected {expected}, found {}", Found(self.found(spot))))
     }
@@ -186,12 +209,13 @@ impl<'de> Deserializer<'de> {
     /// Runs `body` one container deeper, refusing to go past [`MAX_DEPTH`].
     fn nested<T>(&mut self, body: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         if self.depth >= MAX_DEPTH {
-            return Err(Error::new(format_args!("nested more than {MAX_DEPTH} containers deep")));
+            return Err(self.fail(Error::new(format_args!("nested more than {MAX_DEPTH} containers deep"))));
         }
         self.depth += 1;
         let result = body(self);
         self.depth -= 1;
-        result
+        // An error inside a container (ours or a visitor's) leaves the reader inside it.
+        result.map_err(|e| self.fail(e))
     }
 
     fn integer(&mut self, expected: &'static str) -> Result<(Num, Spot<'de>)> {
@@ -207,7 +231,7 @@ impl<'de> Deserializer<'de> {
 
     fn out_of_range(&self, expected: &str, spot: Spot<'de>) -> Error {
         if self.checked {
-            return invalid();
+            return self.invalid();
         }
         Error::new(format_args!("expected {expected}, found {} (out of range)", Found(self.found(spot))))
     }
@@ -231,7 +255,11 @@ impl<'de> Deserializer<'de> {
         if let Some(term) = self.root.take() {
             return Ok(Captured::leaf(term));
         }
-        let len = if self.checked { self.valid_len(self.input).ok_or_else(invalid)? } else { wire::skip(self.input) };
+        let len = if self.checked {
+            self.valid_len(self.input).ok_or_else(|| self.invalid())?
+        } else {
+            wire::skip(self.input)
+        };
         let raw = self.input.get(..len).unwrap_or(self.input);
         self.advance(len, 0)?;
         Ok(Captured::Raw(raw))
@@ -291,7 +319,7 @@ impl<'de> Deserializer<'de> {
             };
             match code.and_then(char::from_u32) {
                 Some(c) => text.push(c),
-                None => return Err(Error::new(format_args!("expected a character code")).at_index(index)),
+                None => return Err(self.fail(Error::new(format_args!("expected a character code")).at_index(index))),
             }
             index += 1;
         }
@@ -958,7 +986,7 @@ impl<'de> MapAccess<'_, 'de> {
                 // Validated whole, the rest of the map is read without checks (so maps nested
                 // in such maps are not validated once for each map around them).
                 let map = *map;
-                self.de.valid_len(map).ok_or_else(invalid)?;
+                self.de.valid_len(map).ok_or_else(|| self.de.invalid())?;
                 self.keys = Keys::Checked;
                 self.de.checked = false;
                 return Ok(());

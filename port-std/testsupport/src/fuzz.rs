@@ -238,6 +238,16 @@ pub struct Borrowed<'a> {
     d: Option<f64>,
 }
 
+/// An integer, or 0 for anything else: a value whose reading goes on after an error.
+#[derive(Debug, PartialEq)]
+pub struct Lenient(i64);
+
+impl<'de> serde::Deserialize<'de> for Lenient {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Lenient(<i64 as serde::Deserialize>::deserialize(deserializer).unwrap_or(0)))
+    }
+}
+
 /// `from_bytes` (one pass that checks as it reads) gives what validating first and then
 /// reading gives (`decode`, then `from_term`): the same value, or an error both ways.
 fn one_pass_agrees<'a, T>(data: &'a [u8])
@@ -268,6 +278,8 @@ pub fn typed(data: &[u8]) {
     one_pass_agrees::<(String, Vec<u8>, std::collections::HashMap<String, i64>, Option<bool>, f64, char)>(data);
     one_pass_agrees::<std::collections::BTreeMap<i64, Vec<Option<String>>>>(data);
     one_pass_agrees::<Vec<(u8, i128, Option<&str>)>>(data);
+    one_pass_agrees::<Vec<Lenient>>(data);
+    one_pass_agrees::<std::collections::BTreeMap<String, (Lenient, Lenient)>>(data);
     match from_bytes::<Shape>(data) {
         Ok(shape) => {
             let bytes = to_vec(&shape).expect("a value read writes back");

@@ -79,6 +79,13 @@
 //! in Erlang's words ([`DeserializeError`]); values nested more than [`MAX_DEPTH`] deep are
 //! refused, so a recursive type cannot be made to recurse without bound.
 //!
+//! [`from_bytes`] reads in one pass, checking each term as it reads it with the rules
+//! [`decode`] applies (so it accepts exactly what `binary_to_term` accepts, also in the parts
+//! a type skips), and the counts containers claim against the bytes there before a visitor
+//! reserves room; when the input is not valid or the value does not fit it validates first
+//! and reads again, for the error. A `&str` read from an atom may borrow an earlier copy of
+//! the same atom in the input (atoms repeat; their text is checked once).
+//!
 //! # Features
 //! - `alloc`: lets the working memory grow past what is inline. Without it the inline memory
 //!   is sized so that decoding and walking stay within 2 KiB of stack on a Cortex-M

@@ -46,6 +46,8 @@ pub(crate) struct Deserializer<'de> {
     /// With `checked`: the pass failed somewhere (the input is not valid, or a read did not
     /// fit), even if a visitor went on after the error; it is not trusted then.
     failed: Cell<bool>,
+    /// The last two ASCII atoms read as text, newest first, which equal atoms reuse.
+    atoms: [Option<&'de str>; 2],
 }
 
 /// Reads a `T` from `input` (the version byte, one term, nothing after it) in one checked
@@ -74,6 +76,7 @@ impl<'de> Deserializer<'de> {
             whole: &[],
             owed: 0,
             failed: Cell::new(false),
+            atoms: [None; 2],
         }
     }
 
@@ -273,12 +276,30 @@ impl<'de> Deserializer<'de> {
                 self.advance(len, 0)?;
                 return visitor.visit_borrowed_str(text);
             }
-            if let Some((atom, len)) = wire::atom_at(self.input)
-                && (!self.checked || validate::atom_ok(atom))
-                && let Some(text) = term::Atom::from(atom).as_str()
-            {
-                self.advance(len, 0)?;
-                return visitor.visit_borrowed_str(text);
+            if let Some((atom, len)) = wire::atom_at(self.input) {
+                // The text of one of the last two ASCII atoms read as text again (tags
+                // repeat): no UTF-8 check. ASCII reads alike in both encodings and passes
+                // the atom rules.
+                // Equal lengths and last bytes first: atoms that differ mostly differ there
+                // (`atom1`, `atom2`), which spares a call to compare the rest.
+                let same = |t: &&&str| {
+                    let t = t.as_bytes();
+                    t.len() == atom.bytes.len() && t.last() == atom.bytes.last() && t == atom.bytes
+                };
+                if let Some(text) = self.atoms.iter().flatten().find(same) {
+                    let text: &'de str = text;
+                    self.advance(len, 0)?;
+                    return visitor.visit_borrowed_str(text);
+                }
+                if (!self.checked || validate::atom_ok(atom))
+                    && let Some(text) = term::Atom::from(atom).as_str()
+                {
+                    if text.is_ascii() {
+                        self.atoms = [Some(text), self.atoms[0]];
+                    }
+                    self.advance(len, 0)?;
+                    return visitor.visit_borrowed_str(text);
+                }
             }
         }
         let (head, spot) = self.take()?;

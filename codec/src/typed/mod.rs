@@ -33,7 +33,8 @@ const STRING: &str = "$erlport_codec::string";
 const IMPROPER: &str = "$erlport_codec::improper";
 
 /// Reads a `T` from `input`: the version byte 131, one term, and nothing after it (as
-/// [`decode`](crate::decode) checks them: what Erlang's `binary_to_term` accepts).
+/// [`decode`](crate::decode) checks them: what Erlang's `binary_to_term` accepts). One pass
+/// reads and checks; an input that is not valid gets [`decode`](crate::decode)'s error.
 ///
 /// ```
 /// use serde::Deserialize;

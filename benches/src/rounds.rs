@@ -1,0 +1,47 @@
+//! Rounds of one way of reading input b, for counting instructions (steadier than wall time on
+//! a shared machine): `cargo build --release -p erlport-benches --bin rounds`, then
+//! `valgrind --tool=callgrind target/release/rounds walk 5` and the same with `serde` and
+//! `decode`. Each prints its time a round; callgrind's total, less the program's start,
+//! divided by the rounds, is the cost of one.
+
+use erlport_codec::{Term, Visit};
+use std::hint::black_box;
+use std::time::Instant;
+
+/// Input b read with serde, borrowing (as in the `serde/b` benchmark).
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct User<'a> {
+    id: i64,
+    name: &'a str,
+    score: f64,
+    tags: Vec<&'a str>,
+}
+
+/// Every leaf of the view, with `Term::walk` (as in the `decode_walk` benchmark).
+fn walk(term: &Term<'_>) -> u64 {
+    term.walk().fold(0u64, |acc, visit| match visit {
+        Visit::Leaf(Term::Integer(v)) => acc.wrapping_add(v as u64),
+        Visit::Leaf(_) => acc.wrapping_add(1),
+        _ => acc,
+    })
+}
+
+fn main() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/b.etf");
+    let bytes = std::fs::read(path).expect("benches/data/b.etf");
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "walk".into());
+    let rounds: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);
+    let start = Instant::now();
+    let mut total = 0u64;
+    for _ in 0..rounds {
+        total = total.wrapping_add(match mode.as_str() {
+            "decode" => erlport_codec::decode(black_box(&bytes)).map(|_| 1).expect("b decodes"),
+            "walk" => walk(&erlport_codec::decode(black_box(&bytes)).expect("b decodes")),
+            "serde" => erlport_codec::from_bytes::<Vec<User>>(black_box(&bytes)).expect("b reads").len() as u64,
+            other => panic!("{other}: decode, walk or serde"),
+        });
+    }
+    eprintln!("{mode}: {:?} a round ({total})", start.elapsed() / rounds.max(1));
+}

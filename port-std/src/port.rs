@@ -26,6 +26,10 @@ pub(crate) fn shrink(buf: &mut Vec<u8>) {
 }
 
 /// Reads packets and decodes them into views over a buffer it reuses.
+/// How much of a packet over the size limit is kept: enough for the start of a call and its
+/// id (a reference is 30 bytes or so).
+pub(crate) const REFUSED_START: usize = 256;
+
 pub(crate) struct Reader<R> {
     /// Buffered, so a small packet's header and body (and the packets after it, when Erlang
     /// pipelines) arrive in one read.
@@ -50,6 +54,12 @@ impl<R: Read> Reader<R> {
             && size
                 .read_header(buffered)
                 .is_some_and(|len| buffered.len() - size.header_len() >= len && len <= self.framer.limit())
+    }
+
+    /// After [`Error::PacketTooLarge`]: the start of the refused packet's body, as much of
+    /// its first [`REFUSED_START`] bytes as had arrived with its header.
+    pub(crate) fn refused_start(&self) -> &[u8] {
+        &self.body
     }
 
     pub(crate) fn take_packet(&mut self, into: &mut Vec<u8>) -> Result<bool, Error> {
@@ -94,6 +104,10 @@ impl<R: Read> Reader<R> {
                         }
                     }
                     Frame::TooLarge { len, max } => {
+                        // The start of its body, as far as it is here, stays readable (for a
+                        // call's id, so its caller gets the error); the rest is skipped.
+                        let start = input.len().min(len).min(REFUSED_START);
+                        self.body.extend_from_slice(&input[..start]);
                         done = Some(Err(Error::PacketTooLarge { len, max }));
                         break;
                     }

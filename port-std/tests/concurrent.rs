@@ -18,10 +18,18 @@ struct Erlang {
 }
 
 impl Erlang {
-    fn start(mut proto: ConcurrentProtocol<PipeWriter>) -> Self {
+    fn start(proto: ConcurrentProtocol<PipeWriter>) -> Self {
+        Erlang::start_with(proto, |port| port)
+    }
+
+    /// With the port set up by `setup` (a size limit, say).
+    fn start_with(
+        mut proto: ConcurrentProtocol<PipeWriter>,
+        setup: impl FnOnce(Port<PipeReader, PipeWriter>) -> Port<PipeReader, PipeWriter> + Send + 'static,
+    ) -> Self {
         let (input, to_rust) = std::io::pipe().unwrap();
         let (from_rust, output) = std::io::pipe().unwrap();
-        let rust = std::thread::spawn(move || proto.run(Port::new(input, output, PacketSize::Four)));
+        let rust = std::thread::spawn(move || proto.run(setup(Port::new(input, output, PacketSize::Four))));
         Erlang { to_rust: Some(to_rust), from_rust, rust: Some(rust) }
     }
 
@@ -423,5 +431,36 @@ fn a_call_into_erlang_from_a_thread_the_handler_started_takes_no_slot() {
         erlang.send_bytes(&call(id, "add", &[int(id as i64), int(1)]));
         assert_eq!(erlang.receive(), format!("{{reply,{id},{}}}", id + 1));
     }
+    assert!(erlang.close().is_ok());
+}
+
+/// A call refused whole (over the size limit, or not valid after its id) is answered by its
+/// id when the start of the packet holds one, so its caller is not left to time out; a packet
+/// without one gets the untagged error, and the port goes on.
+#[test]
+fn refused_calls_are_answered_by_their_id() {
+    let mut erlang = Erlang::start_with(basic(), |port| port.max_packet(64));
+    let big = Term::Binary(&[7; 100]);
+    // A call over the limit, its id a tuple.
+    let over = to_vec(&(Atom::new("call"), (Atom::new("job"), 20), Atom::new("add"), [big])).unwrap();
+    erlang.send_bytes(&over);
+    assert_eq!(erlang.receive(), format!("{{reply,{{job,20}},{{error,{{packet_too_large,{},64}}}}}}", over.len()));
+    // A call whose arguments hold an atom that is not UTF-8.
+    let mut bad = call(21, "add", &[atom("ab"), int(1)]);
+    let at = bad.windows(2).position(|w| w == b"ab").unwrap();
+    bad[at] = 0xC3;
+    erlang.send_bytes(&bad);
+    let got = erlang.receive();
+    assert!(got.starts_with("{reply,21,{error,{decode,<<"), "{got}");
+    // Over the limit and not a call: untagged, as before.
+    let cast = to_vec(&(Atom::new("cast"), Atom::new("add"), [big])).unwrap();
+    erlang.send_bytes(&cast);
+    assert!(erlang.receive().starts_with("{error,{packet_too_large,"));
+    // A call whose id is itself cut off by the limit's prefix: untagged.
+    let long_id = to_vec(&(Atom::new("call"), Term::Binary(&[1; 300]), Atom::new("add"), [1, 2])).unwrap();
+    erlang.send_bytes(&long_id);
+    assert!(erlang.receive().starts_with("{error,{packet_too_large,"));
+    erlang.send_bytes(&call(22, "add", &[int(2), int(3)]));
+    assert_eq!(erlang.receive(), "{reply,22,5}");
     assert!(erlang.close().is_ok());
 }

@@ -14,7 +14,7 @@ use crate::args::Args;
 use crate::port::{Port, Reader, Sender};
 use crate::protocol::{Failure, Handler, InHandler, Outcome, Reply, install_panic_hook, panicked, send_failure};
 use context::{Link, Pending};
-use erlport_codec::{Atom, Decoder, Inflater, Term};
+use erlport_codec::{Atom, Decoder, Inflater, Tag, Term, VERSION};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -183,6 +183,10 @@ struct Registered<W> {
 /// | Erlang → Rust | `{reply, RustId, {ok, Value}}` | what it returned |
 /// | Erlang → Rust | `{reply, RustId, {error, Reason}}` | `{not_allowed, {M, F, Arity}}`, `{exception, Class, Reason}`, `timeout` |
 /// | Rust → Erlang | `{error, Reason}` | a packet with no id to answer: not a term, over the size limit, not one of the terms above |
+///
+/// A call refused whole (over the size limit, or not a valid term after its `Id`) is answered
+/// `{reply, Id, {error, Reason}}` when the start of the packet holds its `Id` (the first 256
+/// bytes, for a packet over the limit), so its caller gets the error at once.
 ///
 /// The errors a call can get back as `Value`, as in [`Protocol::run`](crate::Protocol::run):
 /// `{error, undef}` (no such handler), `{error, badarg}` (`Name` not an atom, `Args` not a
@@ -610,6 +614,28 @@ enum Message<'a> {
     Unknown,
 }
 
+/// The `Id` of a `{call, Id, Name, Args}` packet that cannot be read whole (not valid after
+/// its id, or over the size limit: `start` is as much of it as there is), read on its own so
+/// that its caller gets the error at once. The bytes before each term read are overwritten
+/// with a version byte (the packet is not used again). `None` when `start` is not the start
+/// of a call with a valid id.
+fn call_tag(start: &mut [u8]) -> Option<Term<'_>> {
+    // A tuple of 4 (small or large header) whose first element is the atom `call`.
+    let kind_at = match start {
+        [VERSION, tag, 4, ..] if Tag::from_byte(*tag) == Tag::SmallTuple => 2,
+        [VERSION, tag, 0, 0, 0, 4, ..] if Tag::from_byte(*tag) == Tag::LargeTuple => 5,
+        _ => return None,
+    };
+    *start.get_mut(kind_at)? = VERSION;
+    let used = match erlport_codec::decode_prefix(start.get(kind_at..)?) {
+        Ok((Term::Atom(kind), used)) if kind.as_bytes() == b"call" => used,
+        _ => return None,
+    };
+    let id_at = kind_at + used - 1;
+    *start.get_mut(id_at)? = VERSION;
+    erlport_codec::decode_prefix(start.get(id_at..)?).ok().map(|(id, _)| id)
+}
+
 fn classify(term: Term<'_>) -> Message<'_> {
     let Some(tuple) = term.as_tuple() else { return Message::Unknown };
     let mut elements = tuple.iter();
@@ -849,7 +875,15 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 }
                 Err(e) => {
                     log::debug!("refused a packet: {e}");
-                    self.write_failed(shared.sender.send_error(&e));
+                    // Over the size limit: a call is answered by its id when the start of
+                    // the packet holds it, so its caller need not wait for its timeout.
+                    local.packet.clear();
+                    if matches!(e, Error::PacketTooLarge { .. }) {
+                        let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+                        local.packet.extend_from_slice(reader.refused_start());
+                    }
+                    let tag = call_tag(&mut local.packet);
+                    self.write_failed(shared.sender.send_error_tagged(tag, &e));
                     continue;
                 }
             }
@@ -868,8 +902,10 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
         let term = match decode_packet(packet, scratch, inflater, shared.inflate_limit) {
             Ok(term) => term,
             Err(e) => {
+                // Not valid: a call whose id is, is answered by it.
                 log::debug!("refused a packet: {e}");
-                self.write_failed(shared.sender.send_error(&Error::Decode(e)));
+                let tag = call_tag(packet);
+                self.write_failed(shared.sender.send_error_tagged(tag, &Error::Decode(e)));
                 return Ran::Inline;
             }
         };

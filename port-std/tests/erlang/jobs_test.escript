@@ -27,6 +27,7 @@ test(Exe, Mode) ->
     Tests = [
         {"add, sleep, cast", fun basics/2},
         {"errors: undef, function_clause, a panic answers only its own call", fun errors/2},
+        {"a call over the size limit gets the error at once, by its id", fun too_large/2},
         {"progress reaches the caller, tagged, before the reply", fun progress/2},
         {"100,000 calls from 100 processes: none lost, duplicated or crossed", fun many_callers/2},
         {"32 sleep(100) at once overlap; replies come in completion order", fun overlap/2},
@@ -106,6 +107,18 @@ errors(Exe, Mode) ->
     expect(<<"attempt to divide by zero">>, Message),
     [receive {add, I, Sum} -> expect(2 * I, Sum) end || I <- lists:seq(1, length(Adders))],
     expect(4, erlport_rs:call(S, divide, [8, 2])),
+    no_messages(),
+    erlport_rs:stop(S).
+
+%% The Rust side refuses a packet over its limit (`--max-packet`) before reading it; the
+%% start of the packet holds the call's id, so the caller gets the error, not a timeout
+%% (the call timeout here is an hour, so a wait would fail the test's 60 s).
+too_large(Exe, Mode) ->
+    S = start(Exe, Mode, [{args, ["--max-packet", "1000"]}, {timeout, 3600000}]),
+    Big = binary:copy(<<7>>, 5000),
+    {error, {packet_too_large, Len, 1000}} = erlport_rs:call(S, add, [Big, 1]),
+    true = Len > 5000,
+    expect(3, erlport_rs:call(S, add, [1, 2])),
     no_messages(),
     erlport_rs:stop(S).
 

@@ -85,11 +85,27 @@ pub fn packet_reader(data: &[u8]) {
     assert_eq!(replies, expected.len(), "one reply per packet");
 }
 
+/// Whether `body` (a packet refused whole: not valid, or over the limit and cut to its first
+/// bytes) starts with `{call, Id` where `Id` is a valid term: the port answers such a call by
+/// its id.
+fn starts_with_call_id(body: &[u8]) -> bool {
+    use erlport::codec::{Tag, decode_prefix};
+    let rest = match body {
+        [131, tag, 4, rest @ ..] if Tag::from_byte(*tag) == Tag::SmallTuple => rest,
+        [131, tag, 0, 0, 0, 4, rest @ ..] if Tag::from_byte(*tag) == Tag::LargeTuple => rest,
+        _ => return false,
+    };
+    let versioned = |bytes: &[u8]| [&[131u8][..], bytes].concat();
+    let kind = versioned(rest);
+    let Ok((kind, used)) = decode_prefix(&kind) else { return false };
+    kind.is_atom("call") && decode_prefix(&versioned(&rest[used - 1..])).is_ok()
+}
+
 /// A `ConcurrentProtocol` serving an arbitrary byte stream (the first byte picks the packet
 /// size, the limit and the concurrency): it reads to the end and returns (`Ok` at a clean end,
 /// an error only when the stream breaks off inside a packet), every packet that is a
-/// `{call, Id, Name, Args}` gets exactly one `{reply, Id, _}`, and everything it writes is
-/// a term. Handlers include one that waits for Erlang (answered by a `{reply, 0, _}` in the
+/// `{call, Id, Name, Args}` gets exactly one `{reply, Id, _}` (and one refused whole, when
+/// its start holds a call's id, at most one), and everything it writes is a term. Handlers include one that waits for Erlang (answered by a `{reply, 0, _}` in the
 /// stream, or told the port closed) and one that sends progress.
 pub fn concurrent(data: &[u8]) {
     use erlport::codec::{Atom, Decoder, Inflater, Term};
@@ -117,7 +133,10 @@ pub fn concurrent(data: &[u8]) {
     // The calls in the stream, as the port will read them.
     let mut buf = vec![0u8; max.min(packet.max_len())];
     let mut reader = PacketReader::new(packet, &mut buf);
-    let mut calls = 0;
+    // Calls read whole; calls refused as not valid (answered by id: the port has the whole
+    // packet); calls over the limit whose start holds the id (answered by id when that start
+    // came in the port's read with the header).
+    let (mut calls, mut invalid_calls, mut large_calls) = (0, 0, 0);
     let mut input = stream;
     loop {
         match reader.feed(input) {
@@ -132,12 +151,21 @@ pub fn concurrent(data: &[u8]) {
                 let is_call = |t: Term<'_>| {
                     t.as_tuple().is_some_and(|t| t.arity() == 4 && t.get(0).is_some_and(|k| k.is_atom("call")))
                 };
-                if decoded.is_ok_and(is_call) {
-                    calls += 1;
+                match decoded {
+                    Ok(term) if is_call(term) => calls += 1,
+                    Ok(_) => {}
+                    Err(_) if starts_with_call_id(packet) => invalid_calls += 1,
+                    Err(_) => {}
                 }
                 input = rest;
             }
-            Feed::TooLarge { rest, .. } => input = rest,
+            Feed::TooLarge { len, rest } => {
+                // The port keeps as much of the first 256 bytes as came with the header.
+                if starts_with_call_id(&rest[..rest.len().min(len).min(256)]) {
+                    large_calls += 1;
+                }
+                input = rest;
+            }
         }
     }
     let ends_cleanly = reader.is_between_packets();
@@ -167,5 +195,9 @@ pub fn concurrent(data: &[u8]) {
         rest = &rest[packet.header_len() + len..];
     }
     assert!(rest.is_empty(), "whole packets only");
-    assert_eq!(replies, calls, "one reply per call");
+    let answered = calls + invalid_calls;
+    assert!(
+        answered <= replies && replies <= answered + large_calls,
+        "{replies} replies to {calls} calls, {invalid_calls} not valid, {large_calls} too large"
+    );
 }

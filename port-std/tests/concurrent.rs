@@ -439,7 +439,9 @@ fn a_call_into_erlang_from_a_thread_the_handler_started_takes_no_slot() {
 /// without one gets the untagged error, and the port goes on.
 #[test]
 fn refused_calls_are_answered_by_their_id() {
-    let mut erlang = Erlang::start_with(basic(), |port| port.max_packet(64));
+    let mut proto = basic();
+    proto.handle("ask", |ctx: Context| ctx.call::<OwnedTerm>("m", "f", ()).map(|t| t.term().to_string()));
+    let mut erlang = Erlang::start_with(proto, |port| port.max_packet(64));
     let big = Term::Binary(&[7; 100]);
     // A call over the limit, its id a tuple.
     let over = to_vec(&(Atom::new("call"), (Atom::new("job"), 20), Atom::new("add"), [big])).unwrap();
@@ -462,5 +464,24 @@ fn refused_calls_are_answered_by_their_id() {
     assert!(erlang.receive().starts_with("{error,{packet_too_large,"));
     erlang.send_bytes(&call(22, "add", &[int(2), int(3)]));
     assert_eq!(erlang.receive(), "{reply,22,5}");
+    // A handler's call into Erlang whose answer is over the limit (or not valid): the
+    // handler gets the error, as if Erlang had answered `{error, Reason}`, rather than waiting.
+    for (id, answer) in [(23, Vec::new()), (24, vec![0xC3])] {
+        erlang.send_bytes(&call(id, "ask", &[]));
+        let asked = erlang.receive();
+        let rust_id: u64 = asked["{call,".len()..].split(',').next().unwrap().parse().unwrap();
+        let mut reply = match answer.as_slice() {
+            [] => to_vec(&(Atom::new("reply"), rust_id, (Atom::new("ok"), big))).unwrap(),
+            // {ok, 'a'} with the atom's text not UTF-8.
+            _ => to_vec(&(Atom::new("reply"), rust_id, (Atom::new("ok"), atom("a")))).unwrap(),
+        };
+        if let [byte] = answer.as_slice() {
+            *reply.last_mut().unwrap() = *byte;
+        }
+        erlang.send_bytes(&reply);
+        let got = erlang.receive();
+        let expected = if answer.is_empty() { "{error,{packet_too_large," } else { "{error,{decode,<<" };
+        assert!(got.starts_with(&format!("{{reply,{id},{expected}")), "{got}");
+    }
     assert!(erlang.close().is_ok());
 }

@@ -209,7 +209,9 @@ impl Context {
 pub enum CallError {
     /// Erlang answered `{error, Reason}`: `{not_allowed, {M, F, Arity}}` (not in the `allow`
     /// option), `{exception, Class, Reason}` (the function raised), `timeout` (it outlived
-    /// the call timeout). Serializes as `Reason`.
+    /// the call timeout); or its answer could not be read: `{packet_too_large, Len, Max}`
+    /// (over the port's size limit), `{decode, Why}` (not a valid term). Serializes as
+    /// `Reason`.
     Erlang(OwnedTerm),
     /// The value does not fit the type asked for. Serializes as `{type, <<"why">>}`.
     Type(DeserializeError),

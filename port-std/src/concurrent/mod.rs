@@ -186,7 +186,8 @@ struct Registered<W> {
 ///
 /// A call refused whole (over the size limit, or not a valid term after its `Id`) is answered
 /// `{reply, Id, {error, Reason}}` when the start of the packet holds its `Id` (the first 256
-/// bytes, for a packet over the limit), so its caller gets the error at once.
+/// bytes, for a packet over the limit), so its caller gets the error at once; an answer to a
+/// call from Rust refused whole gives that call [`CallError::Erlang`] with the reason.
 ///
 /// The errors a call can get back as `Value`, as in [`Protocol::run`](crate::Protocol::run):
 /// `{error, undef}` (no such handler), `{error, badarg}` (`Name` not an atom, `Args` not a
@@ -616,19 +617,30 @@ enum Message<'a> {
 
 /// The `Id` of a `{call, Id, Name, Args}` packet that cannot be read whole (not valid after
 /// its id, or over the size limit: `start` is as much of it as there is), read on its own so
-/// that its caller gets the error at once. The bytes before each term read are overwritten
-/// with a version byte (the packet is not used again). `None` when `start` is not the start
-/// of a call with a valid id.
+/// that its caller gets the error at once. `None` when `start` is not the start of a call
+/// with a valid id.
 fn call_tag(start: &mut [u8]) -> Option<Term<'_>> {
-    // A tuple of 4 (small or large header) whose first element is the atom `call`.
+    tagged_id(start, 4, b"call")
+}
+
+/// The `RustId` of a `{reply, RustId, Answer}` packet that cannot be read whole, as
+/// [`call_tag`] reads a call's id.
+fn answer_id(start: &mut [u8]) -> Option<u64> {
+    tagged_id(start, 3, b"reply")?.as_i64().and_then(|id| u64::try_from(id).ok())
+}
+
+/// The second element of the tuple of `arity` (small or large header) led by the atom
+/// `kind` at the start of `start`, each read on its own: the bytes before each are
+/// overwritten with a version byte (the packet is not used again).
+fn tagged_id<'a>(start: &'a mut [u8], arity: u8, kind: &[u8]) -> Option<Term<'a>> {
     let kind_at = match start {
-        [VERSION, tag, 4, ..] if Tag::from_byte(*tag) == Tag::SmallTuple => 2,
-        [VERSION, tag, 0, 0, 0, 4, ..] if Tag::from_byte(*tag) == Tag::LargeTuple => 5,
+        [VERSION, tag, n, ..] if Tag::from_byte(*tag) == Tag::SmallTuple && *n == arity => 2,
+        [VERSION, tag, 0, 0, 0, n, ..] if Tag::from_byte(*tag) == Tag::LargeTuple && *n == arity => 5,
         _ => return None,
     };
     *start.get_mut(kind_at)? = VERSION;
     let used = match erlport_codec::decode_prefix(start.get(kind_at..)?) {
-        Ok((Term::Atom(kind), used)) if kind.as_bytes() == b"call" => used,
+        Ok((Term::Atom(atom), used)) if atom.as_bytes() == kind => used,
         _ => return None,
     };
     let id_at = kind_at + used - 1;
@@ -882,8 +894,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                         let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
                         local.packet.extend_from_slice(reader.refused_start());
                     }
-                    let tag = call_tag(&mut local.packet);
-                    self.write_failed(shared.sender.send_error_tagged(tag, &e));
+                    self.refused(&mut local.packet, &e);
                     continue;
                 }
             }
@@ -892,6 +903,28 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 Ran::HandedOn(next) => return next,
             }
         }
+    }
+
+    /// A packet refused whole (`start`: as much of it as there is): a call is answered by its
+    /// id, an answer to a call from Rust completes that call with the error (as if Erlang had
+    /// answered `{error, Reason}`), anything else gets the error untagged.
+    fn refused(&self, start: &mut [u8], error: &Error) {
+        let shared = self.shared;
+        if let Some(tag) = call_tag(start) {
+            return self.write_failed(shared.sender.send_error_tagged(Some(tag), error));
+        }
+        if let Some(id) = answer_id(start) {
+            let pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            if let Some(pending) = pending {
+                let reason = error.reason();
+                let answer = crate::protocol::Tagged {
+                    tag: i64::try_from(id).ok().map(Term::Integer),
+                    value: crate::protocol::error_reply(&reason),
+                };
+                return pending.complete(erlport_codec::encode_to_vec(&answer).ok());
+            }
+        }
+        self.write_failed(shared.sender.send_error_tagged(None, error));
     }
 
     /// Answers the packet a thread holding the reader's role just read.
@@ -904,8 +937,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             Err(e) => {
                 // Not valid: a call whose id is, is answered by it.
                 log::debug!("refused a packet: {e}");
-                let tag = call_tag(packet);
-                self.write_failed(shared.sender.send_error_tagged(tag, &Error::Decode(e)));
+                self.refused(packet, &Error::Decode(e));
                 return Ran::Inline;
             }
         };

@@ -70,7 +70,7 @@ start(Exe, Mode) -> start(Exe, Mode, []).
 
 start(Exe, Mode, Options) ->
     {ok, S} = erlport_rs:start(Exe, [{args, Mode ++ proplists:get_value(args, Options, [])},
-                                     {allow, [{lists, reverse, 1}, {?MODULE, nest}, {?MODULE, slow},
+                                     {allow, [{lists, reverse, 1}, {lists, duplicate, 2}, {?MODULE, nest}, {?MODULE, slow},
                                               {erlang, error}]}
                                      | proplists:delete(args, Options)]),
     S.
@@ -119,6 +119,10 @@ too_large(Exe, Mode) ->
     {error, {packet_too_large, Len, 1000}} = erlport_rs:call(S, add, [Big, 1]),
     true = Len > 5000,
     expect(3, erlport_rs:call(S, add, [1, 2])),
+    %% A call into Erlang whose answer is over the Rust side's limit: the handler gets the
+    %% error (and returns it), rather than waiting.
+    {error, {packet_too_large, _, 1000}} = erlport_rs:call(S, erlang_apply, [lists, duplicate, [5000, 7]]),
+    expect({ok, [7, 7]}, erlport_rs:call(S, erlang_apply, [lists, duplicate, [2, 7]])),
     no_messages(),
     erlport_rs:stop(S).
 

@@ -25,11 +25,11 @@ pub(crate) fn shrink(buf: &mut Vec<u8>) {
     }
 }
 
-/// Reads packets and decodes them into views over a buffer it reuses.
 /// How much of a packet over the size limit is kept: enough for the start of a call and its
 /// id (a reference is 30 bytes or so).
 pub(crate) const REFUSED_START: usize = 256;
 
+/// Reads packets and decodes them into views over a buffer it reuses.
 pub(crate) struct Reader<R> {
     /// Buffered, so a small packet's header and body (and the packets after it, when Erlang
     /// pipelines) arrive in one read.

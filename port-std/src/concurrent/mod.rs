@@ -887,8 +887,8 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 }
                 Err(e) => {
                     log::debug!("refused a packet: {e}");
-                    // Over the size limit: a call is answered by its id when the start of
-                    // the packet holds it, so its caller need not wait for its timeout.
+                    // Over the size limit: the start of the packet, which may hold a call's
+                    // id (answered by it, so its caller need not wait for its timeout).
                     local.packet.clear();
                     if matches!(e, Error::PacketTooLarge { .. }) {
                         let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());

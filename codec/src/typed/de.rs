@@ -279,15 +279,13 @@ impl<'de> Deserializer<'de> {
             if let Some((atom, len)) = wire::atom_at(self.input) {
                 // The text of one of the last two ASCII atoms read as text again (tags
                 // repeat): no UTF-8 check. ASCII reads alike in both encodings and passes
-                // the atom rules.
-                // Equal lengths and last bytes first: atoms that differ mostly differ there
-                // (`atom1`, `atom2`), which spares a call to compare the rest.
-                let same = |t: &&&str| {
+                // the atom rules. Lengths and last bytes first: atoms that differ mostly
+                // differ there (`atom1`, `atom2`), which spares a call to compare the rest.
+                let same = |t: &&str| {
                     let t = t.as_bytes();
                     t.len() == atom.bytes.len() && t.last() == atom.bytes.last() && t == atom.bytes
                 };
-                if let Some(text) = self.atoms.iter().flatten().find(same) {
-                    let text: &'de str = text;
+                if let Some(text) = self.atoms.into_iter().flatten().find(same) {
                     self.advance(len, 0)?;
                     return visitor.visit_borrowed_str(text);
                 }

@@ -7,9 +7,28 @@
 %% figure speed is judged against); decode_walk/<input>: plus a walk of the result in Erlang,
 %% as the Rust side walks its views; encode/b: term_to_binary/1.
 %% Usage: escript erts_bench.escript [DATA_DIR [LARGE_DIR]]  (LARGE_DIR: e.etf and f.etf)
+%%
+%% With `serve` first, it times binary_to_term/1 on request instead, for a caller that takes
+%% turns with it (benches/src/paired.rs): each line `time <input> <iterations>` on stdin is
+%% answered with a line holding the nanoseconds per iteration, `iterations <input>` with how
+%% many iterations take at least 50 ms.
 -mode(compile).
 
+main(["serve" | Dirs]) ->
+    Inputs = inputs(Dirs),
+    serve(maps:from_list([{list_to_binary(N), B} || {N, B} <- Inputs]));
 main(Args) ->
+    Inputs = inputs(Args),
+    Small = [{N, B} || {N, B} <- Inputs, lists:member(N, ["a", "b", "c", "d"])],
+    [io:format("size ~s ~b~n", [N, byte_size(B)]) || {N, B} <- Inputs],
+    [report("binary_to_term/" ++ N, bench(fun() -> binary_to_term(B) end, B)) || {N, B} <- Inputs],
+    [report("decode_walk/" ++ N, bench(fun() -> walk(binary_to_term(B)) end, B)) || {N, B} <- Small],
+    BinB = proplists:get_value("b", Small),
+    TermB = binary_to_term(BinB),
+    report("encode/b", bench(fun() -> term_to_binary(TermB) end, BinB)).
+
+%% The inputs a to d, and e and f when LARGE_DIR is given.
+inputs(Args) ->
     Here = filename:join(filename:dirname(escript:script_name()), "data"),
     {Dir, Large} = case Args of
                        [D, L] -> {D, L};
@@ -22,12 +41,28 @@ main(Args) ->
               none -> [];
               _ -> [{N, Read(Large, N ++ ".etf")} || N <- ["e", "f"]]
           end,
-    [io:format("size ~s ~b~n", [N, byte_size(B)]) || {N, B} <- Small ++ Big],
-    [report("binary_to_term/" ++ N, bench(fun() -> binary_to_term(B) end, B)) || {N, B} <- Small ++ Big],
-    [report("decode_walk/" ++ N, bench(fun() -> walk(binary_to_term(B)) end, B)) || {N, B} <- Small],
-    BinB = proplists:get_value("b", Small),
-    TermB = binary_to_term(BinB),
-    report("encode/b", bench(fun() -> term_to_binary(TermB) end, BinB)).
+    Small ++ Big.
+
+serve(Inputs) ->
+    case io:get_line("") of
+        eof -> ok;
+        Line ->
+            Answer = case string:lexemes(string:trim(Line), " ") of
+                         ["time", Name, N] ->
+                             B = maps:get(list_to_binary(Name), Inputs),
+                             Iterations = list_to_integer(N),
+                             F = fun() -> binary_to_term(B) end,
+                             io_lib:format("~.1f", [in_process(fun() -> F(), {T, _} = timer:tc(fun() -> loop(F, Iterations) end), T * 1000 / Iterations end, heap_for(B))]);
+                         ["iterations", Name] ->
+                             B = maps:get(list_to_binary(Name), Inputs),
+                             F = fun() -> binary_to_term(B) end,
+                             integer_to_list(in_process(fun() -> F(), iterations(F, 1, 50000) end, heap_for(B)))
+                     end,
+            io:format("~s~n", [Answer]),
+            serve(Inputs)
+    end.
+
+heap_for(Input) -> 3 * erts_debug:flat_size(binary_to_term(Input)) + 1000.
 
 report(Name, Ns) -> io:format("erts ~s ~.1f~n", [Name, Ns]).
 
@@ -35,8 +70,8 @@ report(Name, Ns) -> io:format("erts ~s ~.1f~n", [Name, Ns]).
 %% in a fresh process whose heap already holds three decoded terms, so ERTS is timed at its
 %% best: decoding into a heap that never needs to grow, collecting only garbage.
 bench(F, Input) ->
-    Words = 3 * erts_debug:flat_size(binary_to_term(Input)) + 1000,
-    N = in_process(fun() -> F(), iterations(F, 1) end, Words),
+    Words = heap_for(Input),
+    N = in_process(fun() -> F(), iterations(F, 1, 100000) end, Words),
     Rounds = lists:sort([in_process(fun() -> F(), {T, _} = timer:tc(fun() -> loop(F, N) end), T * 1000 / N end, Words)
                          || _ <- lists:seq(1, 9)]),
     lists:nth(5, Rounds).
@@ -46,9 +81,10 @@ in_process(Fun, Words) ->
     Pid = spawn_opt(fun() -> Self ! {self(), Fun()} end, [{min_heap_size, Words}]),
     receive {Pid, Result} -> Result end.
 
-iterations(F, N) ->
+%% How many iterations of F take at least Us microseconds.
+iterations(F, N, Us) ->
     {T, _} = timer:tc(fun() -> loop(F, N) end),
-    if T > 100000 -> N; true -> iterations(F, N * 2) end.
+    if T > Us -> N; true -> iterations(F, N * 2, Us) end.
 
 loop(_, 0) -> ok;
 loop(F, N) -> F(), loop(F, N - 1).

@@ -3,31 +3,10 @@
 //! `scripts/bench` runs this with ERTS's own timings and prints the ratios.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use erlport_codec::{Atom, Decoder, Encode, EncodeError, Encoder, Sink, Term, Visit, decode, encode, encoded_len};
+use erlport_benches::{decode_walk, input, walk};
+use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, decode, encode, encoded_len};
 use std::hint::black_box;
 use std::time::Duration;
-
-fn input(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/data/{name}.etf", env!("CARGO_MANIFEST_DIR"))).expect("benches/data")
-}
-
-/// Visits every leaf of one of our views with `Term::walk`, the crate's full walk.
-fn walk(term: &Term<'_>) -> u64 {
-    term.walk().fold(0u64, |acc, visit| match visit {
-        Visit::Leaf(leaf) => acc.wrapping_add(leaf_value(&leaf)),
-        _ => acc,
-    })
-}
-
-fn leaf_value(term: &Term<'_>) -> u64 {
-    match term {
-        Term::Integer(v) => *v as u64,
-        Term::Float(v) => v.to_bits(),
-        Term::Atom(a) => a.as_bytes().len() as u64,
-        Term::Binary(b) => b.len() as u64,
-        _ => 1,
-    }
-}
 
 /// The same visit written the way a user writes it by hand: recursion over the views'
 /// iterators.
@@ -99,12 +78,6 @@ impl Encode for User {
             [Atom::new("atom1"), Atom::new("atom2")].encode(e)
         })
     }
-}
-
-/// Decodes (inflating into `scratch` when compressed) and walks with `walker`.
-fn decode_walk(bytes: &[u8], scratch: &mut [u8], walker: fn(&Term<'_>) -> u64) -> u64 {
-    let term = Decoder::new().scratch(scratch).decode(black_box(bytes)).unwrap();
-    walker(&term)
 }
 
 fn codecs(c: &mut Criterion) {

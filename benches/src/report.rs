@@ -85,6 +85,24 @@ fn main() {
             ratio(ours, erltf),
         );
     }
+    // The same against binary_to_term alone, timed in turns (benches/src/paired.rs).
+    let paired: Vec<Vec<&str>> = erts_text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|p| p.len() == 7 && p[0] == "paired")
+        .collect();
+    if !paired.is_empty() {
+        println!();
+        println!(
+            "| decode + walk, in turns with ERTS | erlport-codec | ERTS binary_to_term | vs ERTS | lowest, highest turn |"
+        );
+        println!("|---|---|---|---|---|");
+        for p in &paired {
+            let label = inputs.iter().find(|(name, _)| *name == p[1]).map_or(p[1], |(_, label)| *label);
+            let ns = |s: &str| s.parse::<f64>().ok();
+            println!("| {label} | {} | {} | {}x | {}x, {}x |", cell(ns(p[3])), cell(ns(p[4])), p[2], p[5], p[6]);
+        }
+    }
     println!();
     println!("| encode | erlport-codec | ERTS term_to_binary | vs ERTS | eetf | vs eetf | erltf | vs erltf |");
     println!("|---|---|---|---|---|---|---|---|");
@@ -132,6 +150,9 @@ fn main() {
          \"erlport-codec\" decodes and walks with `Term::walk`; \"recursive walk\" is the same visit \
          written by hand over the views' iterators. The copy floor is copying the input once. The serde rows \
          read b into `Vec<User<'a>>` (`id`, `name: &str`, `score`, `tags: Vec<&str>`, borrowed) and write it \
-         back; serde_eetf reads owned `String`s (it cannot borrow) and atoms as enum variants."
+         back; serde_eetf reads owned `String`s (it cannot borrow) and atoms as enum variants. \
+         \"In turns with ERTS\": the two sides timed alternately, about 50 ms each, eleven turns per input, \
+         in the same minute; the ratio is the median of the turns' ratios, and the lowest and highest show \
+         how far this machine's speed swung during the run (the other tables time each side minutes apart)."
     );
 }

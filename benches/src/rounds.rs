@@ -4,7 +4,7 @@
 //! `decode`. Each prints its time a round; callgrind's total, less the program's start,
 //! divided by the rounds, is the cost of one.
 
-use erlport_codec::{Term, Visit};
+use erlport_benches::{input, walk};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -18,18 +18,8 @@ struct User<'a> {
     tags: Vec<&'a str>,
 }
 
-/// Every leaf of the view, with `Term::walk` (as in the `decode_walk` benchmark).
-fn walk(term: &Term<'_>) -> u64 {
-    term.walk().fold(0u64, |acc, visit| match visit {
-        Visit::Leaf(Term::Integer(v)) => acc.wrapping_add(v as u64),
-        Visit::Leaf(_) => acc.wrapping_add(1),
-        _ => acc,
-    })
-}
-
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/b.etf");
-    let bytes = std::fs::read(path).expect("benches/data/b.etf");
+    let bytes = input("b");
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "walk".into());
     let rounds: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);

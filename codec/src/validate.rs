@@ -224,13 +224,7 @@ impl<'a> Validator<'a, '_> {
     #[cfg_attr(not(target_os = "none"), inline(always))]
     #[cfg_attr(target_os = "none", inline)]
     fn integers(&mut self, n: u32) {
-        let mut rest = self.buf.get(self.pos..).unwrap_or(&[]);
-        let mut read = 0;
-        while read < n {
-            let Some((_, after)) = wire::small_integer(rest) else { break };
-            rest = after;
-            read += 1;
-        }
+        let (read, rest) = wire::integer_run(self.buf.get(self.pos..).unwrap_or(&[]), n);
         self.pending -= u64::from(read);
         self.pos = self.buf.len() - rest.len();
     }

@@ -26,6 +26,22 @@ fn walk(term: &Term<'_>) {
         }
     }
     assert_eq!(depth, 0, "every Open has its Close");
+    // `fold`, with its loops for runs of integers, hands out exactly what `next` does.
+    let step = |acc: u64, visit: Visit<'_>| {
+        let code = match visit {
+            Visit::Open(_) => 1,
+            Visit::Close => 2,
+            Visit::Tail => 3,
+            Visit::Leaf(Term::Integer(v)) => (v as u64) ^ 0x5555_5555_5555_5555,
+            Visit::Leaf(_) => 4,
+        };
+        acc.wrapping_mul(1_000_003).wrapping_add(code)
+    };
+    let mut by_next = 0u64;
+    for visit in term.walk() {
+        by_next = step(by_next, visit);
+    }
+    assert_eq!(term.walk().fold(0u64, step), by_next, "fold and next walk {term} alike");
     assert_eq!(term.exact_cmp(term), Ok(Ordering::Equal));
 }
 

@@ -1,7 +1,7 @@
-//! Rounds of one way of reading input b, for counting instructions (steadier than wall time on
+//! Rounds of one way of reading an input, for counting instructions (steadier than wall time on
 //! a shared machine): `cargo build --release -p erlport-benches --bin rounds`, then
 //! `valgrind --tool=callgrind target/release/rounds walk 5` and the same with `serde` and
-//! `decode`. Each prints its time a round; callgrind's total, less the program's start,
+//! `decode`; a third argument names the input (`benches/data/<name>.etf`, b by default). Each prints its time a round; callgrind's total, less the program's start,
 //! divided by the rounds, is the cost of one.
 
 use erlport_benches::{input, walk};
@@ -19,10 +19,10 @@ struct User<'a> {
 }
 
 fn main() {
-    let bytes = input("b");
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "walk".into());
     let rounds: u32 = args.next().and_then(|n| n.parse().ok()).unwrap_or(100);
+    let bytes = input(&args.next().unwrap_or_else(|| "b".into()));
     let start = Instant::now();
     let mut total = 0u64;
     for _ in 0..rounds {

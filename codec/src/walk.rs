@@ -297,28 +297,26 @@ impl<'a> Iterator for Walk<'a> {
                 match self.top.kind {
                     Kind::List | Kind::Seq if self.top.left > 0 => {
                         // Runs of integers (`lists:seq/2`, tuples of numbers) in a tighter loop;
-                        // `INTEGER_EXT` runs tighter still, by index.
-                        loop {
-                            let bytes = self.rest;
-                            let mut at = 0;
-                            let mut left = self.top.left;
-                            while left > 0
-                                && let Some(&[INTEGER_EXT, b0, b1, b2, b3]) = bytes.get(at..at + 5)
-                            {
-                                at += 5;
-                                left -= 1;
-                                let value = i64::from(i32::from_be_bytes([b0, b1, b2, b3]));
-                                acc = f(acc, Visit::Leaf(Term::Integer(value)));
-                            }
-                            self.rest = bytes.get(at..).unwrap_or(&[]);
-                            self.top.left = left;
-                            if left == 0 {
-                                break;
-                            }
+                        // after an integer, a run of `INTEGER_EXT` tighter still, by index.
+                        while self.top.left > 0 {
                             let Some((value, rest)) = wire::small_integer(self.rest) else { break };
                             self.rest = rest;
                             self.top.left -= 1;
                             acc = f(acc, Visit::Leaf(Term::Integer(value)));
+                            if rest.first() == Some(&INTEGER_EXT) {
+                                let mut at = 0;
+                                let mut left = self.top.left;
+                                while left > 0
+                                    && let Some(&[INTEGER_EXT, b0, b1, b2, b3]) = rest.get(at..at + 5)
+                                {
+                                    at += 5;
+                                    left -= 1;
+                                    let value = i64::from(i32::from_be_bytes([b0, b1, b2, b3]));
+                                    acc = f(acc, Visit::Leaf(Term::Integer(value)));
+                                }
+                                self.rest = rest.get(at..).unwrap_or(&[]);
+                                self.top.left = left;
+                            }
                         }
                         if self.top.left > 0 {
                             self.top.left -= 1;

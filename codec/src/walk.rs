@@ -8,7 +8,7 @@
 
 use crate::stack::Stack;
 use crate::term::{Term, view};
-use crate::wire::{self, Head, INTEGER_EXT};
+use crate::wire::{self, Head, INTEGER_EXT, Leaf};
 
 /// One step of a [`Walk`].
 #[derive(Clone, Copy, Debug)]
@@ -126,6 +126,14 @@ impl<'a> Walk<'a> {
     /// term of the innermost frame (which then has nothing else to come).
     #[inline]
     fn read(&mut self, last: bool) -> Visit<'a> {
+        if let Some((leaf, len)) = wire::common_leaf(self.rest) {
+            self.rest = self.rest.get(len..).unwrap_or(&[]);
+            return Visit::Leaf(match leaf {
+                Leaf::Float(value) => Term::Float(value),
+                Leaf::Atom(text) => Term::Atom(text.into()),
+                Leaf::Binary(bytes) => Term::Binary(bytes),
+            });
+        }
         let mut raw = self.rest;
         let (head, len) = loop {
             let (head, len) = wire::head_of(raw);

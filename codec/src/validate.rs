@@ -189,7 +189,7 @@ impl<'a> Validator<'a, '_> {
                 continue;
             }
             self.tag = rest.first().copied().unwrap_or(0);
-            let (head, len) = match wire::read_fast(rest) {
+            let (head, len) = match wire::read_leaf_first(rest) {
                 Some(read) => read,
                 None => self.read_slow(rest, at)?,
             };
@@ -369,7 +369,7 @@ impl<'a> Validator<'a, '_> {
             let rest = buf.get(item..).unwrap_or(&[]);
             let is_key = frame.left.is_multiple_of(2);
             // Errors and containers go the general way.
-            let Some((head, len)) = wire::read_fast(rest) else { break };
+            let Some((head, len)) = wire::read_leaf_first(rest) else { break };
             if head.is_container() {
                 break;
             }

@@ -241,6 +241,22 @@ pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
     }
 }
 
+/// [`read_fast`], trying the common leaves first by the narrow readers (for the items of
+/// maps, which are mostly atoms, integers, binaries and floats).
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
+pub(crate) fn read_leaf_first(input: &[u8]) -> Option<(Head<'_>, usize)> {
+    if let Some((leaf, len)) = common_leaf(input) {
+        let head = match leaf {
+            Leaf::Float(value) => Head::Float(value),
+            Leaf::Atom(text) => Head::Atom(text),
+            Leaf::Binary(bytes) => Head::Bits { bytes, bits: 8 },
+        };
+        return Some((head, len));
+    }
+    read_fast(input)
+}
+
 /// How many whole integers (`SMALL_INTEGER_EXT` or `INTEGER_EXT`) begin `input`, up to
 /// `max`: the count and the bytes after them. Runs of one kind (`lists:seq/2`, lists of
 /// bytes or numbers) are stepped over four at a time, by looking at the four tags only.

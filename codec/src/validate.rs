@@ -24,7 +24,7 @@
 use crate::cmp::{compare, heapsort};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::stack::Stack;
-use crate::wire::{self, AtomText, Head, Int, Tag, WireError};
+use crate::wire::{self, AtomText, Head, Int, Leaf, Tag, WireError};
 use core::cmp::Ordering;
 
 /// Erlang's small integers on 64-bit: 60-bit signed.
@@ -368,6 +368,39 @@ impl<'a> Validator<'a, '_> {
             let item = self.pos;
             let rest = buf.get(item..).unwrap_or(&[]);
             let is_key = frame.left.is_multiple_of(2);
+            // The commonest items with no header built: a latin-1 atom key after a smaller
+            // one (records as maps), or a value that needs no check beyond its bounds.
+            if let Some((leaf, len)) = wire::common_leaf(rest) {
+                let fast = match (is_key, &leaf) {
+                    (true, Leaf::Atom(y)) => {
+                        !y.utf8
+                            && keys_owed
+                            && frame.ordered
+                            && match previous {
+                                None => true,
+                                Some(Head::Atom(x)) => !x.utf8 && atom_bytes_less(x.bytes, y.bytes),
+                                _ => false,
+                            }
+                    }
+                    (true, _) => false,
+                    (false, Leaf::Atom(y)) => !y.utf8,
+                    (false, Leaf::Binary(_)) => true,
+                    (false, Leaf::Float(v)) => v.is_finite(),
+                };
+                if fast {
+                    if let Leaf::Atom(y) = leaf
+                        && is_key
+                    {
+                        frame.current = item;
+                        frame.previous_key = item;
+                        previous = Some(Head::Atom(y));
+                    }
+                    self.pos = item + len;
+                    self.pending -= 1;
+                    frame.left -= 1;
+                    continue;
+                }
+            }
             // Errors and containers go the general way.
             let Some((head, len)) = wire::read_leaf_first(rest) else { break };
             if head.is_container() {

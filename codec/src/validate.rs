@@ -188,6 +188,17 @@ impl<'a> Validator<'a, '_> {
                 self.pos = self.buf.len() - after.len();
                 continue;
             }
+            // Then the other leaves that need no check beyond their bounds.
+            if let Some((leaf, len)) = wire::common_leaf(rest)
+                && match leaf {
+                    Leaf::Atom(text) => !text.utf8,
+                    Leaf::Binary(_) => true,
+                    Leaf::Float(value) => value.is_finite(),
+                }
+            {
+                self.pos = at + len;
+                continue;
+            }
             self.tag = rest.first().copied().unwrap_or(0);
             let (head, len) = match wire::read_leaf_first(rest) {
                 Some(read) => read,

@@ -128,11 +128,7 @@ impl<'a> Walk<'a> {
     fn read(&mut self, last: bool) -> Visit<'a> {
         if let Some((leaf, len)) = wire::common_leaf(self.rest) {
             self.rest = self.rest.get(len..).unwrap_or(&[]);
-            return Visit::Leaf(match leaf {
-                Leaf::Float(value) => Term::Float(value),
-                Leaf::Atom(text) => Term::Atom(text.into()),
-                Leaf::Binary(bytes) => Term::Binary(bytes),
-            });
+            return Visit::Leaf(leaf_term(leaf));
         }
         let mut raw = self.rest;
         let (head, len) = loop {
@@ -189,6 +185,16 @@ impl<'a> Walk<'a> {
         self.closing = self.top.closes;
         self.top = self.frames.pop().unwrap_or(Frame { kind: Kind::Done, left: 0, closes: 0 });
         Visit::Close
+    }
+}
+
+/// The view of a leaf the narrow reader read.
+#[inline(always)]
+fn leaf_term(leaf: Leaf<'_>) -> Term<'_> {
+    match leaf {
+        Leaf::Float(value) => Term::Float(value),
+        Leaf::Atom(text) => Term::Atom(text.into()),
+        Leaf::Binary(bytes) => Term::Binary(bytes),
     }
 }
 
@@ -304,26 +310,34 @@ impl<'a> Iterator for Walk<'a> {
             if self.closing == 0 {
                 match self.top.kind {
                     Kind::List | Kind::Seq if self.top.left > 0 => {
-                        // Runs of integers (`lists:seq/2`, tuples of numbers) in a tighter loop;
-                        // after an integer, a run of `INTEGER_EXT` tighter still, by index.
+                        // Leaves in a tight loop: integers (after one, a run of `INTEGER_EXT` by
+                        // index: `lists:seq/2`, lists of numbers), then atoms, binaries and
+                        // floats (what maps as records hold); containers and the rest below.
                         while self.top.left > 0 {
-                            let Some((value, rest)) = wire::small_integer(self.rest) else { break };
-                            self.rest = rest;
-                            self.top.left -= 1;
-                            acc = f(acc, Visit::Leaf(Term::Integer(value)));
-                            if rest.first() == Some(&INTEGER_EXT) {
-                                let mut at = 0;
-                                let mut left = self.top.left;
-                                while left > 0
-                                    && let Some(&[INTEGER_EXT, b0, b1, b2, b3]) = rest.get(at..at + 5)
-                                {
-                                    at += 5;
-                                    left -= 1;
-                                    let value = i64::from(i32::from_be_bytes([b0, b1, b2, b3]));
-                                    acc = f(acc, Visit::Leaf(Term::Integer(value)));
+                            if let Some((value, rest)) = wire::small_integer(self.rest) {
+                                self.rest = rest;
+                                self.top.left -= 1;
+                                acc = f(acc, Visit::Leaf(Term::Integer(value)));
+                                if rest.first() == Some(&INTEGER_EXT) {
+                                    let mut at = 0;
+                                    let mut left = self.top.left;
+                                    while left > 0
+                                        && let Some(&[INTEGER_EXT, b0, b1, b2, b3]) = rest.get(at..at + 5)
+                                    {
+                                        at += 5;
+                                        left -= 1;
+                                        let value = i64::from(i32::from_be_bytes([b0, b1, b2, b3]));
+                                        acc = f(acc, Visit::Leaf(Term::Integer(value)));
+                                    }
+                                    self.rest = rest.get(at..).unwrap_or(&[]);
+                                    self.top.left = left;
                                 }
-                                self.rest = rest.get(at..).unwrap_or(&[]);
-                                self.top.left = left;
+                            } else if let Some((leaf, len)) = wire::common_leaf(self.rest) {
+                                self.rest = self.rest.get(len..).unwrap_or(&[]);
+                                self.top.left -= 1;
+                                acc = f(acc, Visit::Leaf(leaf_term(leaf)));
+                            } else {
+                                break;
                             }
                         }
                         if self.top.left > 0 {

@@ -184,13 +184,11 @@ impl<'a> Validator<'a, '_> {
             let at = self.pos;
             let rest = self.buf.get(at..).unwrap_or(&[]);
             // Integers need no checks: the most common leaf, first.
-            if let Some((_, after)) = wire::small_integer(rest) {
-                self.pos = self.buf.len() - after.len();
-                continue;
-            }
-            // Then the other leaves that need no check beyond their bounds.
+            // Integers, the most common leaf, and the other leaves that need no check
+            // beyond their bounds.
             if let Some((leaf, len)) = wire::common_leaf(rest)
                 && match leaf {
+                    Leaf::Int(_) => true,
                     Leaf::Atom(text) => !text.utf8,
                     Leaf::Binary(_) => true,
                     Leaf::Float(value) => value.is_finite(),
@@ -393,18 +391,30 @@ impl<'a> Validator<'a, '_> {
                                 _ => false,
                             }
                     }
+                    (true, Leaf::Int(y)) => {
+                        keys_owed
+                            && frame.ordered
+                            && match previous {
+                                None => true,
+                                Some(Head::Int(Int::Small(x))) => x < *y,
+                                _ => false,
+                            }
+                    }
                     (true, _) => false,
+                    (false, Leaf::Int(_)) => true,
                     (false, Leaf::Atom(y)) => !y.utf8,
                     (false, Leaf::Binary(_)) => true,
                     (false, Leaf::Float(v)) => v.is_finite(),
                 };
                 if fast {
-                    if let Leaf::Atom(y) = leaf
-                        && is_key
-                    {
+                    if is_key {
                         frame.current = item;
                         frame.previous_key = item;
-                        previous = Some(Head::Atom(y));
+                        previous = match leaf {
+                            Leaf::Int(y) => Some(Head::Int(Int::Small(y))),
+                            Leaf::Atom(y) => Some(Head::Atom(y)),
+                            _ => None,
+                        };
                     }
                     self.pos = item + len;
                     self.pending -= 1;

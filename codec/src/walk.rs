@@ -192,6 +192,7 @@ impl<'a> Walk<'a> {
 #[inline(always)]
 fn leaf_term(leaf: Leaf<'_>) -> Term<'_> {
     match leaf {
+        Leaf::Int(value) => Term::Integer(value),
         Leaf::Float(value) => Term::Float(value),
         Leaf::Atom(text) => Term::Atom(text.into()),
         Leaf::Binary(bytes) => Term::Binary(bytes),

@@ -207,19 +207,23 @@ pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, &[u8])> {
 
 /// One of the common leaves, read whole by [`common_leaf`].
 pub(crate) enum Leaf<'a> {
+    Int(i64),
     Float(f64),
     Atom(AtomText<'a>),
     Binary(&'a [u8]),
 }
 
-/// The common leaves other than integers (atoms, binaries and new floats) at the start of
-/// validated `input`, and their length; anything else is `None`. Narrower than [`read_fast`],
-/// for a walk's elements: no header to build, no container to tell apart.
+/// The common leaves (small integers, atoms, binaries and new floats) at the start of `input`,
+/// whole, and their length; anything else, or too few bytes, is `None`. Narrower than
+/// [`read_fast`], for the items of lists, tuples and maps: no header to build, no container
+/// to tell apart, one jump on the tag.
 #[cfg_attr(not(target_os = "none"), inline(always))]
 #[cfg_attr(target_os = "none", inline)]
 pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
     let (&tag, body) = input.split_first()?;
     match tag {
+        SMALL_INTEGER_EXT => Some((Leaf::Int(i64::from(*body.first()?)), 2)),
+        INTEGER_EXT => Some((Leaf::Int(i64::from(i32::from_be_bytes(*body.first_chunk::<4>()?))), 5)),
         ATOM_EXT => {
             // Latin-1 atoms are at most 255 bytes: the length's high byte is 0.
             let [0, n, rest @ ..] = body else { return None };
@@ -248,6 +252,7 @@ pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
 pub(crate) fn read_leaf_first(input: &[u8]) -> Option<(Head<'_>, usize)> {
     if let Some((leaf, len)) = common_leaf(input) {
         let head = match leaf {
+            Leaf::Int(value) => Head::Int(Int::Small(value)),
             Leaf::Float(value) => Head::Float(value),
             Leaf::Atom(text) => Head::Atom(text),
             Leaf::Binary(bytes) => Head::Bits { bytes, bits: 8 },

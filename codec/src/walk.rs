@@ -8,7 +8,7 @@
 
 use crate::stack::Stack;
 use crate::term::{Term, view};
-use crate::wire::{self, Head, INTEGER_EXT, Leaf};
+use crate::wire::{self, Head, Leaf};
 
 /// One step of a [`Walk`].
 #[derive(Clone, Copy, Debug)]
@@ -319,20 +319,13 @@ impl<'a> Iterator for Walk<'a> {
                                 self.rest = rest;
                                 self.top.left -= 1;
                                 acc = f(acc, Visit::Leaf(Term::Integer(value)));
-                                if rest.first() == Some(&INTEGER_EXT) {
-                                    let mut at = 0;
-                                    let mut left = self.top.left;
-                                    while left > 0
-                                        && let Some(&[INTEGER_EXT, b0, b1, b2, b3]) = rest.get(at..at + 5)
-                                    {
-                                        at += 5;
-                                        left -= 1;
-                                        let value = i64::from(i32::from_be_bytes([b0, b1, b2, b3]));
-                                        acc = f(acc, Visit::Leaf(Term::Integer(value)));
-                                    }
-                                    self.rest = rest.get(at..).unwrap_or(&[]);
-                                    self.top.left = left;
-                                }
+                                let (folded, count, after) =
+                                    wire::fold_int32_run(rest, self.top.left, acc, |acc, value| {
+                                        f(acc, Visit::Leaf(Term::Integer(value)))
+                                    });
+                                acc = folded;
+                                self.rest = after;
+                                self.top.left -= count;
                             } else if let Some((leaf, len)) = wire::common_leaf(self.rest) {
                                 self.rest = self.rest.get(len..).unwrap_or(&[]);
                                 self.top.left -= 1;
@@ -346,6 +339,16 @@ impl<'a> Iterator for Walk<'a> {
                             let last = self.top.kind == Kind::Seq && self.top.left == 0;
                             acc = f(acc, self.read(last));
                         }
+                        continue;
+                    }
+                    // Ends without the general step: a tuple or map, a list ending in `[]`.
+                    Kind::Seq => {
+                        acc = f(acc, self.close());
+                        continue;
+                    }
+                    Kind::List if let Some(rest) = wire::after_nil(self.rest) => {
+                        self.rest = rest;
+                        acc = f(acc, self.close());
                         continue;
                     }
                     Kind::String => {

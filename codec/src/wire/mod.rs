@@ -262,6 +262,34 @@ pub(crate) fn read_leaf_first(input: &[u8]) -> Option<(Head<'_>, usize)> {
     read_fast(input)
 }
 
+/// Folds the run of whole `INTEGER_EXT`s that begins `input`, up to `max` of them, by index
+/// (`lists:seq/2` beyond 255, most lists of numbers): the accumulator, how many, and the bytes
+/// after them.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(target_os = "none", inline)]
+pub(crate) fn fold_int32_run<B>(input: &[u8], max: u64, init: B, mut f: impl FnMut(B, i64) -> B) -> (B, u64, &[u8]) {
+    let mut acc = init;
+    let mut at = 0;
+    let mut left = max;
+    while left > 0
+        && let Some(&[INTEGER_EXT, b0, b1, b2, b3]) = input.get(at..at + 5)
+    {
+        at += 5;
+        left -= 1;
+        acc = f(acc, i64::from(i32::from_be_bytes([b0, b1, b2, b3])));
+    }
+    (acc, max - left, input.get(at..).unwrap_or(&[]))
+}
+
+/// The bytes after a `NIL_EXT` that begins `input`, if one does.
+#[inline]
+pub(crate) fn after_nil(input: &[u8]) -> Option<&[u8]> {
+    match input.split_first() {
+        Some((&NIL_EXT, rest)) => Some(rest),
+        _ => None,
+    }
+}
+
 /// How many whole integers (`SMALL_INTEGER_EXT` or `INTEGER_EXT`) begin `input`, up to
 /// `max`: the count and the bytes after them. Runs of one kind (`lists:seq/2`, lists of
 /// bytes or numbers) are stepped over four at a time, by looking at the four tags only.

@@ -186,15 +186,20 @@ impl<'a> Validator<'a, '_> {
             // Integers need no checks: the most common leaf, first.
             // Integers, the most common leaf, and the other leaves that need no check
             // beyond their bounds.
-            if let Some((leaf, len)) = wire::common_leaf(rest)
-                && match leaf {
-                    Leaf::Int(_) => true,
-                    Leaf::Atom(text) => !text.utf8,
-                    Leaf::Binary(_) => true,
-                    Leaf::Float(value) => value.is_finite(),
+            if wire::FAST_PATHS {
+                if let Some((leaf, len)) = wire::common_leaf(rest)
+                    && match leaf {
+                        Leaf::Int(_) => true,
+                        Leaf::Atom(text) => !text.utf8,
+                        Leaf::Binary(_) => true,
+                        Leaf::Float(value) => value.is_finite(),
+                    }
+                {
+                    self.pos = at + len;
+                    continue;
                 }
-            {
-                self.pos = at + len;
+            } else if let Some((_, after)) = wire::small_integer(rest) {
+                self.pos = self.buf.len() - after.len();
                 continue;
             }
             self.tag = rest.first().copied().unwrap_or(0);
@@ -379,7 +384,9 @@ impl<'a> Validator<'a, '_> {
             let is_key = frame.left.is_multiple_of(2);
             // The commonest items with no header built: a latin-1 atom key after a smaller
             // one (records as maps), or a value that needs no check beyond its bounds.
-            if let Some((leaf, len)) = wire::common_leaf(rest) {
+            if wire::FAST_PATHS
+                && let Some((leaf, len)) = wire::common_leaf(rest)
+            {
                 let fast = match (is_key, &leaf) {
                     (true, Leaf::Atom(y)) => {
                         !y.utf8

@@ -126,7 +126,9 @@ impl<'a> Walk<'a> {
     /// term of the innermost frame (which then has nothing else to come).
     #[inline]
     fn read(&mut self, last: bool) -> Visit<'a> {
-        if let Some((leaf, len)) = wire::common_leaf(self.rest) {
+        if wire::FAST_PATHS
+            && let Some((leaf, len)) = wire::common_leaf(self.rest)
+        {
             self.rest = self.rest.get(len..).unwrap_or(&[]);
             return Visit::Leaf(leaf_term(leaf));
         }
@@ -319,6 +321,9 @@ impl<'a> Iterator for Walk<'a> {
                                 self.rest = rest;
                                 self.top.left -= 1;
                                 acc = f(acc, Visit::Leaf(Term::Integer(value)));
+                                if !wire::FAST_PATHS {
+                                    continue;
+                                }
                                 let (folded, count, after) =
                                     wire::fold_int32_run(rest, self.top.left, acc, |acc, value| {
                                         f(acc, Visit::Leaf(Term::Integer(value)))
@@ -326,7 +331,9 @@ impl<'a> Iterator for Walk<'a> {
                                 acc = folded;
                                 self.rest = after;
                                 self.top.left -= count;
-                            } else if let Some((leaf, len)) = wire::common_leaf(self.rest) {
+                            } else if wire::FAST_PATHS
+                                && let Some((leaf, len)) = wire::common_leaf(self.rest)
+                            {
                                 self.rest = self.rest.get(len..).unwrap_or(&[]);
                                 self.top.left -= 1;
                                 acc = f(acc, Visit::Leaf(leaf_term(leaf)));

@@ -205,6 +205,12 @@ pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, &[u8])> {
     None
 }
 
+/// Whether the narrow readers for the commonest terms ([`common_leaf`], runs of integers)
+/// are used beside the general header reader: everywhere but on bare-metal targets, where
+/// the flash they take counts for more than the time they save. Either way the same bytes
+/// are accepted and refused.
+pub(crate) const FAST_PATHS: bool = cfg!(not(target_os = "none"));
+
 /// One of the common leaves, read whole by [`common_leaf`].
 pub(crate) enum Leaf<'a> {
     Int(i64),
@@ -250,7 +256,7 @@ pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
 #[cfg_attr(not(target_os = "none"), inline(always))]
 #[cfg_attr(target_os = "none", inline)]
 pub(crate) fn read_leaf_first(input: &[u8]) -> Option<(Head<'_>, usize)> {
-    if let Some((leaf, len)) = common_leaf(input) {
+    if FAST_PATHS && let Some((leaf, len)) = common_leaf(input) {
         let head = match leaf {
             Leaf::Int(value) => Head::Int(Int::Small(value)),
             Leaf::Float(value) => Head::Float(value),
@@ -299,7 +305,7 @@ pub(crate) fn integer_run(input: &[u8], max: u32) -> (u32, &[u8]) {
     let mut rest = input;
     let mut count = 0;
     while count < max {
-        if max - count >= 4 {
+        if FAST_PATHS && max - count >= 4 {
             if let Some((c, after)) = rest.split_first_chunk::<20>()
                 && c[0] == INTEGER_EXT
                 && c[5] == INTEGER_EXT

@@ -29,7 +29,11 @@ fn main() {
     let mut total = 0u64;
     for _ in 0..rounds {
         total = total.wrapping_add(match mode.as_str() {
-            "decode" => erlport_codec::Decoder::new().scratch(&mut scratch).decode(black_box(&bytes)).map(|_| 1).expect("decodes"),
+            "decode" => erlport_codec::Decoder::new()
+                .scratch(&mut scratch)
+                .decode(black_box(&bytes))
+                .map(|_| 1)
+                .expect("decodes"),
             "walk" => decode_walk(&bytes, &mut scratch, walk),
             "serde" => erlport_codec::from_bytes::<Vec<User>>(black_box(&bytes)).expect("b reads").len() as u64,
             other => panic!("{other}: decode, walk or serde"),

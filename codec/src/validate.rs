@@ -183,9 +183,8 @@ impl<'a> Validator<'a, '_> {
             self.pending -= 1;
             let at = self.pos;
             let rest = self.buf.get(at..).unwrap_or(&[]);
-            // Integers need no checks: the most common leaf, first.
             // Integers, the most common leaf, and the other leaves that need no check
-            // beyond their bounds.
+            // beyond their bounds, first.
             if wire::FAST_PATHS {
                 if let Some((leaf, len)) = wire::common_leaf(rest)
                     && match leaf {

@@ -158,15 +158,20 @@ many_callers(Exe, Mode) ->
 
 overlap(Exe, Mode) ->
     S = start(Exe, Mode),
-    OsPid = os_pid(S),
-    Self = self(),
-    [spawn_link(fun() -> Self ! {slept, erlport_rs:call(S, sleep, [100])} end) || _ <- lists:seq(1, 32)],
-    %% While they sleep, count the handlers running at once: the Rust program's threads
+    %% While 32 sleeps run, count the handlers running at once: the Rust program's threads
     %% (a pool grows one thread per handler running), or tokio's timers (one process, few
-    %% threads) seen as all 32 replies arriving together.
-    Threads = max_threads(OsPid, 32, 0),
-    case Mode of
-        [] when Threads < 32 -> throw({threads_seen, Threads});
+    %% threads) seen as all 32 replies arriving together. All 32 calls have to reach the pool
+    %% before the first sleep ends: on a machine too loaded for that in 100 ms, a fresh server
+    %% gets a second chance with sleeps of 1000 ms.
+    case {Mode, sleeping_threads(S, 100)} of
+        {[], Threads} when Threads < 32 ->
+            Again = start(Exe, Mode),
+            Retry = sleeping_threads(Again, 1000),
+            erlport_rs:stop(Again),
+            case Retry < 32 of
+                true -> throw({threads_seen, Threads, Retry});
+                false -> ok
+            end;
         _ -> ok
     end,
     %% Completion order: a long call sent first is answered after short ones sent later.
@@ -181,13 +186,20 @@ overlap(Exe, Mode) ->
     expect(400, erlport_rs:receive_response(Long)),
     erlport_rs:stop(S).
 
+%% The most threads of the Rust program seen while 32 calls of sleep(Ms) are outstanding.
+sleeping_threads(S, Ms) ->
+    OsPid = os_pid(S),
+    Self = self(),
+    [spawn_link(fun() -> Self ! {slept, erlport_rs:call(S, sleep, [Ms])} end) || _ <- lists:seq(1, 32)],
+    max_threads(OsPid, Ms, 32, 0).
+
 %% The most threads seen while `Left` replies are outstanding (the replies are consumed).
-max_threads(_OsPid, 0, Max) -> Max;
-max_threads(OsPid, Left, Max) ->
+max_threads(_OsPid, _Ms, 0, Max) -> Max;
+max_threads(OsPid, Ms, Left, Max) ->
     Now = threads(OsPid),
     receive
-        {slept, 100} -> max_threads(OsPid, Left - 1, max(Max, Now))
-    after 2 -> max_threads(OsPid, Left, max(Max, Now))
+        {slept, Ms} -> max_threads(OsPid, Ms, Left - 1, max(Max, Now))
+    after 2 -> max_threads(OsPid, Ms, Left, max(Max, Now))
     end.
 
 threads(OsPid) ->

@@ -252,7 +252,10 @@ pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
 }
 
 /// [`read_fast`], trying the common leaves first by the narrow readers (for the items of
-/// maps, which are mostly atoms, integers, binaries and floats).
+/// maps, which are mostly atoms, integers, binaries and floats). Its callers in validation
+/// have just tried [`common_leaf`] themselves; the compiler merges the two reads, and this
+/// measured cheaper than plain [`read_fast`] there (b: 10.2 M against 10.5 M instructions a
+/// decode, `rounds decode 5 b` under callgrind).
 #[cfg_attr(not(target_os = "none"), inline(always))]
 #[cfg_attr(target_os = "none", inline)]
 pub(crate) fn read_leaf_first(input: &[u8]) -> Option<(Head<'_>, usize)> {

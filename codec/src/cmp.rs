@@ -23,7 +23,9 @@
 //! with more to compare after them: inline up to 32, on the heap beyond with `alloc`. Without
 //! it the oldest frames are given up (see `Frames`): two lists of different lengths always
 //! decide the comparison, so nothing under them is needed again, unless a list is split into
-//! segments (hand-made input); needing a frame given up is `NeedsAlloc`.
+//! segments (hand-made input). Needing a frame given up is `NeedsAlloc` when comparing map
+//! keys; comparing views, what is left of the two terms is then compared as written, term
+//! after term (still linear, never failing).
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::stack::Stack;
@@ -365,6 +367,10 @@ fn compare_at<'a, 'b>(
 ) -> Result<(Ordering, &'a [u8], &'b [u8]), DecodeError> {
     let mut stack = Frames::new();
     let overflow = || DecodeError::new(DecodeErrorKind::NeedsAlloc, 0, None);
+    let (root_a, root_b) = (pa, pb);
+    // Lenient, once a frame given up is needed: how many bytes follow each whole term. The
+    // terms left inside them are then compared one after another as written (see below).
+    let mut as_written: Option<(usize, usize)> = None;
     'pair: loop {
         let (start_a, start_b) = (pa, pb);
         let ka = key(&mut pa);
@@ -422,7 +428,25 @@ fn compare_at<'a, 'b>(
             match stack.last_mut() {
                 // A frame was given up for room, and is needed after all: only input no VM
                 // writes (lists split into segments, nested deep) gets here, without `alloc`.
-                None if evicted => return Err(overflow()),
+                None if evicted && strict => return Err(overflow()),
+                None if evicted || as_written.is_some() => {
+                    // Lenient: what is left of the two terms (the rest of the lists and of
+                    // the containers around them, whose counts were given up) is compared
+                    // as written: term after term, until a side has no more.
+                    stack = Frames::new();
+                    let (after_a, after_b) = *as_written.get_or_insert_with(|| {
+                        (
+                            root_a.len().saturating_sub(wire::skip(root_a)),
+                            root_b.len().saturating_sub(wire::skip(root_b)),
+                        )
+                    });
+                    match (pa.len() <= after_a, pb.len() <= after_b) {
+                        (true, true) => return Ok((Ordering::Equal, pa, pb)),
+                        (true, false) => return Ok((Ordering::Less, pa, pb)),
+                        (false, true) => return Ok((Ordering::Greater, pa, pb)),
+                        (false, false) => continue 'pair,
+                    }
+                }
                 None => return Ok((Ordering::Equal, pa, pb)),
                 Some(Frame::Seq(left)) => {
                     *left -= 1;
@@ -680,7 +704,7 @@ fn term_rank(term: &Term<'_>) -> u8 {
 }
 
 /// Compares two views (see [`Term::exact_cmp`]).
-pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Result<Ordering, DecodeError> {
+pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Ordering {
     fn number<'t>(t: &Term<'t>) -> Option<Number<'t>> {
         match *t {
             Term::Integer(value) => Some(Number::Int(Int::Small(value))),
@@ -700,18 +724,23 @@ pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Result<Ordering, Deco
     }
     let by_rank = term_rank(a).cmp(&term_rank(b));
     if by_rank != Ordering::Equal {
-        return Ok(by_rank);
+        return by_rank;
     }
     if let (Some(x), Some(y)) = (number(a), number(b)) {
-        return Ok(cmp_numbers(&x, &y));
+        return cmp_numbers(&x, &y);
     }
     if let (Some((xa, la)), Some((xb, lb))) = (bits(a), bits(b)) {
-        return Ok(cmp_bits(xa, la, xb, lb));
+        return cmp_bits(xa, la, xb, lb);
     }
     match (a, b) {
-        (Term::Nil, Term::Nil) => Ok(Ordering::Equal),
-        (Term::Atom(x), Term::Atom(y)) => Ok(x.text().cmp(&y.text())),
-        _ => compare_at(a.raw(), b.raw(), 0, false).map(|(ordering, _, _)| ordering),
+        (Term::Nil, Term::Nil) => Ordering::Equal,
+        (Term::Atom(x), Term::Atom(y)) => x.text().cmp(&y.text()),
+        // A lenient comparison has no error to give: where memory runs out it compares as
+        // written, and only a strict one (of map keys, while decoding) fails.
+        _ => match compare_at(a.raw(), b.raw(), 0, false) {
+            Ok((ordering, _, _)) => ordering,
+            Err(_) => Ordering::Equal,
+        },
     }
 }
 
@@ -721,19 +750,38 @@ impl Term<'_> {
     /// `0.0`; two encodings of one term are equal, and so are two maps holding the same pairs
     /// in different orders.
     ///
-    /// Uses a bounded amount of stack whatever the depth, and time linear in the terms;
+    /// Never fails, and uses a bounded amount of stack whatever the depth. Time is linear in
+    /// the terms, apart from putting the pairs of compared maps in key order (n log n);
     /// tuples, maps, funs and lists nested in one another at any depth need no memory.
     ///
-    /// Never fails on terms any VM writes. With the `alloc` feature it never fails at all;
-    /// without it, it fails
-    /// ([`DecodeErrorKind::NeedsAlloc`](crate::DecodeErrorKind::NeedsAlloc)) only on
-    /// hand-made input: lists split into several segments (a `LIST_EXT` whose tail is another
-    /// list, which `term_to_binary` never writes), equal to lists split differently, nested
-    /// more than 32 deep. Comparing those in step needs memory for every level, and the
-    /// answer is not guessed. Maps of more than 32 pairs without `alloc`, and maps nested
-    /// more than 4 deep, are compared pair by pair as written (right whenever both were
-    /// written by one VM).
-    pub fn exact_cmp(&self, other: &Term<'_>) -> Result<core::cmp::Ordering, crate::DecodeError> {
+    /// Where its bounded memory runs out, it compares what is left as written (encoding by
+    /// encoding) rather than fail or take more than that time:
+    /// - Without the `alloc` feature: lists split into segments differently on the two sides
+    ///   (a `LIST_EXT` whose tail is another list, which `term_to_binary` never writes),
+    ///   nested more than 16 deep. From the point where a level it gave up is needed, the
+    ///   terms left are compared one after another as written. Lists a VM writes never
+    ///   need that: two lists of different lengths decide the comparison.
+    /// - Maps of more than 32 pairs without `alloc`, and maps nested more than 4 deep in
+    ///   maps being compared, are compared pair by pair as written. One VM writes two maps
+    ///   with the same keys in the same order, so equal maps still compare equal; maps with
+    ///   different keys may be ordered differently from Erlang.
+    ///
+    /// Decoding checks map keys strictly instead: it refuses (`NeedsAlloc`,
+    /// `MapKeysTooDeep`) rather than compare as written.
+    ///
+    /// ```
+    /// use core::cmp::Ordering;
+    /// use erlport_codec::decode;
+    ///
+    /// // 1 written as SMALL_INTEGER_EXT and as INTEGER_EXT, then 1.0.
+    /// let small = decode(&[131, 97, 1])?;
+    /// let wide = decode(&[131, 98, 0, 0, 0, 1])?;
+    /// let float = decode(&[131, 70, 63, 240, 0, 0, 0, 0, 0, 0])?;
+    /// assert_eq!(small.exact_cmp(&wide), Ordering::Equal);
+    /// assert_eq!(small.exact_cmp(&float), Ordering::Less);
+    /// # Ok::<(), erlport_codec::DecodeError>(())
+    /// ```
+    pub fn exact_cmp(&self, other: &Term<'_>) -> core::cmp::Ordering {
         compare_terms(self, other)
     }
 }

@@ -190,7 +190,7 @@ fn separated<'a>(
 }
 
 fn less(a: &Term<'_>, b: &Term<'_>) -> bool {
-    a.exact_cmp(b) == Ok(Ordering::Less)
+    a.exact_cmp(b) == Ordering::Less
 }
 
 /// Whether a map's keys were written in increasing key order (as Erlang writes small maps).

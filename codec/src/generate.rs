@@ -243,7 +243,7 @@ fn in_key_order(pairs: Vec<(ArbitraryTerm, ArbitraryTerm)>) -> Vec<(ArbitraryTer
     let encoded: Vec<Vec<u8>> = pairs.iter().map(|(key, _)| encode_to_vec(key).unwrap_or_default()).collect();
     let views: Vec<Option<crate::Term<'_>>> = encoded.iter().map(|bytes| decode(bytes).ok()).collect();
     let order = |a: usize, b: usize| match (views[a], views[b]) {
-        (Some(x), Some(y)) => x.exact_cmp(&y).unwrap_or(Ordering::Equal),
+        (Some(x), Some(y)) => x.exact_cmp(&y),
         _ => Ordering::Equal,
     };
     let mut indices: Vec<usize> = (0..pairs.len()).filter(|&i| views[i].is_some()).collect();

@@ -716,7 +716,7 @@ impl<'a> Map<'a> {
 
     /// The value whose key is exactly equal (`=:=`) to `key`.
     pub fn get(&self, key: &Term<'_>) -> Option<Term<'a>> {
-        self.iter().find(|(k, _)| k.exact_cmp(key) == Ok(core::cmp::Ordering::Equal)).map(|(_, v)| v)
+        self.iter().find(|(k, _)| k.exact_cmp(key) == core::cmp::Ordering::Equal).map(|(_, v)| v)
     }
 }
 

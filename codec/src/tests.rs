@@ -422,10 +422,47 @@ fn views_of_lists_of_different_lengths_compare_at_any_depth() {
     };
     let (short, long, short2) = (list(1, false), list(1, true), list(2, false));
     let (short, long, short2) = (decode(&short).unwrap(), decode(&long).unwrap(), decode(&short2).unwrap());
-    assert_eq!(short.exact_cmp(&long), Ok(Less));
-    assert_eq!(long.exact_cmp(&short), Ok(Greater));
-    assert_eq!(short2.exact_cmp(&long), Ok(Greater), "the innermost element decides first");
-    assert_eq!(long.exact_cmp(&long), Ok(Equal));
+    assert_eq!(short.exact_cmp(&long), Less);
+    assert_eq!(long.exact_cmp(&short), Greater);
+    assert_eq!(short2.exact_cmp(&long), Greater, "the innermost element decides first");
+    assert_eq!(long.exact_cmp(&long), Equal);
+}
+
+#[test]
+fn views_of_lists_split_differently_compare_without_failing_at_any_depth() {
+    use core::cmp::Ordering::{Equal, Less};
+    // [[...[Leaf, 0]..., 0], 0] `depth` deep, each list written as one LIST_EXT of two
+    // elements, or split in two: [X | [0]] (a LIST_EXT of one whose tail is another).
+    let list = |depth: usize, leaf: u8, split: bool| {
+        let mut k = vec![131u8];
+        for _ in 0..depth {
+            k.extend([108, 0, 0, 0, if split { 1 } else { 2 }]);
+        }
+        k.extend([97, leaf]);
+        for _ in 0..depth {
+            if split {
+                k.extend([108, 0, 0, 0, 1, 97, 0, 106]);
+            } else {
+                k.extend([97, 0, 106]);
+            }
+        }
+        k
+    };
+    for depth in [1, 10, 16, 17, 40, 100_000] {
+        let bytes = [list(depth, 1, false), list(depth, 1, true), list(depth, 2, true)];
+        let [whole, split, split2] = bytes.each_ref().map(|b| decode(b).unwrap());
+        assert_eq!(whole.exact_cmp(&whole), Equal);
+        assert_eq!(split.exact_cmp(&split), Equal);
+        // The leaves come first, before any level needs to be resumed: exact at any depth.
+        assert_eq!(whole.exact_cmp(&split2), Less, "{depth} deep");
+        assert_eq!(split2.exact_cmp(&whole), Less.reverse());
+        let ordering = whole.exact_cmp(&split);
+        assert_eq!(split.exact_cmp(&whole), ordering.reverse(), "{depth} deep");
+        if cfg!(feature = "alloc") || depth <= 16 {
+            // Every level kept: two encodings of one list are equal.
+            assert_eq!(ordering, Equal, "{depth} deep");
+        }
+    }
 }
 
 mod encoding {
@@ -884,7 +921,7 @@ fn comparing_deep_tuples_and_equal_length_lists_needs_no_memory() {
             bytes.extend(close);
         }
         let (a, b) = (decode(&bytes).unwrap(), decode(&bytes).unwrap());
-        assert_eq!(a.exact_cmp(&b), Ok(core::cmp::Ordering::Equal));
+        assert_eq!(a.exact_cmp(&b), core::cmp::Ordering::Equal);
     }
 }
 
@@ -916,7 +953,7 @@ fn decoding_walking_and_comparing_fit_a_64_kib_stack() {
                 assert!(term.walk().count() > if cfg!(feature = "alloc") { 1000 } else { 32 });
                 let mut words = [0u32; 1000];
                 let twin = crate::Decoder::new().key_buffer(&mut words).decode(bytes).unwrap();
-                assert_eq!(term.exact_cmp(&twin), Ok(core::cmp::Ordering::Equal));
+                assert_eq!(term.exact_cmp(&twin), core::cmp::Ordering::Equal);
             }
             // term_to_binary(lists:duplicate(20, $a), [compressed])
             let packed = [131, 80, 0, 0, 0, 23, 120, 156, 203, 102, 16, 73, 196, 2, 0, 90, 234, 8, 20];

@@ -337,28 +337,40 @@ wait_file(Path, N) ->
 
 bench(Exe) ->
     N = 100000,
-    Cat = open_port({spawn_executable, os:find_executable("cat")}, [{packet, 4}, binary]),
     Msg = term_to_binary({call, 1, add, [1, 2]}),
-    CatSeq = rate(N, fun() -> [cat_round_trip(Cat, Msg) || _ <- lists:seq(1, N)] end),
+    {ok, S} = erlport_rs:start(Exe, []),
+    Cat = open_port({spawn_executable, os:find_executable("cat")}, [{packet, 4}, binary]),
+    %% This machine's speed changes from minute to minute, so erlport_rs and cat take turns
+    %% (11 of each, N calls in all), and each turn's ratio is against the cat turn beside it.
+    Turns = 11,
+    Each = N div Turns,
+    Seq = turns(Turns,
+                fun() -> rate(Each, fun() -> [3 = erlport_rs:call(S, add, [1, 2]) || _ <- lists:seq(1, Each)] end) end,
+                fun() -> rate(Each, fun() -> [cat_round_trip(Cat, Msg) || _ <- lists:seq(1, Each)] end) end),
+    %% 32 processes calling one erlport_rs server, against 32 processes doing raw round
+    %% trips, each to a cat of its own (a port answers only the process that owns it). The
+    %% cat callers open their ports, and the erlport_rs callers make one call, before the
+    %% clock starts.
+    PerProcess = Each div 32,
+    Par = turns(Turns,
+                fun() -> timed_callers(32, PerProcess, fun() -> 3 = erlport_rs:call(S, add, [1, 2]) end,
+                                       fun(_, K) -> [3 = erlport_rs:call(S, add, [1, 2]) || _ <- lists:seq(1, K)] end)
+                end,
+                fun() -> timed_callers(32, PerProcess, fun() ->
+                             open_port({spawn_executable, os:find_executable("cat")}, [{packet, 4}, binary])
+                         end, fun(Own, K) ->
+                             [cat_round_trip(Own, Msg) || _ <- lists:seq(1, K)],
+                             port_close(Own)
+                         end)
+                end),
+    InFlight = rate(N, fun() -> requests_in_flight(S, N, 32) end),
     CatPar = rate(N, fun() -> cat_in_flight(Cat, Msg, N, 32) end),
     port_close(Cat),
-    %% 32 processes, each with a cat port of its own.
-    CatProcs = rate(N, fun() -> callers(32, N div 32, fun() -> ok end, fun(Each) ->
-        Own = open_port({spawn_executable, os:find_executable("cat")}, [{packet, 4}, binary]),
-        [cat_round_trip(Own, Msg) || _ <- lists:seq(1, Each)],
-        port_close(Own)
-    end) end),
-    {ok, S} = erlport_rs:start(Exe, []),
-    Seq = rate(N, fun() -> [3 = erlport_rs:call(S, add, [1, 2]) || _ <- lists:seq(1, N)] end),
-    Par = rate(N, fun() -> callers(32, N div 32, fun() -> 3 = erlport_rs:call(S, add, [1, 2]) end) end),
-    InFlight = rate(N, fun() -> requests_in_flight(S, N, 32) end),
     erlport_rs:stop(S),
-    io:format("trivial calls, sequential: erlport_rs ~s/s, cat ~s/s (~.2fx)~n",
-              [fmt(Seq), fmt(CatSeq), Seq / CatSeq]),
-    io:format("trivial calls, 32 processes: erlport_rs ~s/s, 32 processes each with its own cat ~s/s (~.2fx), "
-              "one process with 32 in flight to cat ~s/s (~.2fx)~n",
-              [fmt(Par), fmt(CatProcs), Par / CatProcs, fmt(CatPar), Par / CatPar]),
-    io:format("trivial calls, one process with 32 in flight (send_request): erlport_rs ~s/s, cat ~s/s (~.2fx)~n",
+    report("trivial calls, sequential", Seq, "cat"),
+    report("trivial calls, 32 processes", Par, "32 processes each with a cat of its own"),
+    io:format("trivial calls, one process keeping 32 in flight (send_request): erlport_rs ~s/s, "
+              "through one cat ~s/s (~.2fx; the pipe's ceiling)~n",
               [fmt(InFlight), fmt(CatPar), InFlight / CatPar]),
     %% A handler that sleeps 10 ms: one at a time (the sequential mode's throughput) and
     %% from 32 callers at once.
@@ -371,6 +383,20 @@ bench(Exe) ->
     io:format("sleep(10) calls: one at a time ~s/s, 32 callers ~s/s (~.1fx)~n",
               [fmt(SleepOne), fmt(SleepMany), SleepMany / SleepOne]),
     halt(0).
+
+%% Ours and theirs, alternately: [{OurRate, TheirRate}] in the order run.
+turns(N, Ours, Theirs) ->
+    [{Ours(), Theirs()} || _ <- lists:seq(1, N)].
+
+%% The median of the turns' ratios, with the lowest and highest, and the rates of the median
+%% turn.
+report(What, Turns, Them) ->
+    Sorted = lists:sort([{Us / Cat, Us, Cat} || {Us, Cat} <- Turns]),
+    {Ratio, Us, Cat} = lists:nth((length(Sorted) + 1) div 2, Sorted),
+    {Low, _, _} = hd(Sorted),
+    {High, _, _} = lists:last(Sorted),
+    io:format("~s: erlport_rs ~s/s, ~s ~s/s (~.2fx; ~b turns, ~.2f to ~.2fx)~n",
+              [What, fmt(Us), Them, fmt(Cat), Ratio, length(Sorted), Low, High]).
 
 rate(N, Fun) ->
     {Us, _} = timer:tc(Fun),
@@ -413,6 +439,23 @@ in_flight(S, Queue, ToSend) ->
 
 callers(P, Each, Fun) ->
     callers(P, Each, Fun, fun(N) -> [Fun() || _ <- lists:seq(1, N)] end).
+
+%% Calls per second of P processes, each running Setup() and then, once all are ready and
+%% the clock has started, Loop(Setup's result, Each).
+timed_callers(P, Each, Setup, Loop) ->
+    Self = self(),
+    Pids = [spawn_link(fun() ->
+                           Ready = Setup(),
+                           Self ! {ready, self()},
+                           receive go -> ok end,
+                           Loop(Ready, Each),
+                           Self ! {done, self()}
+                       end) || _ <- lists:seq(1, P)],
+    [receive {ready, Pid} -> ok end || Pid <- Pids],
+    T0 = erlang:monotonic_time(microsecond),
+    [Pid ! go || Pid <- Pids],
+    [receive {done, Pid} -> ok end || Pid <- Pids],
+    P * Each * 1000000 / max(1, erlang:monotonic_time(microsecond) - T0).
 
 %% P processes, each running Loop(Each); they start together.
 callers(P, Each, _Fun, Loop) ->

@@ -52,12 +52,32 @@ pub fn decode_any(data: &[u8]) {
             assert!(used <= data.len());
             walk(&term);
             assert!(decode(&data[..used]).is_ok());
+            // Comparing two terms gives opposite answers the two ways round: this term
+            // against a second one after it, and the first elements of a list or tuple
+            // against each other.
+            if let Ok((next, _)) = decode_prefix(&data[used..]) {
+                antisymmetric(&term, &next);
+            }
+            let elements: Vec<Term<'_>> = match term {
+                Term::List(list) => list.iter().take(8).collect(),
+                Term::Tuple(tuple) => tuple.iter().take(8).collect(),
+                _ => Vec::new(),
+            };
+            for (i, a) in elements.iter().enumerate() {
+                for b in &elements[i..] {
+                    antisymmetric(a, b);
+                }
+            }
         }
         Err(e) => {
             assert!(e.offset() <= data.len());
             let _ = e.to_string();
         }
     }
+}
+
+fn antisymmetric(a: &Term<'_>, b: &Term<'_>) {
+    assert_eq!(a.exact_cmp(b), b.exact_cmp(a).reverse(), "{a} against {b}");
 }
 
 /// Decode, re-encode, decode: the re-encoding has the predicted length and decodes to an

@@ -354,16 +354,17 @@ fn next_item(pos: &mut &[u8], cursor: &mut ListCursor) -> Item {
 
 /// Compares the validated terms at the start of `a` and `b`.
 pub(crate) fn compare(a: &[u8], b: &[u8]) -> Result<Ordering, DecodeError> {
-    compare_at(a, b, 0, true).map(|(ordering, _, _)| ordering)
+    compare_at::<true>(a, b, 0).map(|(ordering, _, _)| ordering)
 }
 
 /// Compares the validated terms at the start of `a` and `b`; when equal, also says where each
-/// ends (for a map being put in key order).
-fn compare_at<'a, 'b>(
+/// ends (for a map being put in key order). `STRICT` (map keys, while decoding): fails where
+/// memory runs out. Otherwise (views) the rest is compared as written there, and it never
+/// fails; decoding's code holds only the strict copy.
+fn compare_at<'a, 'b, const STRICT: bool>(
     mut pa: &'a [u8],
     mut pb: &'b [u8],
     level: u32,
-    strict: bool,
 ) -> Result<(Ordering, &'a [u8], &'b [u8]), DecodeError> {
     let mut stack = Frames::new();
     let overflow = || DecodeError::new(DecodeErrorKind::NeedsAlloc, 0, None);
@@ -391,17 +392,17 @@ fn compare_at<'a, 'b>(
                 // than compare as written, which could call two encodings of one map
                 // different; a lenient one (of views) compares them as written.
                 let sorted =
-                    if level < MAX_MAP_LEVELS { compare_maps(start_a, start_b, level + 1, strict)? } else { None };
+                    if level < MAX_MAP_LEVELS { compare_maps::<STRICT>(start_a, start_b, level + 1)? } else { None };
                 match sorted {
                     Some((Ordering::Equal, end_a, end_b)) => {
                         pa = end_a;
                         pb = end_b;
                     }
                     Some((ordering, _, _)) => return Ok((ordering, pa, pb)),
-                    None if strict && level >= MAX_MAP_LEVELS => {
+                    None if STRICT && level >= MAX_MAP_LEVELS => {
                         return Err(DecodeError::new(DecodeErrorKind::MapKeysTooDeep, 0, None));
                     }
-                    None if strict => return Err(overflow()),
+                    None if STRICT => return Err(overflow()),
                     None => stack.push_seq(2 * u64::from(n)),
                 }
             }
@@ -428,7 +429,7 @@ fn compare_at<'a, 'b>(
             match stack.last_mut() {
                 // A frame was given up for room, and is needed after all: only input no VM
                 // writes (lists split into segments, nested deep) gets here, without `alloc`.
-                None if evicted && strict => return Err(overflow()),
+                None if evicted && STRICT => return Err(overflow()),
                 None if evicted || as_written.is_some() => {
                     // Lenient: what is left of the two terms (the rest of the lists and of
                     // the containers around them, whose counts were given up) is compared
@@ -584,26 +585,25 @@ type Pair<'a> = (&'a [u8], &'a [u8]);
 /// order, then values in key order. Returns where each map ends; `None` when there is no
 /// memory for their pairs (more than 32, without `alloc`).
 #[allow(clippy::type_complexity)]
-fn compare_maps<'a, 'b>(
+fn compare_maps<'a, 'b, const STRICT: bool>(
     a: &'a [u8],
     b: &'b [u8],
     level: u32,
-    strict: bool,
 ) -> Result<Option<(Ordering, &'a [u8], &'b [u8])>, DecodeError> {
     let mut pairs_a = PairList::new();
     let mut pairs_b = PairList::new();
     let (Some(end_a), Some(end_b)) = (pairs_a.collect(a), pairs_b.collect(b)) else { return Ok(None) };
-    pairs_a.sort(level, strict)?;
-    pairs_b.sort(level, strict)?;
+    pairs_a.sort::<STRICT>(level)?;
+    pairs_b.sort::<STRICT>(level)?;
     let (sa, sb) = (pairs_a.as_slice(), pairs_b.as_slice());
     for (x, y) in sa.iter().zip(sb) {
-        let ordering = compare_at(x.0, y.0, level, strict)?.0;
+        let ordering = compare_at::<STRICT>(x.0, y.0, level)?.0;
         if ordering != Ordering::Equal {
             return Ok(Some((ordering, end_a, end_b)));
         }
     }
     for (x, y) in sa.iter().zip(sb) {
-        let ordering = compare_at(x.1, y.1, level, strict)?.0;
+        let ordering = compare_at::<STRICT>(x.1, y.1, level)?.0;
         if ordering != Ordering::Equal {
             return Ok(Some((ordering, end_a, end_b)));
         }
@@ -641,11 +641,11 @@ impl<'a> PairList<'a> {
 
     /// Puts the pairs in key order (already ordered ones, as Erlang writes small maps, cost
     /// one comparison a pair). Heapsort: O(n log n), no recursion.
-    fn sort(&mut self, level: u32, strict: bool) -> Result<(), DecodeError> {
+    fn sort<const STRICT: bool>(&mut self, level: u32) -> Result<(), DecodeError> {
         let pairs = self.pairs.as_mut_slice();
         let mut ordered = true;
         for w in pairs.windows(2) {
-            if compare_at(w[0].0, w[1].0, level, strict)?.0 != Ordering::Less {
+            if compare_at::<STRICT>(w[0].0, w[1].0, level)?.0 != Ordering::Less {
                 ordered = false;
                 break;
             }
@@ -653,7 +653,7 @@ impl<'a> PairList<'a> {
         if ordered {
             return Ok(());
         }
-        heapsort(pairs, |x, y| compare_at(x.0, y.0, level, strict).map(|r| r.0))
+        heapsort(pairs, |x, y| compare_at::<STRICT>(x.0, y.0, level).map(|r| r.0))
     }
 }
 
@@ -737,7 +737,7 @@ pub(crate) fn compare_terms(a: &Term<'_>, b: &Term<'_>) -> Ordering {
         (Term::Atom(x), Term::Atom(y)) => x.text().cmp(&y.text()),
         // A lenient comparison has no error to give: where memory runs out it compares as
         // written, and only a strict one (of map keys, while decoding) fails.
-        _ => match compare_at(a.raw(), b.raw(), 0, false) {
+        _ => match compare_at::<false>(a.raw(), b.raw(), 0) {
             Ok((ordering, _, _)) => ordering,
             Err(_) => Ordering::Equal,
         },

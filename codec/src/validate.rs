@@ -45,6 +45,17 @@ const INLINE_KEY_WORDS: usize = 224;
 #[cfg(feature = "alloc")]
 const INLINE_KEY_WORDS: usize = 1024;
 
+/// The key before, in a map's leaf loop: what tells keys in increasing order apart without
+/// comparing them as terms.
+#[derive(Clone, Copy)]
+enum Prev<'a> {
+    None,
+    Int(i64),
+    Latin1(&'a [u8]),
+    Utf8(&'a [u8]),
+    Other,
+}
+
 /// `MapFrame::previous_key` before a map's first key (no input is that long).
 const NO_KEY: usize = usize::MAX;
 
@@ -195,6 +206,11 @@ impl<'a> Validator<'a, '_> {
                     }
                 {
                     self.pos = at + len;
+                    continue;
+                }
+                // `[]`, which ends most lists.
+                if let Some(after) = wire::after_nil(rest) {
+                    self.pos = self.buf.len() - after.len();
                     continue;
                 }
             } else if let Some((_, after)) = wire::small_integer(rest) {
@@ -368,7 +384,7 @@ impl<'a> Validator<'a, '_> {
         // (a key out of order, or the general way taking over): then they are found again by
         // stepping over the leaves read so far, once.
         let mut keys_owed = true;
-        let mut previous: Option<Head<'a>> = None;
+        let mut previous = Prev::None;
         while frame.left > 0 {
             if frame.left == 1 {
                 // The last value begins and every key is known: the keys are checked now, as
@@ -392,8 +408,8 @@ impl<'a> Validator<'a, '_> {
                             && keys_owed
                             && frame.ordered
                             && match previous {
-                                None => true,
-                                Some(Head::Atom(x)) => !x.utf8 && atom_bytes_less(x.bytes, y.bytes),
+                                Prev::None => true,
+                                Prev::Latin1(x) => atom_bytes_less(x, y.bytes),
                                 _ => false,
                             }
                     }
@@ -401,8 +417,8 @@ impl<'a> Validator<'a, '_> {
                         keys_owed
                             && frame.ordered
                             && match previous {
-                                None => true,
-                                Some(Head::Int(Int::Small(x))) => x < *y,
+                                Prev::None => true,
+                                Prev::Int(x) => x < *y,
                                 _ => false,
                             }
                     }
@@ -417,9 +433,10 @@ impl<'a> Validator<'a, '_> {
                         frame.current = item;
                         frame.previous_key = item;
                         previous = match leaf {
-                            Leaf::Int(y) => Some(Head::Int(Int::Small(y))),
-                            Leaf::Atom(y) => Some(Head::Atom(y)),
-                            _ => None,
+                            Leaf::Int(y) => Prev::Int(y),
+                            Leaf::Atom(y) if !y.utf8 => Prev::Latin1(y.bytes),
+                            Leaf::Atom(y) => Prev::Utf8(y.bytes),
+                            _ => Prev::Other,
                         };
                     }
                     self.pos = item + len;
@@ -439,9 +456,10 @@ impl<'a> Validator<'a, '_> {
                 // Keys of one kind in increasing order (as Erlang writes them) are told apart
                 // from their heads; anything else is compared as terms.
                 let increasing = match (previous, &head) {
-                    (None, _) => true,
-                    (Some(Head::Atom(x)), Head::Atom(y)) => x.utf8 == y.utf8 && atom_bytes_less(x.bytes, y.bytes),
-                    (Some(Head::Int(Int::Small(x))), Head::Int(Int::Small(y))) => x < *y,
+                    (Prev::None, _) => true,
+                    (Prev::Latin1(x), Head::Atom(y)) if !y.utf8 => atom_bytes_less(x, y.bytes),
+                    (Prev::Utf8(x), Head::Atom(y)) if y.utf8 => atom_bytes_less(x, y.bytes),
+                    (Prev::Int(x), Head::Int(Int::Small(y))) => x < *y,
                     _ => false,
                 };
                 frame.current = item;
@@ -455,7 +473,12 @@ impl<'a> Validator<'a, '_> {
                     frame.current_is_key = false;
                 }
                 frame.previous_key = item;
-                previous = Some(head);
+                previous = match head {
+                    Head::Int(Int::Small(y)) => Prev::Int(y),
+                    Head::Atom(y) if !y.utf8 => Prev::Latin1(y.bytes),
+                    Head::Atom(y) => Prev::Utf8(y.bytes),
+                    _ => Prev::Other,
+                };
             }
             self.pos = item + len;
             self.pending -= 1;

@@ -183,6 +183,8 @@ impl<'a> Walk<'a> {
     }
 
     /// The innermost frame is done.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn close(&mut self) -> Visit<'a> {
         self.closing = self.top.closes;
         self.top = self.frames.pop().unwrap_or(Frame { kind: Kind::Done, left: 0, closes: 0 });

@@ -56,6 +56,12 @@ enum Prev<'a> {
     Other,
 }
 
+impl<'a> Prev<'a> {
+    fn atom(text: AtomText<'a>) -> Self {
+        if text.utf8 { Prev::Utf8(text.bytes) } else { Prev::Latin1(text.bytes) }
+    }
+}
+
 /// `MapFrame::previous_key` before a map's first key (no input is that long).
 const NO_KEY: usize = usize::MAX;
 
@@ -434,8 +440,7 @@ impl<'a> Validator<'a, '_> {
                         frame.previous_key = item;
                         previous = match leaf {
                             Leaf::Int(y) => Prev::Int(y),
-                            Leaf::Atom(y) if !y.utf8 => Prev::Latin1(y.bytes),
-                            Leaf::Atom(y) => Prev::Utf8(y.bytes),
+                            Leaf::Atom(y) => Prev::atom(y),
                             _ => Prev::Other,
                         };
                     }
@@ -475,8 +480,7 @@ impl<'a> Validator<'a, '_> {
                 frame.previous_key = item;
                 previous = match head {
                     Head::Int(Int::Small(y)) => Prev::Int(y),
-                    Head::Atom(y) if !y.utf8 => Prev::Latin1(y.bytes),
-                    Head::Atom(y) => Prev::Utf8(y.bytes),
+                    Head::Atom(y) => Prev::atom(y),
                     _ => Prev::Other,
                 };
             }

@@ -308,33 +308,28 @@ pub(crate) fn integer_run(input: &[u8], max: u32) -> (u32, &[u8]) {
     let mut rest = input;
     let mut count = 0;
     while count < max {
-        if FAST_PATHS && max - count >= 4 {
-            if let Some((c, after)) = rest.split_first_chunk::<20>()
-                && c[0] == INTEGER_EXT
-                && c[5] == INTEGER_EXT
-                && c[10] == INTEGER_EXT
-                && c[15] == INTEGER_EXT
-            {
-                rest = after;
-                count += 4;
-                continue;
-            }
-            if let Some((c, after)) = rest.split_first_chunk::<8>()
-                && c[0] == SMALL_INTEGER_EXT
-                && c[2] == SMALL_INTEGER_EXT
-                && c[4] == SMALL_INTEGER_EXT
-                && c[6] == SMALL_INTEGER_EXT
-            {
-                rest = after;
-                count += 4;
-                continue;
-            }
+        if FAST_PATHS
+            && max - count >= 4
+            && let Some(after) =
+                four_integers::<5, 20>(rest, INTEGER_EXT).or_else(|| four_integers::<2, 8>(rest, SMALL_INTEGER_EXT))
+        {
+            rest = after;
+            count += 4;
+            continue;
         }
         let Some((_, after)) = small_integer(rest) else { break };
         rest = after;
         count += 1;
     }
     (count, rest)
+}
+
+/// The bytes after four integers of one kind (`tag`, `WIDTH` bytes each, `ALL` = 4 x `WIDTH`)
+/// at the start of `input`, looking at their tags only.
+#[inline(always)]
+fn four_integers<const WIDTH: usize, const ALL: usize>(input: &[u8], tag: u8) -> Option<&[u8]> {
+    let (c, after) = input.split_first_chunk::<ALL>()?;
+    (c[0] == tag && c[WIDTH] == tag && c[2 * WIDTH] == tag && c[3 * WIDTH] == tag).then_some(after)
 }
 
 /// Reads the header of the term at the start of `input`: what it is and the header's length

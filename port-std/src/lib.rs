@@ -88,6 +88,9 @@ pub enum Error {
         /// The largest the packet size allows.
         max: usize,
     },
+    /// The call a concurrent handler answers was cancelled: its caller died or gave up, or
+    /// the port is closing ([`Context::is_cancelled`]). Nothing was sent.
+    Cancelled,
 }
 
 impl Error {
@@ -107,6 +110,7 @@ impl Error {
     /// | `Encode` | `{encode, <<"float is infinite or NaN">>}` |
     /// | `Truncated` | `{truncated, Expected, Got}` |
     /// | `Io` | `{io, <<"...">>}` |
+    /// | `Cancelled` | `cancelled` |
     ///
     /// ```
     /// use erlport::{Error, codec::{Atom, encode_to_vec, decode}};
@@ -134,6 +138,7 @@ impl serde::Serialize for Error {
             Error::Decode(e) => text("decode", e.to_string()).serialize(s),
             Error::Encode(e) => text("encode", e.to_string()).serialize(s),
             Error::Io(e) => text("io", e.to_string()).serialize(s),
+            Error::Cancelled => Atom::new("cancelled").serialize(s),
         }
     }
 }
@@ -167,6 +172,7 @@ impl codec::Encode for Reason<'_> {
             Error::Decode(d) => text("decode", &d.to_string(), self.max_text).encode(e),
             Error::Encode(x) => text("encode", &x.to_string(), self.max_text).encode(e),
             Error::Io(x) => text("io", &x.to_string(), self.max_text).encode(e),
+            Error::Cancelled => Atom::new("cancelled").encode(e),
         }
     }
 }
@@ -205,6 +211,7 @@ impl fmt::Display for Error {
             Error::ReplyTooLarge { len, max } => {
                 write!(f, "reply of {len} bytes, above the {max} the packet size allows")
             }
+            Error::Cancelled => f.write_str("the call was cancelled: its caller is gone or gave up, or the port is closing"),
         }
     }
 }

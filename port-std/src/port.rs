@@ -62,6 +62,37 @@ impl<R: Read> Reader<R> {
         &self.body
     }
 
+    /// The packet size this reader reads with.
+    pub(crate) fn packet_size(&self) -> PacketSize {
+        self.framer.size()
+    }
+
+    /// The longest packet accepted.
+    pub(crate) fn max_packet(&self) -> usize {
+        self.framer.limit()
+    }
+
+    /// Waits for the first bytes of input and tells whether they are a hello
+    /// (`{hello, Version, Options}`) framed with another packet size than this reader's, and
+    /// which: Erlang and this program were started with different `{packet, N}`. Reads
+    /// nothing away.
+    pub(crate) fn hello_in_other_size(&mut self) -> Option<PacketSize> {
+        let ours = self.framer.size();
+        let buffered = loop {
+            match self.input.fill_buf() {
+                Ok(bytes) => break bytes,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return None,
+            }
+        };
+        if is_hello(ours, buffered) {
+            return None;
+        }
+        [PacketSize::One, PacketSize::Two, PacketSize::Four]
+            .into_iter()
+            .find(|&size| size != ours && is_hello(size, buffered))
+    }
+
     pub(crate) fn take_packet(&mut self, into: &mut Vec<u8>) -> Result<bool, Error> {
         if self.packet()?.is_none() {
             return Ok(false);
@@ -136,6 +167,19 @@ impl<R: Read> Reader<R> {
             .decode(&self.body)?;
         Ok(Some(term))
     }
+}
+
+/// Whether `bytes` start with a frame of `size` holding `{hello, ...}` (a 3-tuple led by the
+/// atom `hello`, in any atom encoding).
+fn is_hello(size: PacketSize, bytes: &[u8]) -> bool {
+    let Some(len) = size.read_header(bytes) else { return false };
+    let body = &bytes[size.header_len()..];
+    let Some(rest) = body.strip_prefix(&[erlport_codec::VERSION, b'h', 3][..]) else { return false };
+    let atom: &[u8] = match rest {
+        [100 | 118, 0, 5, atom @ ..] | [115 | 119, 5, atom @ ..] => atom,
+        _ => return false,
+    };
+    len >= 14 && atom.starts_with(b"hello")
 }
 
 /// Encodes and writes packets, reusing its buffers.
@@ -412,6 +456,7 @@ impl Port<File, File> {
             }
             let input = fcntl_dupfd_cloexec(stdio::stdin(), 3)?;
             stdio::dup2_stdout(stdio::stderr())?;
+            die_with_parent();
             Ok(Port::new(File::from(input), File::from(output), packet))
         })();
         if opened.is_err() {
@@ -438,7 +483,20 @@ impl Port<File, File> {
     /// `open_port({spawn, Cmd}, [{packet, N}, nouse_stdio])` sets up; stdout stays free.
     pub fn fds(packet: PacketSize) -> io::Result<Self> {
         let (input, output) = fds()?;
+        die_with_parent();
         Ok(Port::new(input, output, packet))
+    }
+}
+
+/// On Linux, asks the kernel to kill this process when its parent dies (`PR_SET_PDEATHSIG`):
+/// the parent of a port program is the VM's port helper (`erl_child_setup`), which ends with
+/// the VM, so a VM killed with SIGKILL leaves no program behind, even one whose handlers
+/// never look at their input again. Elsewhere the end of input does it (see
+/// `ConcurrentProtocol::grace`).
+fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL)) {
+        log::debug!("cannot set a parent-death signal: {e}");
     }
 }
 
@@ -537,6 +595,16 @@ impl<W: Write> Sender<W> {
     /// Whether `None` is written as `nil`.
     pub(crate) fn none_as_nil(&self) -> bool {
         self.lock().nil
+    }
+
+    /// Writes `value` framed with `size` instead of the port's own packet size (to answer a
+    /// peer that frames with another).
+    pub(crate) fn send_framed<T: Encode + ?Sized>(&self, size: PacketSize, value: &T) -> Result<(), Error> {
+        let mut writer = self.lock();
+        let ours = std::mem::replace(&mut writer.packet, size);
+        let result = writer.write(value);
+        writer.packet = ours;
+        result
     }
 
     /// Writes a value the codec encodes itself (the replies `Protocol` makes).

@@ -625,6 +625,9 @@ pub(crate) fn send_failure<W: Write>(
     match failure {
         Failure::BadArgs(reason) => {
             log::debug!("{name}: arguments do not fit: {reason}");
+            if !function_clause_reason {
+                hint_once(name, &reason);
+            }
             if function_clause_reason {
                 let max = sender.packet_size().max_len() / 2;
                 let reason = (Atom::new("function_clause"), truncate(&reason, max).into_owned());
@@ -634,6 +637,19 @@ pub(crate) fn send_failure<W: Write>(
             }
         }
         Failure::Exception { kind, message, trace } => send_exception(sender, tag, kind, message, trace),
+    }
+}
+
+/// With no logger installed (the `log` facade's level still `Off`), the first
+/// `function_clause` whose reason is not sent says why on stderr, once per process, so the
+/// reason can be found without knowing where to look.
+fn hint_once(name: &Atom<'_>, reason: &str) {
+    static HINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if log::max_level() == log::LevelFilter::Off && !HINTED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        eprintln!(
+            "erlport: {name}: arguments do not fit: {reason} (answered {{error, function_clause}}; \
+             `function_clause_reason(true)` sends the reason, and a logger (env_logger) shows every one)"
+        );
     }
 }
 

@@ -104,8 +104,9 @@ fn calls_get_replies_tagged_with_their_id_and_errors_in_the_sequential_shapes() 
             "{reply,<<97,110,121,32,116,101,114,109>>,2}",
         ),
         (call(4, "nosuch", &[]), "{reply,4,{error,undef}}"),
-        (call(5, "add", &[int(1)]), "{reply,5,{error,function_clause}}"),
-        (call(6, "add", &[int(1), atom("x")]), "{reply,6,{error,function_clause}}"),
+        // The reason is sent by default (`function_clause_reason`).
+        (call(5, "add", &[int(1)]), "{reply,5,{error,{function_clause,<<"),
+        (call(6, "add", &[int(1), atom("x")]), "{reply,6,{error,{function_clause,<<"),
         (to_vec(&(Atom::new("call"), 7, "add", vec![1, 2])).unwrap(), "{reply,7,{error,badarg}}"),
         (to_vec(&(Atom::new("call"), 8, Atom::new("add"), 12)).unwrap(), "{reply,8,{error,badarg}}"),
         (to_vec(&(Atom::new("hello"),)).unwrap(), "{error,badarg}"),

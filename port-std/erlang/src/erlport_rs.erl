@@ -1,7 +1,7 @@
 %% @doc The Erlang side of a concurrent erlport port (a Rust program serving an
-%% `erlport::ConcurrentProtocol`): a gen_server that owns the port, sends calls and casts
-%% tagged with request ids, routes replies and progress messages to their callers, and runs
-%% the calls the Rust program makes into Erlang, limited to the functions allowed.
+%% `erlport::ConcurrentProtocol'): a gen_server that owns the port, routes replies and
+%% progress messages to their callers, and runs the calls the Rust program makes into
+%% Erlang, limited to the functions allowed.
 %%
 %% ```
 %% {ok, Server} = erlport_rs:start_link("target/debug/examples/jobs", [{allow, [{lists, reverse}]}]),
@@ -10,20 +10,29 @@
 %% ok = erlport_rs:stop(Server).
 %% '''
 %%
-%% Progress messages a handler sends (`ctx.progress(&m)` in Rust) reach the calling process,
-%% before the reply, as `{erlport_rs, Server, Ref, Message}`: `Server` the gen_server's pid,
-%% `Ref` the reference `send_request/3,4` returned (a fresh one for each `call/3,4`).
+%% The port program is not trusted: nothing it sends makes an atom (packets are decoded with
+%% `[safe]'), runs code the `allow' option does not name (arguments are data: funs in them
+%% are refused), crashes the server, or grows the node without bound (calls from Rust run at
+%% most `max_rust_calls' at once, progress is flow-controlled, packets are size-checked both
+%% ways). A call keeps its timeout whatever the program does, and a caller that dies or
+%% gives up cancels its call on the Rust side. The program never outlives the server: `stop'
+%% returns once it is gone.
 %%
-%% The wire terms are documented with `ConcurrentProtocol` in the Rust crate `erlport`.
+%% Progress messages a handler sends (`ctx.progress(&m)' in Rust) reach the calling process,
+%% before the reply, as `{erlport_rs, Server, Ref, Message}': `Server' the gen_server's pid,
+%% `Ref' the reference `send_request/3,4' returned (a fresh one for each `call/3,4'). The reply
+%% itself arrives as `{Ref, Reply}'; `receive_response/1' waits for it.
+%%
+%% The wire terms are documented with `ConcurrentProtocol' in the Rust crate `erlport'.
 -module(erlport_rs).
 -behaviour(gen_server).
 
--export([start_link/2, start/2, stop/1,
+-export([start_link/2, start/2, stop/1, child_spec/1,
          call/3, call/4, cast/3,
          send_request/3, send_request/4, receive_response/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
--type server() :: pid() | atom().
+-type server() :: pid() | atom() | {global, term()} | {via, module(), term()}.
 -type option() :: {packet, 1 | 2 | 4}
                 | use_stdio | nouse_stdio
                 | {compressed, 0..9}
@@ -31,178 +40,388 @@
                 | {env, [{string(), string() | false}]}
                 | {cd, string()}
                 | {timeout, timeout()}
+                | {start_timeout, timeout()}
                 | {allow, [module() | {module(), atom()} | {module(), atom(), arity()}]}
-                | {name, atom()}.
+                | {allow_funs, boolean()}
+                | {atoms, existing | {create, non_neg_integer()}}
+                | {max_rust_calls, pos_integer()}
+                | {max_packet, pos_integer()}
+                | {max_queue, pos_integer()}
+                | {progress_window, pos_integer()}
+                | {max_progress_queue, pos_integer()}
+                | {max_progress_bytes, pos_integer()}
+                | {name, atom() | {local, atom()} | {global, term()} | {via, module(), term()}}.
 -export_type([server/0, option/0]).
 
+-define(VERSION, 1).
 -define(DEFAULT_TIMEOUT, 5000).
+-define(MB, 1048576).
+%% How often (port messages) the server looks at its own mailbox for a flood.
+-define(FLOOD_CHECK, 1024).
 
 %%% API
 
-%% @doc Starts `Executable` as a port owned by a new gen_server linked to the caller.
-%% Options: `{packet, N}` (1, 2 or 4; default 4), `use_stdio` (default) or `nouse_stdio`
-%% (fds 3 and 4), `{compressed, Level}` (what Erlang sends; default none), `{args, Args}`,
-%% `{env, Env}`, `{cd, Dir}`, `{timeout, Ms}` (the default call timeout, both ways;
-%% default 5000), `{allow, List}` (the functions Rust may call: `Module`, `{Module,
-%% Function}` or `{Module, Function, Arity}`; default none), `{name, Name}` (register
-%% locally).
+%% @doc Starts `Executable' as a port owned by a new gen_server linked to the caller, and
+%% returns once the program has answered the hello (`{error, Reason}' otherwise, without
+%% killing the caller: `{port_exit, Status}' when it exited, `{packet_mismatch, #{server =>
+%% N, program => M}}', `{not_a_concurrent_port, Reply}' for a plain `Protocol' program,
+%% `{no_hello, Ms}' when it said nothing).
+%%
+%% Options (all optional):
+%% <ul>
+%% <li>`{packet, N}' (1, 2 or 4; 4), `use_stdio' (the default) or `nouse_stdio' (fds 3 and 4),
+%% `{compressed, Level}' (what Erlang sends), `{args, Args}', `{env, Env}', `{cd, Dir}'.</li>
+%% <li>`{timeout, Ms}': the default call timeout, both ways (5000).
+%% `{start_timeout, Ms}': how long the hello may take (5000).</li>
+%% <li>`{allow, List}': the functions Rust may call: `Module', `{Module, Function}' or
+%% `{Module, Function, Arity}' (none). Their arguments are data: a fun anywhere in them is
+%% refused (`{not_allowed, fun_in_arguments}') unless `{allow_funs, true}'. Do not list
+%% functions that run what they are given (`erlang:apply/3', `proc_lib:spawn/3', ...): the
+%% list would then mean everything.</li>
+%% <li>`{atoms, existing}' (the default): packets naming an atom this node does not know are
+%% refused: a reply becomes `{error, {unknown_atoms, Names}}' to its caller, a progress
+%% message is dropped, a call from Rust is answered `{error, {not_allowed, {M, F, Arity}}}'
+%% or `{error, {unknown_atoms, Names}}'. `{atoms, {create, Max}}' lets the program make at
+%% most `Max' atoms over the server's life.</li>
+%% <li>`{max_rust_calls, N}': calls from Rust running at once (64); more are answered
+%% `{error, busy}'.</li>
+%% <li>`{max_packet, Bytes}': the largest packet sent or accepted (64 MiB, and never more
+%% than the packet size or the program's own limit allows); a call over it gets
+%% `{error, {packet_too_large, Len, Max}}' at once.</li>
+%% <li>`{max_queue, Bytes}': how much may wait to be written to the program (8 MiB); past it a
+%% call gets `{error, busy}' at once instead of blocking its caller.</li>
+%% <li>`{progress_window, N}' (64): progress messages a call may have on their way; more are
+%% allowed only while its caller's mailbox holds fewer than `max_progress_queue' messages
+%% (10000) and about `max_progress_bytes' of them (16 MiB). A caller that does not read holds
+%% its handler (`ctx.progress' waits), instead of filling the node's memory.</li>
+%% <li>`{name, Name}': an atom (registered locally), `{local, Name}', `{global, Name}' or
+%% `{via, Module, Name}'.</li>
+%% </ul>
 -spec start_link(file:filename_all(), [option()]) -> {ok, pid()} | {error, term()}.
 start_link(Executable, Options) ->
     start(start_link, Executable, Options).
 
-%% @doc As `start_link/2`, without a link.
+%% @doc As `start_link/2', without a link.
 -spec start(file:filename_all(), [option()]) -> {ok, pid()} | {error, term()}.
 start(Executable, Options) ->
     start(start, Executable, Options).
 
 start(How, Executable, Options) ->
+    Init = {Executable, Options, self()},
     case proplists:get_value(name, Options) of
-        undefined -> gen_server:How(?MODULE, {Executable, Options}, []);
-        Name -> gen_server:How({local, Name}, ?MODULE, {Executable, Options}, [])
+        undefined -> gen_server:How(?MODULE, Init, []);
+        Name when is_atom(Name) -> gen_server:How({local, Name}, ?MODULE, Init, []);
+        Name -> gen_server:How(Name, ?MODULE, Init, [])
     end.
 
-%% @doc Stops the server: the port closes, and the Rust program sees its input end.
+%% @doc A child specification, for a supervisor's child list: from Elixir,
+%% `{:erlport_rs, [executable, options]}'. The id is `{erlport_rs, Name}' with a `name'
+%% option (`erlport_rs' otherwise); shutdown waits 10 s, for the program's grace period.
+-spec child_spec([term()]) -> supervisor:child_spec().
+child_spec([Executable, Options]) ->
+    Id = case proplists:get_value(name, Options) of
+             undefined -> ?MODULE;
+             Name -> {?MODULE, Name}
+         end,
+    #{id => Id,
+      start => {?MODULE, start_link, [Executable, Options]},
+      shutdown => 10000,
+      type => worker,
+      modules => [?MODULE]}.
+
+%% @doc Stops the server, and returns once the Rust program is gone: the port closes, the
+%% program's handlers are told (`ctx.is_cancelled()') and get its grace period (5 s by
+%% default), then the program exits; one that has not, a second later, is killed.
 -spec stop(server()) -> ok.
 stop(Server) ->
-    gen_server:stop(Server).
+    gen_server:stop(Server, normal, infinity).
 
-%% @doc Calls handler `Name` with `Args` and returns its reply, within the default timeout.
+%% @doc Calls handler `Name' with `Args' and returns its reply, within the default timeout.
 -spec call(server(), atom(), list()) -> term().
 call(Server, Name, Args) ->
     receive_response(send_request(Server, Name, Args)).
 
-%% @doc Calls handler `Name` with `Args` and returns its reply: the handler's value
-%% (`{ok, T}` / `{error, E}` for a `Result`), `{error, timeout}` when it did not come
-%% within `Timeout` ms (a late reply is dropped), `{error, {port_exit, Status}}` when the
-%% Rust program exited first, or `{error, Reason}` when the server is gone.
+%% @doc Calls handler `Name' with `Args' and returns its reply: the handler's value
+%% (`{ok, T}' / `{error, E}' for a `Result'), `{error, timeout}' when it did not come within
+%% `Timeout' ms (the Rust side is told, and a late reply is dropped), `{error, busy}' when
+%% more than `max_queue' waits to be written, `{error, {packet_too_large, Len, Max}}',
+%% `{error, {port_exit, Status}}' when the Rust program exited first, or `{error, Reason}'
+%% when the server is gone. Returns within `Timeout' whatever the program does.
 -spec call(server(), atom(), list(), timeout()) -> term().
 call(Server, Name, Args, Timeout) ->
     receive_response(send_request(Server, Name, Args, Timeout)).
 
-%% @doc Runs handler `Name` with `Args`; no reply.
+%% @doc Runs handler `Name' with `Args'; no reply. Dropped when the port is busy or the
+%% server is gone.
 -spec cast(server(), atom(), list()) -> ok.
 cast(Server, Name, Args) when is_atom(Name), is_list(Args) ->
-    case port_of(Server) of
-        {Port, Encode, _} -> command(Port, Encode, {cast, Name, Args});
-        none -> ok
-    end,
-    ok.
+    case info(Server) of
+        {_Pid, #{port := Port, encode := Encode, max := Max}} ->
+            Bin = term_to_binary({cast, Name, Args}, Encode),
+            _ = byte_size(Bin) =< Max andalso write(Port, Bin),
+            ok;
+        none ->
+            ok
+    end.
 
 %% @doc Sends a call without waiting: the reference tags its progress messages, and
-%% `receive_response/1`, called by the same process, waits for its reply.
+%% `receive_response/1', called by the same process, waits for its reply.
 -spec send_request(server(), atom(), list()) -> reference().
 send_request(Server, Name, Args) ->
     send_request(Server, Name, Args, default).
 
-%% @doc `send_request/3` with a timeout of its own.
+%% @doc `send_request/3' with a timeout of its own.
 -spec send_request(server(), atom(), list(), timeout() | default) -> reference().
 send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
     %% The monitor is also an alias, and the call's id on the wire: the server forwards the
     %% reply and progress to it, and once it is gone (the reply came, or the call timed
     %% out) late messages are dropped by the runtime. The caller writes to the port itself,
     %% so calls from many processes do not queue behind one.
-    Ref = erlang:monitor(process, Server, [{alias, demonitor}]),
-    case port_of(Server) of
-        {Port, Encode, Default} ->
+    case info(Server) of
+        {Pid, #{port := Port, encode := Encode, timeout := Default, max := Max}} ->
+            Ref = erlang:monitor(process, Pid, [{alias, demonitor}]),
             Timeout = case Timeout0 of default -> Default; _ -> Timeout0 end,
             Deadline = case Timeout of
                            infinity -> infinity;
                            _ -> erlang:monotonic_time(millisecond) + Timeout
                        end,
-            put({?MODULE, Ref}, Deadline),
-            %% When the port is closing, the monitor's 'DOWN' says why.
-            command(Port, Encode, {call, Ref, Name, Args});
-        %% The server is not there: the monitor's 'DOWN' says so.
+            put({?MODULE, Ref}, {Pid, Deadline}),
+            Bin = term_to_binary({call, Ref, Name, Args}, Encode),
+            case byte_size(Bin) of
+                Len when Len > Max ->
+                    Ref ! {Ref, {error, {packet_too_large, Len, Max}}};
+                _ ->
+                    %% Known to the server before the program can answer: its caller's
+                    %% death or timeout cancels it, and its progress is flow-controlled.
+                    Pid ! {?MODULE, started, Ref, self()},
+                    case write(Port, Bin) of
+                        ok -> ok;
+                        Error -> Pid ! {?MODULE, cancel, Ref, false}, Ref ! {Ref, Error}
+                    end
+            end,
+            Ref;
         none ->
-            ok
-    end,
-    Ref.
+            %% The server is not there: the monitor's 'DOWN' says why (noproc), or, for a
+            %% name nobody has, the reply.
+            Ref = case whereis_server(Server) of
+                      Pid when is_pid(Pid) ->
+                          erlang:monitor(process, Pid, [{alias, demonitor}]);
+                      _ ->
+                          NoProc = make_ref(),
+                          self() ! {NoProc, {error, noproc}},
+                          NoProc
+                  end,
+            put({?MODULE, Ref}, {none, infinity}),
+            Ref
+    end.
 
-%% @doc The reply to a `send_request/3,4`, as `call/4` returns it.
+%% @doc The reply to a `send_request/3,4', as `call/4' returns it.
 -spec receive_response(reference()) -> term().
 receive_response(Ref) ->
-    Timeout = case erase({?MODULE, Ref}) of
-                  undefined -> infinity;
-                  infinity -> infinity;
-                  Deadline -> max(0, Deadline - erlang:monotonic_time(millisecond))
-              end,
+    {Server, Timeout} = case erase({?MODULE, Ref}) of
+                            undefined -> {none, infinity};
+                            {S, infinity} -> {S, infinity};
+                            {S, Deadline} -> {S, max(0, Deadline - erlang:monotonic_time(millisecond))}
+                        end,
     receive
         {Ref, Reply} ->
             erlang:demonitor(Ref, [flush]),
             Reply;
-        {'DOWN', Ref, process, Server, Reason} ->
-            %% The server is gone: forget its port.
-            erase({?MODULE, Server}),
+        {'DOWN', Ref, process, Pid, Reason} ->
+            forget(Pid),
             {error, Reason}
     after Timeout ->
         %% The alias is gone with the monitor: a late reply is dropped by the runtime (one
-        %% already here is flushed).
+        %% already here is flushed). The server tells the Rust side.
         erlang:demonitor(Ref, [flush]),
+        _ = is_pid(Server) andalso (Server ! {?MODULE, cancel, Ref, true}),
         receive {Ref, _} -> ok after 0 -> ok end,
         {error, timeout}
     end.
 
-%% The server's port, encoding options and default timeout, asked once per server and kept in
-%% the caller's process dictionary.
-port_of(Server) ->
-    Pid = case is_pid(Server) of
-              true -> Server;
-              false -> whereis(Server)
-          end,
-    case get({?MODULE, Pid}) of
-        undefined when is_pid(Pid) ->
-            try gen_server:call(Pid, port, infinity) of
-                Found -> put({?MODULE, Pid}, Found), Found
-            catch
-                exit:_ -> none
+%%% What callers keep of a server
+
+%% The server's pid and what a caller needs to write to its port, asked once and kept in the
+%% caller's process dictionary, for the last few servers it used.
+info(Server) ->
+    case whereis_server(Server) of
+        Pid when is_pid(Pid) ->
+            Cache = case get(?MODULE) of undefined -> []; C -> C end,
+            case lists:keyfind(Pid, 1, Cache) of
+                {Pid, Info} ->
+                    {Pid, Info};
+                false ->
+                    try gen_server:call(Pid, info, infinity) of
+                        Info ->
+                            put(?MODULE, lists:sublist([{Pid, Info} | Cache], 4)),
+                            {Pid, Info}
+                    catch
+                        exit:_ -> none
+                    end
             end;
-        undefined -> none;
-        Found -> Found
+        _ ->
+            none
+    end.
+
+forget(Pid) ->
+    case get(?MODULE) of
+        undefined -> ok;
+        Cache ->
+            case lists:keydelete(Pid, 1, Cache) of
+                [] -> erase(?MODULE);
+                Left -> put(?MODULE, Left)
+            end
+    end.
+
+whereis_server(Pid) when is_pid(Pid) -> Pid;
+whereis_server(Name) when is_atom(Name) -> whereis(Name);
+whereis_server({global, Name}) -> global:whereis_name(Name);
+whereis_server({via, Module, Name}) -> Module:whereis_name(Name);
+whereis_server(_) -> undefined.
+
+%% Writes to the port without ever blocking: past `max_queue' (the port's busy limit) the
+%% write is refused.
+write(Port, Bin) ->
+    try erlang:port_command(Port, Bin, [nosuspend]) of
+        true -> ok;
+        false -> {error, busy}
+    catch
+        error:_ -> {error, closed}
     end.
 
 %%% gen_server
 
-init({Executable, Options}) ->
+init({Executable, Options, Starter}) ->
     process_flag(trap_exit, true),
     Packet = proplists:get_value(packet, Options, 4),
     Stdio = case proplists:get_bool(nouse_stdio, Options) of
                 true -> nouse_stdio;
                 false -> use_stdio
             end,
-    PortOptions = [{packet, Packet}, binary, exit_status, Stdio]
+    MaxQueue = proplists:get_value(max_queue, Options, 8 * ?MB),
+    PortOptions = [{packet, Packet}, binary, exit_status, Stdio,
+                   {busy_limits_port, {MaxQueue div 2, MaxQueue}}]
         ++ [{args, A} || {args, A} <- Options]
         ++ [{env, E} || {env, E} <- Options]
         ++ [{cd, D} || {cd, D} <- Options],
+    Encode = case proplists:get_value(compressed, Options) of
+                 undefined -> [];
+                 Level -> [{compressed, Level}]
+             end,
+    Window = proplists:get_value(progress_window, Options, 64),
     try open_port({spawn_executable, Executable}, PortOptions) of
         Port ->
-            Encode = case proplists:get_value(compressed, Options) of
-                         undefined -> [];
-                         Level -> [{compressed, Level}]
-                     end,
-            {ok, #{port => Port,
-                   encode => Encode,
-                   timeout => proplists:get_value(timeout, Options, ?DEFAULT_TIMEOUT),
-                   allow => proplists:get_value(allow, Options, [])}}
+            {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+            MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), packet_max(Packet)),
+            Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window}}, Encode),
+            StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
+            case hello(Port, Packet, Hello, MaxPacket, StartTimeout) of
+                {ok, Theirs} ->
+                    {ok, #{port => Port,
+                           os_pid => OsPid,
+                           encode => Encode,
+                           timeout => proplists:get_value(timeout, Options, ?DEFAULT_TIMEOUT),
+                           allow => proplists:get_value(allow, Options, []),
+                           allow_funs => proplists:get_value(allow_funs, Options, false),
+                           atoms => proplists:get_value(atoms, Options, existing),
+                           max_rust_calls => proplists:get_value(max_rust_calls, Options, 64),
+                           max_in => MaxPacket,
+                           max_out => min(MaxPacket, maps:get(max_packet, Theirs, MaxPacket)),
+                           %% What the program said of itself (every key it sends is an
+                           %% atom named here, so its hello decodes with [safe]).
+                           grace => maps:get(grace, Theirs, 5000),
+                           concurrency => maps:get(concurrency, Theirs, undefined),
+                           window => Window,
+                           max_progress_queue => proplists:get_value(max_progress_queue, Options, 10000),
+                           max_progress_bytes => proplists:get_value(max_progress_bytes, Options, 16 * ?MB),
+                           calls => #{},
+                           monitors => #{},
+                           rust_calls => #{},
+                           held => [],
+                           unsent => [],
+                           retrying => false,
+                           received => 0,
+                           dropped => #{},
+                           logged_at => 0}};
+                {error, Reason} ->
+                    catch port_close(Port),
+                    kill_program(OsPid, 0),
+                    %% The caller gets {error, Reason} from start_link, not an exit signal.
+                    unlink(Starter),
+                    {stop, Reason}
+            end
     catch
-        error:Reason -> {stop, {open_port, Reason}}
+        error:Reason ->
+            unlink(Starter),
+            {stop, {open_port, Reason}}
     end.
 
-handle_call(port, _From, State = #{port := Port, encode := Encode, timeout := Timeout}) ->
-    {reply, {Port, Encode, Timeout}, State};
+packet_max(1) -> 255;
+packet_max(2) -> 65535;
+packet_max(4) -> 4294967295.
+
+%% The hello exchange: a program that exits, frames with another packet size, or is not a
+%% concurrent port is told apart from a working one at start, not at the first call.
+hello(Port, Packet, Hello, MaxPacket, Timeout) ->
+    case byte_size(Hello) =< MaxPacket andalso write(Port, Hello) of
+        ok -> await_hello(Port, Packet, MaxPacket, Timeout);
+        _ -> await_hello(Port, Packet, MaxPacket, 1000)
+    end.
+
+await_hello(Port, Packet, MaxPacket, Timeout) ->
+    receive
+        {Port, {data, Data}} ->
+            case byte_size(Data) =< MaxPacket andalso safe_decode(Data) of
+                {ok, {hello, ?VERSION, Theirs}} when is_map(Theirs) ->
+                    {ok, Theirs};
+                {ok, {hello, _, {error, {packet, N}}}} ->
+                    {error, {packet_mismatch, #{server => Packet, program => N}}};
+                {ok, {hello, Version, _}} ->
+                    {error, {protocol_version, #{server => ?VERSION, program => Version}}};
+                {ok, Other} ->
+                    {error, {not_a_concurrent_port, Other}};
+                _ ->
+                    {error, {not_a_concurrent_port, Data}}
+            end;
+        {Port, {exit_status, Status}} ->
+            {error, {port_exit, Status}};
+        {'EXIT', Port, Reason} ->
+            {error, {port_exit, Reason}}
+    after Timeout ->
+        {error, {no_hello, Timeout}}
+    end.
+
+handle_call(info, _From, State = #{port := Port, encode := Encode, timeout := Timeout, max_out := Max}) ->
+    {reply, #{port => Port, encode => Encode, timeout => Timeout, max => Max}, State};
 handle_call(_Request, _From, State) ->
     {reply, {error, badarg}, State}.
 
 handle_cast(_Request, State) ->
     {noreply, State}.
 
-handle_info({Port, {data, Data}}, State = #{port := Port}) ->
-    try binary_to_term(Data) of
-        Term -> from_rust(Term, State)
-    catch
-        error:badarg ->
-            logger:error("erlport_rs: the port sent ~b bytes that are not a term", [byte_size(Data)])
-    end,
-    {noreply, State};
+handle_info({Port, {data, Data}}, State0 = #{port := Port}) ->
+    case flood_check(State0) of
+        {ok, State} -> {noreply, erlport_rs_wire:from_rust(Data, State)};
+        {flood, Len} -> {stop, {port_flood, Len}, State0}
+    end;
+handle_info({?MODULE, started, Ref, Caller}, State = #{calls := Calls, monitors := Monitors}) ->
+    Monitor = erlang:monitor(process, Caller),
+    Call = #{caller => Caller, monitor => Monitor, got => 0, sizes => queue:new(), bytes => 0},
+    {noreply, State#{calls := Calls#{Ref => Call}, monitors := Monitors#{Monitor => Ref}}};
+handle_info({?MODULE, cancel, Ref, Tell}, State) ->
+    {noreply, erlport_rs_wire:cancel(Ref, Tell, State)};
+handle_info({'DOWN', Monitor, process, _, _}, State = #{monitors := Monitors}) when is_map_key(Monitor, Monitors) ->
+    %% A caller died while its call ran: the Rust side is told.
+    {noreply, erlport_rs_wire:cancel(maps:get(Monitor, Monitors), true, State)};
+handle_info({'DOWN', _, process, Pid, Reason}, State = #{rust_calls := RustCalls}) when is_map_key(Pid, RustCalls) ->
+    {noreply, erlport_rs_wire:rust_call_done(Pid, {error, {exception, exit, Reason}}, State)};
+handle_info({?MODULE, done, Pid, Reply}, State) ->
+    {noreply, erlport_rs_wire:rust_call_done(Pid, Reply, State)};
+handle_info({timeout, _Timer, {?MODULE, rust_call, Pid}}, State) ->
+    exit(Pid, kill),
+    {noreply, erlport_rs_wire:rust_call_done(Pid, {error, timeout}, State)};
+handle_info({?MODULE, retry}, State) ->
+    {noreply, erlport_rs_wire:retry(State#{retrying := false})};
 handle_info({Port, {exit_status, Status}}, State = #{port := Port}) ->
     %% Every caller waiting is told at once, by its monitor: {error, {port_exit, Status}}.
     {stop, {port_exit, Status}, State};
@@ -211,63 +430,62 @@ handle_info({'EXIT', Port, Reason}, State = #{port := Port}) ->
 handle_info(_Other, State) ->
     {noreply, State}.
 
-terminate(_Reason, #{port := Port}) ->
+terminate(_Reason, #{port := Port, os_pid := OsPid, grace := Grace, rust_calls := RustCalls}) ->
+    [exit(Pid, kill) || Pid <- maps:keys(RustCalls)],
+    %% End of input: the program cancels its calls and exits within its grace period.
     catch port_close(Port),
+    kill_program(OsPid, Grace + 1000),
     ok.
 
-%%% Internal
-
-from_rust({reply, Ref, Value}, _State) when is_reference(Ref) ->
-    Ref ! {Ref, Value};
-from_rust({progress, Ref, Message}, _State) when is_reference(Ref) ->
-    Ref ! {erlport_rs, self(), Ref, Message};
-from_rust({call, Id, M, F, A}, #{port := Port, encode := Encode, allow := Allow, timeout := Timeout}) ->
-    Reply = fun(Result) -> command(Port, Encode, {reply, Id, Result}) end,
-    case is_atom(M) andalso is_atom(F) andalso is_list(A) of
-        false ->
-            Reply({error, badarg});
-        true ->
-            case allowed(M, F, length(A), Allow) of
-                true -> spawn(fun() -> Reply(apply_with_timeout(M, F, A, Timeout)) end);
-                false -> Reply({error, {not_allowed, {M, F, length(A)}}})
-            end
-    end;
-from_rust({error, Reason}, _State) ->
-    logger:warning("erlport_rs: the port refused a packet: ~p", [Reason]);
-from_rust(Other, _State) ->
-    logger:warning("erlport_rs: unexpected message from the port: ~P", [Other, 20]).
-
-%% M:F(A...) in a process of its own, killed when it outlives the timeout.
-apply_with_timeout(M, F, A, Timeout) ->
-    Self = self(),
-    {Pid, MRef} = spawn_monitor(fun() ->
-        Result = try {ok, apply(M, F, A)}
-                 catch Class:Reason -> {error, {exception, Class, Reason}}
-                 end,
-        Self ! {self(), Result}
-    end),
-    receive
-        {Pid, Result} ->
-            erlang:demonitor(MRef, [flush]),
-            Result;
-        {'DOWN', MRef, process, Pid, Reason} ->
-            {error, {exception, exit, Reason}}
-    after Timeout ->
-        exit(Pid, kill),
-        erlang:demonitor(MRef, [flush]),
-        {error, timeout}
+%% A port program flooding the server faster than it can read (ignoring flow control) is
+%% stopped before the server's mailbox holds more than every call in flight could legitimately
+%% send.
+flood_check(State = #{received := N}) when N < ?FLOOD_CHECK ->
+    {ok, State#{received := N + 1}};
+flood_check(State = #{calls := Calls, window := Window, max_rust_calls := MaxRust}) ->
+    {message_queue_len, Len} = process_info(self(), message_queue_len),
+    Limit = 100000 + (map_size(Calls) + MaxRust) * (Window + 2),
+    case Len > Limit of
+        true -> {flood, Len};
+        false -> {ok, State#{received := 0}}
     end.
 
-allowed(M, F, Arity, Allow) ->
-    lists:any(fun(Module) when is_atom(Module) -> Module =:= M;
-                 ({Module, Function}) -> {Module, Function} =:= {M, F};
-                 ({Module, Function, N}) -> {Module, Function, N} =:= {M, F, Arity};
-                 (_) -> false
-              end, Allow).
+%% Waits until the OS process `OsPid' is gone, at most `Ms' ms, then kills it.
+kill_program(OsPid, Ms) ->
+    Deadline = erlang:monotonic_time(millisecond) + Ms,
+    wait_gone(OsPid, Deadline).
 
-command(Port, Encode, Term) ->
-    try erlang:port_command(Port, term_to_binary(Term, Encode)) of
-        true -> ok
+wait_gone(OsPid, Deadline) ->
+    case os_alive(OsPid) of
+        false -> ok;
+        true ->
+            case erlang:monotonic_time(millisecond) >= Deadline of
+                true ->
+                    os:cmd("kill -9 " ++ integer_to_list(OsPid)),
+                    ok;
+                false ->
+                    timer:sleep(10),
+                    wait_gone(OsPid, Deadline)
+            end
+    end.
+
+os_alive(OsPid) ->
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat") of
+        {ok, Stat} ->
+            %% A zombie (state Z) is gone: it waits only to be reaped.
+            case binary:split(Stat, <<") ">>) of
+                [_, <<"Z", _/binary>>] -> false;
+                _ -> true
+            end;
+        {error, enoent} ->
+            false;
+        {error, _} ->
+            string:trim(os:cmd("kill -0 " ++ integer_to_list(OsPid) ++ " 2>/dev/null && echo alive")) =:= "alive"
+    end.
+
+safe_decode(Data) ->
+    try binary_to_term(Data, [safe]) of
+        Term -> {ok, Term}
     catch
-        error:badarg -> {error, {port_command, badarg}}
+        error:badarg -> error
     end.

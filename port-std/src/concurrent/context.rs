@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer as SerdeSerializer};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Poll, Waker};
 
@@ -27,6 +28,89 @@ pub(crate) trait Link: Send + Sync {
     fn end_wait(&self, released: bool);
     /// Where a decoded answer's compressed bytes may go.
     fn inflate_limit(&self) -> usize;
+    /// The input ended (or the output is gone): every call is cancelled.
+    fn closed(&self) -> bool;
+    /// Makes a call cancellable (by `{cancel, Id}`) and flow-controlled (by `{credit, Id, N}`):
+    /// the state `Id` (encoded, version byte first) is known by until the call ends.
+    fn register(&self, id: Arc<[u8]>) -> Arc<CallState>;
+    /// The call ended.
+    fn unregister(&self, id: &[u8]);
+}
+
+/// What Erlang tells a running call: that its caller is gone or gave up (`{cancel, Id}`), and
+/// how many more progress messages it may send (`{credit, Id, N}`).
+pub(crate) struct CallState {
+    cancelled: AtomicBool,
+    /// Progress messages the call may still send; `None`: no flow control (the Erlang side
+    /// did not ask for it in its hello).
+    credit: Mutex<Option<u64>>,
+    changed: Condvar,
+    /// The task of an `async` handler, aborted (dropped) when the call is cancelled.
+    #[cfg(feature = "tokio")]
+    pub(crate) abort: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl CallState {
+    pub(crate) fn new(window: Option<u64>) -> Self {
+        CallState {
+            cancelled: AtomicBool::new(false),
+            credit: Mutex::new(window),
+            changed: Condvar::new(),
+            #[cfg(feature = "tokio")]
+            abort: Mutex::new(None),
+        }
+    }
+
+    /// The caller is gone, gave up, or the port is closing.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        // Taken under the lock, so a progress about to wait sees the flag or the wake-up.
+        drop(self.credit.lock().unwrap_or_else(|p| p.into_inner()));
+        self.changed.notify_all();
+        #[cfg(feature = "tokio")]
+        if let Some(task) = self.abort.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// `n` more progress messages allowed.
+    pub(crate) fn grant(&self, n: u64) {
+        let mut credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(left) = credit.as_mut() {
+            *left = left.saturating_add(n);
+        }
+        self.changed.notify_all();
+    }
+
+    /// Takes one progress message's credit, waiting while there is none; fails once the call
+    /// is cancelled or the port closed.
+    fn take_credit(&self, link: &dyn Link) -> Result<(), Error> {
+        let mut credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if self.is_cancelled() || link.closed() {
+                return Err(Error::Cancelled);
+            }
+            match credit.as_mut() {
+                None => return Ok(()),
+                Some(0) => {}
+                Some(left) => {
+                    *left -= 1;
+                    return Ok(());
+                }
+            }
+            // Woken by credit, a cancel, or the port closing (which cancels every call); the
+            // timeout only re-checks `closed` for calls that were never registered as running.
+            credit = self
+                .changed
+                .wait_timeout(credit, std::time::Duration::from_millis(100))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
 }
 
 /// Erlang's answer to a call from Rust, delivered by whichever thread reads it.
@@ -104,6 +188,8 @@ pub struct Context {
     link: Arc<dyn Link>,
     /// The call's id as a term (version byte first); `None` for a cast.
     tag: Option<Arc<[u8]>>,
+    /// What Erlang says of the call (cancelled, credit); `None` for a cast.
+    state: Option<Arc<CallState>>,
 }
 
 impl fmt::Debug for Context {
@@ -113,12 +199,9 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
-    pub(crate) fn new(link: Arc<dyn Link>, tag: Option<Term<'_>>) -> Result<Self, Error> {
-        let tag = match tag {
-            Some(tag) => Some(Arc::from(erlport_codec::encode_to_vec(&tag)?)),
-            None => None,
-        };
-        Ok(Context { link, tag })
+    pub(crate) fn new(link: Arc<dyn Link>, call: Option<(Arc<[u8]>, Arc<CallState>)>) -> Self {
+        let (tag, state) = call.map_or((None, None), |(tag, state)| (Some(tag), Some(state)));
+        Context { link, tag, state }
     }
 
     /// Whether this handler answers a cast (no caller waits for it, and progress goes nowhere).
@@ -126,14 +209,32 @@ impl Context {
         self.tag.is_none()
     }
 
+    /// Whether nobody waits for this call's answer any more: its caller died or gave up (its
+    /// timeout passed; Erlang sends `{cancel, Id}`), or the port is closing (Erlang closed it,
+    /// or `erlport_rs:stop`). A long handler should check it now and then and stop early;
+    /// its reply, if it sends one, is dropped. [`progress`](Context::progress) and
+    /// [`call`](Context::call) fail once it is true.
+    pub fn is_cancelled(&self) -> bool {
+        self.link.closed() || self.state.as_ref().is_some_and(|state| state.is_cancelled())
+    }
+
     /// Sends `message` (any `Serialize` value) to the process that made this call, which
     /// receives `{erlport_rs, Server, Ref, Message}` before the reply. Messages arrive in the
     /// order they were sent. For a cast there is no caller: nothing is sent.
+    ///
+    /// Flow control: `erlport_rs` lets a call have a window of progress messages (64) on
+    /// their way at once, and gives more only as its caller's mailbox empties; without credit
+    /// this waits. So a caller that does not read its mailbox holds the handler here instead
+    /// of filling the node's memory. Fails with [`Error::Cancelled`] once the call is
+    /// cancelled ([`is_cancelled`](Context::is_cancelled)), also while waiting.
     pub fn progress<T: Serialize + ?Sized>(&self, message: &T) -> Result<(), Error> {
         let Some(tag) = &self.tag else {
             log::debug!("progress from a cast: no caller to send it to");
             return Ok(());
         };
+        if let Some(state) = &self.state {
+            state.take_credit(&*self.link)?;
+        }
         let message = encode(message, self.link.nil())?;
         let (tag, message) = (decode(tag)?, decode(&message)?);
         self.link.progress(tag, message)
@@ -151,6 +252,9 @@ impl Context {
     /// Blocks the thread. In an `async` handler use
     /// `Context::call_async` (feature `tokio`).
     pub fn call<T: DeserializeOwned>(&self, module: &str, function: &str, args: impl CallArgs) -> Result<T, CallError> {
+        if self.is_cancelled() {
+            return Err(CallError::Cancelled);
+        }
         let args = args.call_args(self.link.nil()).map_err(|e| CallError::Send(e.into()))?;
         let released = self.link.begin_wait(true)?;
         let answer = self.send_call(module, function, &args).map(|pending| pending.wait());
@@ -166,6 +270,9 @@ impl Context {
         function: &str,
         args: impl CallArgs,
     ) -> Result<T, CallError> {
+        if self.is_cancelled() {
+            return Err(CallError::Cancelled);
+        }
         let args = args.call_args(self.link.nil()).map_err(|e| CallError::Send(e.into()))?;
         let released = self.link.begin_wait(false)?;
         let pending = self.send_call(module, function, &args);
@@ -223,6 +330,9 @@ pub enum CallError {
     /// [`MAX_WAITING`](crate::MAX_WAITING) handlers already wait for Erlang. Serializes as
     /// `busy`.
     Busy,
+    /// The call this handler answers was cancelled ([`Context::is_cancelled`]): nothing was
+    /// sent. Serializes as `cancelled`.
+    Cancelled,
 }
 
 impl fmt::Display for CallError {
@@ -233,6 +343,7 @@ impl fmt::Display for CallError {
             CallError::Closed => f.write_str("the port closed before Erlang answered"),
             CallError::Send(e) => write!(f, "the call could not be sent: {e}"),
             CallError::Busy => write!(f, "{} handlers already wait for Erlang", crate::MAX_WAITING),
+            CallError::Cancelled => f.write_str("the call this handler answers was cancelled"),
         }
     }
 }
@@ -248,6 +359,7 @@ impl Serialize for CallError {
             CallError::Closed => Atom::new("closed").serialize(s),
             CallError::Send(e) => tagged("send", e.to_string(), s),
             CallError::Busy => Atom::new("busy").serialize(s),
+            CallError::Cancelled => Atom::new("cancelled").serialize(s),
         }
     }
 }

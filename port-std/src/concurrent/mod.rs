@@ -13,15 +13,26 @@ use crate::OwnedTerm;
 use crate::args::Args;
 use crate::port::{Port, Reader, Sender};
 use crate::protocol::{Failure, Handler, InHandler, Outcome, Reply, install_panic_hook, panicked, send_failure};
+pub(crate) use context::CallState;
 use context::{Link, Pending};
+use erlport_codec::packet::PacketSize;
 use erlport_codec::{Atom, Decoder, Inflater, Tag, Term, VERSION};
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::OnceCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long handlers still running when the input ends get to finish before the program
+/// exits, unless told otherwise ([`ConcurrentProtocol::grace`]).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// The version of the terms a [`ConcurrentProtocol`] and `erlport_rs` exchange, said in the
+/// hello both send at start.
+pub const PROTOCOL_VERSION: i64 = 1;
 
 /// How many handlers a [`ConcurrentProtocol`] runs at once unless told otherwise
 /// ([`ConcurrentProtocol::concurrency`]).
@@ -70,11 +81,12 @@ impl<T: DeserializeOwned> Param for T {
 impl Param for Context {
     const ARGUMENTS: usize = 0;
     fn read<'a>(args: &mut ArgCursor<'a, '_>) -> Result<Self, Failure> {
-        Context::new(Arc::clone(args.call.link), args.call.tag).map_err(|e| Failure::Exception {
+        let registered = args.call.register().map_err(|e| Failure::Exception {
             kind: "error".into(),
             message: format!("the call's id cannot be kept: {e}"),
             trace: Vec::new(),
-        })
+        })?;
+        Ok(Context::new(Arc::clone(args.call.link), registered))
     }
 }
 
@@ -117,6 +129,34 @@ pub struct CallInfo<'a> {
     /// The call's id; `None` for a cast.
     tag: Option<Term<'a>>,
     link: &'a Arc<dyn Link>,
+    /// The call's id, encoded, and its state, once it is registered as running (for a
+    /// handler that takes a [`Context`], and every `async` one): what `{cancel, Id}` and
+    /// `{credit, Id, N}` find.
+    registered: OnceCell<(Arc<[u8]>, Arc<CallState>)>,
+}
+
+type Registration = Option<(Arc<[u8]>, Arc<CallState>)>;
+
+impl CallInfo<'_> {
+    /// Registers the call as running (once; a cast is not registered).
+    fn register(&self) -> Result<Registration, erlport_codec::EncodeError> {
+        let Some(tag) = self.tag else { return Ok(None) };
+        if let Some(registered) = self.registered.get() {
+            return Ok(Some(registered.clone()));
+        }
+        let id: Arc<[u8]> = Arc::from(erlport_codec::encode_to_vec(&tag)?);
+        let state = self.link.register(Arc::clone(&id));
+        let registered = (id, state);
+        let _ = self.registered.set(registered.clone());
+        Ok(Some(registered))
+    }
+
+    /// The call ended: `{cancel, Id}` and `{credit, Id, N}` no longer find it.
+    fn unregister(&self) {
+        if let Some((id, _)) = self.registered.get() {
+            self.link.unregister(id);
+        }
+    }
 }
 
 type SyncCall<W> = Box<dyn for<'a> Fn(Args<'a>, &CallInfo<'a>, &Sender<W>) -> Outcome + Send + Sync>;
@@ -214,6 +254,7 @@ pub struct ConcurrentProtocol<W> {
     handlers: HashMap<String, Registered<W>>,
     concurrency: usize,
     function_clause_reason: bool,
+    grace: Duration,
     #[cfg(feature = "tokio")]
     runtime: Option<tokio::runtime::Handle>,
 }
@@ -230,10 +271,23 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
         ConcurrentProtocol {
             handlers: HashMap::new(),
             concurrency: DEFAULT_CONCURRENCY,
-            function_clause_reason: false,
+            function_clause_reason: true,
+            grace: DEFAULT_GRACE,
             #[cfg(feature = "tokio")]
             runtime: None,
         }
+    }
+
+    /// How long handlers still running when the input ends (Erlang closed the port, called
+    /// `erlport_rs:stop`, or its VM died) or the output is gone get to finish; default
+    /// [`DEFAULT_GRACE`]. They are told at once ([`Context::is_cancelled`]); once the
+    /// grace period is over, the process exits (`std::process::exit(0)`, after a warning in
+    /// the log), so no program outlives the node that started it by more than this. `erlport_rs`
+    /// learns it in the hello, and its `stop` waits this long (and a second more) before it
+    /// kills the program.
+    pub fn grace(&mut self, grace: Duration) -> &mut Self {
+        self.grace = grace;
+        self
     }
 
     /// Runs at most `n` handlers at once (at least 1).
@@ -242,7 +296,10 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
         self
     }
 
-    /// As [`Protocol::function_clause_reason`](crate::Protocol::function_clause_reason).
+    /// As [`Protocol::function_clause_reason`](crate::Protocol::function_clause_reason), but
+    /// on by default: arguments that do not fit are answered
+    /// `{error, {function_clause, <<"argument 2 of 2: expected an integer, found the atom a">>}}`.
+    /// `false` gives erlport's bare `{error, function_clause}`.
     pub fn function_clause_reason(&mut self, yes: bool) -> &mut Self {
         self.function_clause_reason = yes;
         self
@@ -335,8 +392,17 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
     pub fn run<R: Read + Send>(&mut self, port: Port<R, W>) -> Result<(), Error> {
         install_panic_hook();
         let sender = port.sender();
-        let Port { reader, .. } = port;
+        let Port { mut reader, .. } = port;
+        // A hello framed with another packet size than ours: say so in theirs, and stop.
+        if let Some(theirs) = reader.hello_in_other_size() {
+            return Err(packet_mismatch(&sender, theirs, reader.packet_size()));
+        }
         let inflate_limit = reader.inflate_limit;
+        let hello = Hello {
+            max_packet: reader.max_packet(),
+            concurrency: self.concurrency,
+            grace_ms: u64::try_from(self.grace.as_millis()).unwrap_or(u64::MAX),
+        };
         let shared = Arc::new(Shared {
             pool: Pool {
                 state: Mutex::new(State::default()),
@@ -349,6 +415,12 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             next_id: AtomicU64::new(0),
             sender,
             inflate_limit,
+            running: Mutex::new(HashMap::new()),
+            window: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+            output_gone: AtomicBool::new(false),
+            hello,
+            grace: self.grace,
         });
         #[cfg(feature = "tokio")]
         let (_owned_runtime, runtime) = self.tokio_runtime()?;
@@ -394,6 +466,50 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
     }
 }
 
+/// `{hello, Version, #{concurrency => C, grace => Ms, max_packet => Max}}`: what this side
+/// tells `erlport_rs` at start.
+struct Hello {
+    max_packet: usize,
+    concurrency: usize,
+    grace_ms: u64,
+}
+
+impl erlport_codec::Encode for Hello {
+    fn encode<S: erlport_codec::Sink>(
+        &self,
+        e: &mut erlport_codec::Encoder<S>,
+    ) -> Result<(), erlport_codec::EncodeError> {
+        e.tuple(3, |e| {
+            e.atom("hello")?;
+            e.integer(PROTOCOL_VERSION)?;
+            e.map(3, |e| {
+                e.atom("concurrency")?;
+                e.encode(&(self.concurrency as u64))?;
+                e.atom("grace")?;
+                e.encode(&self.grace_ms)?;
+                e.atom("max_packet")?;
+                e.encode(&(self.max_packet as u64))
+            })
+        })
+    }
+}
+
+/// Answers a hello framed in `theirs` with `{hello, Version, {error, {packet, Ours}}}` in
+/// their framing, so `erlport_rs` can say what is wrong, and gives the error that stops `run`.
+fn packet_mismatch<W: Write>(sender: &Sender<W>, theirs: PacketSize, ours: PacketSize) -> Error {
+    let (n, ours_n) = (theirs.header_len() as u64, ours.header_len() as u64);
+    let answer = (Atom::new("hello"), PROTOCOL_VERSION, (Atom::new("error"), (Atom::new("packet"), ours_n)));
+    if let Err(e) = sender.send_framed(theirs, &answer) {
+        log::debug!("answering a hello in {{packet, {n}}}: {e}");
+    }
+    let e = Error::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("Erlang sends {{packet, {n}}} frames but this port reads {{packet, {ours_n}}}: start both with the same packet size"),
+    ));
+    log::error!("port stopped: {e}");
+    e
+}
+
 /// What every thread of the pool and every [`Context`] shares.
 struct Shared<W> {
     pool: Pool,
@@ -402,6 +518,17 @@ struct Shared<W> {
     next_id: AtomicU64,
     sender: Sender<W>,
     inflate_limit: usize,
+    /// Calls running that `{cancel, Id}` and `{credit, Id, N}` may reach, by encoded id.
+    running: Mutex<HashMap<Arc<[u8]>, Arc<CallState>>>,
+    /// Progress messages a call may have on their way before Erlang gives credit; 0: no
+    /// flow control (no hello asked for it).
+    window: AtomicU64,
+    /// The input ended or failed, or the output is gone: every call is cancelled.
+    closed: AtomicBool,
+    /// Writing failed for good (Erlang is gone): reading may be blocked for ever.
+    output_gone: AtomicBool,
+    hello: Hello,
+    grace: Duration,
 }
 
 /// The pool's accounting.
@@ -559,11 +686,42 @@ impl<W: Write + Send> Link for Shared<W> {
     fn inflate_limit(&self) -> usize {
         self.inflate_limit
     }
+
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    fn register(&self, id: Arc<[u8]>) -> Arc<CallState> {
+        let window = match self.window.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        };
+        let state = Arc::new(CallState::new(window));
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&state));
+        if self.closed() {
+            state.cancel();
+        }
+        state
+    }
+
+    fn unregister(&self, id: &[u8]) {
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
 }
 
 impl<W> Shared<W> {
-    /// The input ended: calls into Erlang get no answer now.
+    /// The running call whose id is `id`.
+    fn find(&self, id: &Term<'_>) -> Option<Arc<CallState>> {
+        let id = erlport_codec::encode_to_vec(id).ok()?;
+        self.running.lock().unwrap_or_else(|p| p.into_inner()).get(&id[..]).cloned()
+    }
+
+    /// The input ended: calls into Erlang get no answer now, and every running call is
+    /// cancelled.
     fn close(&self, fatal: Option<Error>) {
+        self.closed.store(true, Ordering::SeqCst);
+        let running: Vec<_> = self.running.lock().unwrap_or_else(|p| p.into_inner()).values().cloned().collect();
+        running.iter().for_each(|state| state.cancel());
         {
             let mut state = self.pool.lock();
             state.closed = true;
@@ -611,6 +769,13 @@ enum Message<'a> {
     BadCall(Term<'a>),
     /// `{reply, RustId, Result}`: Erlang's answer to a call from Rust.
     Answer(u64),
+    /// `{hello, Version, Options}`: `erlport_rs` starting; `Options` a map
+    /// (`#{progress_window => N}`).
+    Hello(Term<'a>),
+    /// `{cancel, Id}`: the caller of call `Id` is gone or gave up.
+    Cancel(Term<'a>),
+    /// `{credit, Id, N}`: call `Id` may send `N` more progress messages.
+    Credit(Term<'a>, u64),
     /// Anything else.
     Unknown,
 }
@@ -669,6 +834,15 @@ fn classify(term: Term<'_>) -> Message<'_> {
         (b"reply", 3) => match elements.next().and_then(|id| id.as_i64()).and_then(|id| u64::try_from(id).ok()) {
             Some(id) => Message::Answer(id),
             None => Message::Unknown,
+        },
+        (b"hello", 3) => match (elements.next(), elements.next()) {
+            (Some(Term::Integer(_)), Some(options)) => Message::Hello(options),
+            _ => Message::Unknown,
+        },
+        (b"cancel", 2) => elements.next().map_or(Message::Unknown, Message::Cancel),
+        (b"credit", 3) => match (elements.next(), elements.next().and_then(|n| n.as_i64())) {
+            (Some(id), Some(n)) if n >= 0 => Message::Credit(id, n as u64),
+            _ => Message::Unknown,
         },
         _ => Message::Unknown,
     }
@@ -763,6 +937,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             // Joined as they end (and all at the end), so a thread is gone, its thread-locals
             // too, when `run` returns, and a long-lived port keeps no handles of old threads.
             let mut threads = Vec::new();
+            let mut closed_at: Option<Instant> = None;
             let mut state = pool.lock();
             state.threads = 1;
             state.free = 1;
@@ -792,7 +967,28 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 if state.threads == 0 && state.busy == 0 && state.waiting == 0 {
                     break;
                 }
-                state = pool.wait(state);
+                if state.closed {
+                    let shared = self.shared;
+                    let idle = state.busy == 0 && state.waiting == 0;
+                    // Output gone and nothing running: the threads left wait for input that
+                    // may never end. Or the grace period is over.
+                    let deadline = *closed_at.get_or_insert_with(|| Instant::now() + shared.grace);
+                    let gone = shared.output_gone.load(Ordering::SeqCst);
+                    if (gone && idle) || Instant::now() >= deadline {
+                        if !idle {
+                            log::warn!(
+                                "{} handlers still running {:?} after the input ended: exiting",
+                                state.busy + state.waiting,
+                                shared.grace
+                            );
+                        }
+                        std::process::exit(0);
+                    }
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    state = pool.changed.wait_timeout(state, left).unwrap_or_else(|p| p.into_inner()).0;
+                } else {
+                    state = pool.wait(state);
+                }
                 if threads.iter().any(|t: &std::thread::ScopedJoinHandle<'_, ()>| t.is_finished()) {
                     drop(state);
                     let (ended, running): (Vec<_>, Vec<_>) = threads.into_iter().partition(|t| t.is_finished());
@@ -951,6 +1147,32 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 }
                 return Ran::Inline;
             }
+            Message::Hello(options) => {
+                let map = match options {
+                    Term::Map(map) => Some(map),
+                    _ => None,
+                };
+                let window = map
+                    .and_then(|m| m.get_atom("progress_window"))
+                    .and_then(|w| w.as_i64())
+                    .and_then(|w| u64::try_from(w).ok())
+                    .unwrap_or(0);
+                shared.window.store(window, Ordering::Relaxed);
+                self.write_failed(shared.sender.send_encoded(&shared.hello));
+                return Ran::Inline;
+            }
+            Message::Cancel(id) => {
+                if let Some(state) = shared.find(&id) {
+                    state.cancel();
+                }
+                return Ran::Inline;
+            }
+            Message::Credit(id, n) => {
+                if let Some(state) = shared.find(&id) {
+                    state.grant(n);
+                }
+                return Ran::Inline;
+            }
             Message::BadCall(tag) => {
                 self.write_failed(shared.sender.send_tagged(Some(tag), &(Atom::new("error"), Atom::new("badarg"))));
                 return Ran::Inline;
@@ -975,7 +1197,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             self.write_failed(shared.sender.uncork());
         }
         pool.take_slot();
-        let call = CallInfo { tag, link: &self.link };
+        let call = CallInfo { tag, link: &self.link, registered: OnceCell::new() };
         match &handler.entry {
             Entry::Sync(run) if handler.speed.is_fast() => {
                 // Proved fast: run here, still reading, with no hand-over. Should it wait for
@@ -1043,6 +1265,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             HOLDS_SLOT.with(|slot| slot.set(false));
             outcome
         };
+        call.unregister();
         self.finish(name, call.tag, outcome);
     }
 
@@ -1074,7 +1297,11 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
         if let Err(e) = result {
             match e {
                 Error::Io(ref io) if io.kind() == std::io::ErrorKind::BrokenPipe => {
-                    log::debug!("Erlang closed the port while a reply was being written")
+                    // Nobody reads what this program writes: stop taking calls, tell the
+                    // running ones, and end (reading may never see its end).
+                    log::debug!("Erlang closed the port while a reply was being written");
+                    self.shared.output_gone.store(true, Ordering::SeqCst);
+                    self.shared.close(None);
                 }
                 e if e.is_fatal() => {
                     log::error!("writing a reply: {e}");
@@ -1109,7 +1336,12 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
         let name = name.as_str().unwrap_or("").to_string();
         let shared = Arc::clone(self.shared);
         let function_clause_reason = self.function_clause_reason;
-        runtime.spawn(async move {
+        // Registered, so `{cancel, Id}` drops the task; the guard frees its slot however
+        // the task ends (finished, or dropped before or after its first poll).
+        let registered = call.register().ok().flatten();
+        let guard = TaskGuard { shared: Arc::clone(&shared), id: registered.as_ref().map(|(id, _)| Arc::clone(id)) };
+        let task = runtime.spawn(async move {
+            let _guard = guard;
             let outcome = CatchUnwind(future, true).await;
             let tag_term = tag.as_ref().map(OwnedTerm::term);
             let atom = Atom::new(&name);
@@ -1128,16 +1360,38 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
             if let Err(e) = result {
                 log::debug!("{name}: {e}");
             }
-            let mut state = shared.pool.lock();
-            state.busy -= 1;
-            shared.pool.slot_freed(&state);
         });
+        if let Some((_, state)) = registered {
+            *state.abort.lock().unwrap_or_else(|p| p.into_inner()) = Some(task.abort_handle());
+            if state.is_cancelled() {
+                task.abort();
+            }
+        }
     }
 
     /// An async handler that ended before it had a future.
     #[cfg(feature = "tokio")]
     fn async_done(&self, name: &Atom<'_>, tag: Option<Term<'_>>, outcome: std::thread::Result<Outcome>) {
         self.finish(name, tag, outcome);
+        let mut state = self.shared.pool.lock();
+        state.busy -= 1;
+        self.shared.pool.slot_freed(&state);
+    }
+}
+
+/// What an `async` handler's task holds: its slot, and its place among the running calls.
+#[cfg(feature = "tokio")]
+struct TaskGuard<W> {
+    shared: Arc<Shared<W>>,
+    id: Option<Arc<[u8]>>,
+}
+
+#[cfg(feature = "tokio")]
+impl<W> Drop for TaskGuard<W> {
+    fn drop(&mut self) {
+        if let Some(id) = &self.id {
+            self.shared.running.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+        }
         let mut state = self.shared.pool.lock();
         state.busy -= 1;
         self.shared.pool.slot_freed(&state);

@@ -20,8 +20,10 @@ main([Dir, Src | Rest]) ->
     end.
 
 load_erlport_rs(Src) ->
-    {ok, Module, Beam} = compile:file(filename:join(Src, "erlport_rs.erl"), [binary, return_errors, warnings_as_errors]),
-    {module, Module} = code:load_binary(Module, "erlport_rs.erl", Beam).
+    [begin
+         {ok, Module, Beam} = compile:file(File, [binary, return_errors, warnings_as_errors]),
+         {module, Module} = code:load_binary(Module, File, Beam)
+     end || File <- filelib:wildcard(filename:join(Src, "*.erl"))].
 
 test(Exe, Mode) ->
     Tests = [
@@ -99,8 +101,9 @@ basics(Exe, Mode) ->
 errors(Exe, Mode) ->
     S = start(Exe, Mode),
     expect({error, undef}, erlport_rs:call(S, nosuch, [1])),
-    expect({error, function_clause}, erlport_rs:call(S, add, [1])),
-    expect({error, function_clause}, erlport_rs:call(S, add, [a, 1])),
+    %% The reason is sent by default (ConcurrentProtocol::function_clause_reason).
+    expect({error, {function_clause, <<"expected 2 arguments, found 1">>}}, erlport_rs:call(S, add, [1])),
+    {error, {function_clause, <<"argument 1 of 2: ", _/binary>>}} = erlport_rs:call(S, add, [a, 1]),
     Self = self(),
     Adders = [spawn_link(fun() -> Self ! {add, I, erlport_rs:call(S, add, [I, I])} end) || I <- lists:seq(1, 20)],
     {error, {exception, {panic, Message, [_Where]}}} = erlport_rs:call(S, divide, [1, 0]),
@@ -240,7 +243,8 @@ nest(S, N) ->
     M + 1.
 
 nested(Exe, Mode) ->
-    S = start(Exe, Mode, [{args, ["--threads", "4"]}, {timeout, 30000}]),
+    %% 8 chains of 10 calls into Erlang at once: 80 running, above the default 64.
+    S = start(Exe, Mode, [{args, ["--threads", "4"]}, {timeout, 30000}, {max_rust_calls, 80}]),
     expect({ok, 9}, erlport_rs:call(S, erlang_apply, [?MODULE, nest, [S, 9]], 30000)),
     %% Eight of them at once, each 10 deep, on 4 threads.
     Self = self(),

@@ -1,0 +1,393 @@
+%% @private
+%% @doc What `erlport_rs' does with each packet the port program sends, treating it as
+%% untrusted input: decoded with `[safe]' (no atom is made), checked in shape, size and
+%% rate, answered where it has an id and dropped (with a log line at most once a second)
+%% where it has none. Nothing a packet holds makes these functions raise: `from_rust/2'
+%% catches what it did not foresee and drops the packet.
+%%
+%% Also the server's side of a call's life: its caller's cancellation, its progress credit,
+%% and the calls from Rust into Erlang (at most `max_rust_calls' at once, each in a process
+%% of its own, killed at the timeout).
+-module(erlport_rs_wire).
+
+-export([from_rust/2, cancel/3, rust_call_done/3, retry/1]).
+
+%% Names of unknown atoms reported in an error (and, with `{atoms, {create, Max}}', found
+%% before a packet is refused).
+-define(NAMES, 8).
+%% Writes to the port waiting for it to be less busy, at most.
+-define(MAX_UNSENT, 10000).
+-define(RETRY_MS, 20).
+
+%% @doc Handles one packet from the port program.
+from_rust(Data, State) ->
+    try
+        read(Data, State)
+    catch
+        Class:Reason ->
+            drop({Class, Reason}, byte_size(Data), State)
+    end.
+
+read(Data, State = #{max_in := Max}) when byte_size(Data) > Max ->
+    drop(too_large, byte_size(Data), State);
+read(Data, State) ->
+    try binary_to_term(Data, [safe]) of
+        Term -> message(Term, byte_size(Data), State)
+    catch
+        error:badarg -> unsafe(Data, State)
+    end.
+
+message({reply, Ref, Value}, _Size, State) when is_reference(Ref) ->
+    case known(Ref, State) of
+        {ok, State1} ->
+            Ref ! {Ref, Value},
+            cancel(Ref, false, State1);
+        error ->
+            %% Answered or cancelled already, or not a call of this server: never sent on,
+            %% so a program cannot answer other processes' requests.
+            State
+    end;
+message({progress, Ref, Message}, Size, State) when is_reference(Ref) ->
+    case known(Ref, State) of
+        {ok, State1} -> progress(Ref, Message, Size, State1);
+        error -> State
+    end;
+message({call, Id, M, F, A}, _Size, State) ->
+    rust_call(Id, M, F, A, State);
+message({hello, _, _}, _Size, State) ->
+    State;
+message({error, Reason}, _Size, State) ->
+    drop(refused_by_the_program, Reason, State);
+message(Other, _Size, State) ->
+    drop(unexpected, Other, State).
+
+%% A call of this server: registered by its caller (the registration is looked for in the
+%% mailbox too, should the reply have overtaken it).
+known(Ref, State = #{calls := Calls}) when is_map_key(Ref, Calls) ->
+    {ok, State};
+known(Ref, State = #{calls := Calls, monitors := Monitors}) ->
+    receive
+        {erlport_rs, started, Ref, Caller} ->
+            Monitor = erlang:monitor(process, Caller),
+            Call = #{caller => Caller, monitor => Monitor, got => 0, sizes => queue:new(), bytes => 0},
+            {ok, State#{calls := Calls#{Ref => Call}, monitors := Monitors#{Monitor => Ref}}}
+    after 0 ->
+        error
+    end.
+
+%%% Packets refused by binary_to_term(_, [safe])
+
+unsafe(Data, State = #{max_in := Max, atoms := Atoms}) ->
+    Cap = case Atoms of {create, Allowance} -> Allowance + 1; _ -> ?NAMES end,
+    Found = case erlport_rs_etf:plain(Data, Max) of
+                {ok, Bytes} -> {Bytes, erlport_rs_etf:unknown_atoms(Bytes, max(Cap, 1))};
+                error -> error
+            end,
+    case {Found, Atoms} of
+        {{_, {ok, []}}, _} ->
+            drop(refused_by_binary_to_term, Data, State);
+        {{_, {ok, Names}}, {create, Left}} when length(Names) =< Left ->
+            %% {atoms, {create, Max}}: within the allowance.
+            try binary_to_term(Data) of
+                Term -> message(Term, byte_size(Data), State#{atoms := {create, Left - length(Names)}})
+            catch
+                error:badarg -> drop(not_a_term, Data, State)
+            end;
+        {{Plain, {ok, Names}}, _} ->
+            unknown_atoms(Plain, lists:sublist(Names, ?NAMES), State);
+        _ ->
+            drop(not_a_term, Data, State)
+    end.
+
+%% A packet naming atoms the node does not know (`Names'): answered where it has an id.
+unknown_atoms(Plain, Names, State) ->
+    Elements = case erlport_rs_etf:elements(Plain) of
+                   {ok, [Kind | Rest]} -> {erlport_rs_etf:atom_name(Kind), Rest};
+                   _ -> none
+               end,
+    case Elements of
+        {{ok, <<"reply">>}, [Id, _]} ->
+            case safe(Id) of
+                {ok, Ref} when is_reference(Ref) ->
+                    case known(Ref, State) of
+                        {ok, State1} ->
+                            Ref ! {Ref, {error, {unknown_atoms, Names}}},
+                            cancel(Ref, false, State1);
+                        error ->
+                            State
+                    end;
+                _ ->
+                    drop(unknown_atoms, Names, State)
+            end;
+        {{ok, <<"call">>}, [Id, M, F, A]} ->
+            unknown_call(Id, M, F, A, Names, State);
+        _ ->
+            drop(unknown_atoms, Names, State)
+    end.
+
+%% `{call, Id, M, F, Args}' naming unknown atoms: refused without making them, unless the
+%% module is an Elixir one named without its prefix (`Enum').
+unknown_call(IdBytes, MBytes, FBytes, ArgBytes, Names, State) ->
+    case {safe(IdBytes), erlport_rs_etf:atom_name(MBytes), erlport_rs_etf:atom_name(FBytes),
+          erlport_rs_etf:list_length(ArgBytes)} of
+        {{ok, Id}, {ok, MName}, {ok, FName}, {ok, Arity}} ->
+            case {module(MName, existing(FName), Arity, State), existing(FName), safe(ArgBytes)} of
+                {{ok, M}, {ok, F}, {ok, Args}} ->
+                    rust_call(Id, M, F, Args, State);
+                {{ok, _}, {ok, _}, error} ->
+                    reply(Id, {error, {unknown_atoms, Names}}, State);
+                _ ->
+                    <<131, Tail/binary>> = term_to_binary(Arity),
+                    <<131, IdTail/binary>> = IdBytes,
+                    Reason = [<<104, 2>>, erlport_rs_etf:atom_ext(<<"not_allowed">>), <<104, 3>>,
+                              erlport_rs_etf:atom_ext(MName), erlport_rs_etf:atom_ext(FName), Tail],
+                    Bin = iolist_to_binary([<<131, 104, 3>>, erlport_rs_etf:atom_ext(<<"reply">>), IdTail,
+                                            <<104, 2>>, erlport_rs_etf:atom_ext(<<"error">>), Reason]),
+                    send(Bin, State)
+            end;
+        {{ok, Id}, _, _, _} ->
+            reply(Id, {error, badarg}, State);
+        _ ->
+            drop(unknown_atoms, Names, State)
+    end.
+
+existing(Name) ->
+    try binary_to_existing_atom(Name, utf8) of
+        Atom -> {ok, Atom}
+    catch
+        error:badarg -> error
+    end.
+
+%% The module named `Name', or its Elixir form (`Enum' is `'Elixir.Enum''), whichever exists
+%% and is allowed (whichever exists, when neither is allowed).
+module(Name, F, Arity, #{allow := Allow}) ->
+    Elixir = case Name of
+                 <<"Elixir.", _/binary>> -> [];
+                 <<C, _/binary>> when C >= $A, C =< $Z -> [<<"Elixir.", Name/binary>>];
+                 _ -> []
+             end,
+    Existing = [M || {ok, M} <- [existing(N) || N <- [Name | Elixir]]],
+    Function = case F of {ok, Atom} -> Atom; error -> undefined end,
+    case [M || M <- Existing, allowed(M, Function, Arity, Allow)] ++ Existing of
+        [M | _] -> {ok, M};
+        [] -> error
+    end.
+
+safe(Bytes) ->
+    try binary_to_term(Bytes, [safe]) of
+        Term -> {ok, Term}
+    catch
+        error:badarg -> error
+    end.
+
+%%% Calls from Rust into Erlang
+
+rust_call(Id, M0, F, A, State = #{allow := Allow, allow_funs := Funs, rust_calls := RustCalls,
+                                   max_rust_calls := MaxRust}) ->
+    Arity = proper_length(A),
+    if
+        not is_atom(M0); not is_atom(F); Arity =:= improper ->
+            reply(Id, {error, badarg}, State);
+        map_size(RustCalls) >= MaxRust ->
+            reply(Id, {error, busy}, State);
+        true ->
+            M = case allowed(M0, F, Arity, Allow) of
+                    true -> M0;
+                    false -> case module(atom_to_binary(M0), {ok, F}, Arity, State) of {ok, X} -> X; error -> M0 end
+                end,
+            case allowed(M, F, Arity, Allow) of
+                false ->
+                    reply(Id, {error, {not_allowed, {M0, F, Arity}}}, State);
+                true ->
+                    case not Funs andalso has_fun(A) of
+                        true -> reply(Id, {error, {not_allowed, fun_in_arguments}}, State);
+                        false -> start_rust_call(Id, M, F, A, State)
+                    end
+            end
+    end.
+
+proper_length(A) when is_list(A) ->
+    try length(A) catch error:badarg -> improper end;
+proper_length(_) ->
+    improper.
+
+%% M:F(A...) in a process of its own, which encodes its own reply; killed at the timeout.
+start_rust_call(Id, M, F, A, State = #{rust_calls := RustCalls, timeout := Timeout, encode := Encode,
+                                         max_out := Max}) ->
+    Server = self(),
+    {Pid, Monitor} = spawn_monitor(fun() ->
+        Result = try {ok, apply(M, F, A)}
+                 catch Class:Reason -> {error, {exception, Class, Reason}}
+                 end,
+        Server ! {erlport_rs, done, self(), encode_reply(Id, Result, Encode, Max)}
+    end),
+    Timer = case Timeout of
+                infinity -> none;
+                _ -> erlang:start_timer(Timeout, Server, {erlport_rs, rust_call, Pid})
+            end,
+    State#{rust_calls := RustCalls#{Pid => {Id, Monitor, Timer}}}.
+
+%% @doc A call from Rust ended (`Reply' its encoded answer, or a result to encode).
+rust_call_done(Pid, Reply, State = #{rust_calls := RustCalls, encode := Encode, max_out := Max}) ->
+    case maps:take(Pid, RustCalls) of
+        {{Id, Monitor, Timer}, Left} ->
+            erlang:demonitor(Monitor, [flush]),
+            _ = Timer =/= none andalso erlang:cancel_timer(Timer),
+            Bin = case is_binary(Reply) of
+                      true -> Reply;
+                      false -> encode_reply(Id, Reply, Encode, Max)
+                  end,
+            send(Bin, State#{rust_calls := Left});
+        error ->
+            State
+    end.
+
+encode_reply(Id, Result, Encode, Max) ->
+    Bin = term_to_binary({reply, Id, Result}, Encode),
+    case byte_size(Bin) of
+        Len when Len > Max -> term_to_binary({reply, Id, {error, {packet_too_large, Len, Max}}});
+        _ -> Bin
+    end.
+
+reply(Id, Result, State = #{encode := Encode, max_out := Max}) ->
+    send(encode_reply(Id, Result, Encode, Max), State).
+
+allowed(M, F, Arity, Allow) ->
+    lists:any(fun(Module) when is_atom(Module) -> Module =:= M;
+                 ({Module, Function}) -> {Module, Function} =:= {M, F};
+                 ({Module, Function, N}) -> {Module, Function, N} =:= {M, F, Arity};
+                 (_) -> false
+              end, Allow).
+
+%% Whether a fun is anywhere in `Term' (lists and their tails, tuples, map keys and values),
+%% with a stack of its own: any depth, constant process stack.
+has_fun(Term) -> has_fun_in([Term]).
+
+has_fun_in([]) -> false;
+has_fun_in([T | _]) when is_function(T) -> true;
+has_fun_in([[H | Tail] | Stack]) -> has_fun_in([H, Tail | Stack]);
+has_fun_in([T | Stack]) when is_tuple(T) -> has_fun_in(tuple_to_list(T) ++ Stack);
+has_fun_in([T | Stack]) when is_map(T) -> has_fun_in(maps:keys(T) ++ maps:values(T) ++ Stack);
+has_fun_in([_ | Stack]) -> has_fun_in(Stack).
+
+%%% Progress and its credit
+
+%% Forwards a progress message while the call has credit (a program sending past it is
+%% dropped), and gives credit back once half the window is used, if the caller keeps up.
+progress(Ref, Message, Size, State = #{calls := Calls, window := Window}) ->
+    Call = #{got := Got, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls),
+    case Got >= Window of
+        true ->
+            drop(progress_past_credit, Ref, State);
+        false ->
+            Ref ! {erlport_rs, self(), Ref, Message},
+            %% What it may cost the caller's heap, as a bound: a term takes at most about
+            %% eight times its external size (a list of small integers, one byte each).
+            Cost = 8 * Size + 64,
+            Call1 = Call#{got := Got + 1, sizes := queue:in(Cost, Sizes), bytes := Bytes + Cost},
+            State1 = State#{calls := Calls#{Ref := Call1}},
+            case Got + 1 >= max(1, Window div 2) of
+                true -> grant(Ref, State1);
+                false -> State1
+            end
+    end.
+
+%% Gives the call credit for what it sent, when its caller's mailbox is short enough; holds
+%% it (to be looked at again) otherwise.
+grant(Ref, State = #{calls := Calls, held := Held, max_progress_queue := MaxQueue,
+                     max_progress_bytes := MaxBytes}) ->
+    Call = #{caller := Caller, got := Got, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls),
+    Unread = case process_info(Caller, message_queue_len) of
+                 {message_queue_len, N} -> N;
+                 undefined -> 0
+             end,
+    %% Messages older than the caller's whole mailbox were read.
+    {Sizes1, Bytes1} = keep_last(Unread, Sizes, Bytes),
+    Call1 = Call#{sizes := Sizes1, bytes := Bytes1},
+    case Unread < MaxQueue andalso Bytes1 < MaxBytes of
+        true ->
+            State1 = State#{calls := Calls#{Ref := Call1#{got := 0}}, held := lists:delete(Ref, Held)},
+            send(term_to_binary({credit, Ref, Got}), State1);
+        false ->
+            later(State#{calls := Calls#{Ref := Call1}, held := [Ref | lists:delete(Ref, Held)]})
+    end.
+
+keep_last(N, Sizes, Bytes) ->
+    case queue:len(Sizes) > N of
+        true ->
+            {{value, Cost}, Rest} = queue:out(Sizes),
+            keep_last(N, Rest, Bytes - Cost);
+        false ->
+            {Sizes, Bytes}
+    end.
+
+%% @doc A call answered, or given up by its caller (`Tell': the Rust side is told, with
+%% `{cancel, Id}', so its handler can stop).
+cancel(Ref, Tell, State = #{calls := Calls, monitors := Monitors, held := Held}) ->
+    case maps:take(Ref, Calls) of
+        {#{monitor := Monitor}, Left} ->
+            erlang:demonitor(Monitor, [flush]),
+            State1 = State#{calls := Left, monitors := maps:remove(Monitor, Monitors),
+                            held := lists:delete(Ref, Held)},
+            case Tell of
+                true -> send(term_to_binary({cancel, Ref}), State1);
+                false -> State1
+            end;
+        error ->
+            State
+    end.
+
+%%% Writing without blocking
+
+%% Writes to the port; what it refuses while busy waits (in order) for a retry, up to a
+%% bound past which it is dropped.
+send(Bin, State = #{unsent := []}) ->
+    case write(State, Bin) of
+        ok -> State;
+        busy -> later(State#{unsent := [Bin]})
+    end;
+send(Bin, State = #{unsent := Unsent}) when length(Unsent) < ?MAX_UNSENT ->
+    State#{unsent := Unsent ++ [Bin]};
+send(_Bin, State) ->
+    drop(port_busy, write, State).
+
+write(#{port := Port}, Bin) ->
+    try erlang:port_command(Port, Bin, [nosuspend]) of
+        true -> ok;
+        false -> busy
+    catch
+        error:_ -> ok
+    end.
+
+later(State = #{retrying := true}) -> State;
+later(State) ->
+    erlang:send_after(?RETRY_MS, self(), {erlport_rs, retry}),
+    State#{retrying := true}.
+
+%% @doc Retries what the port refused, and the calls held for want of credit.
+retry(State = #{unsent := Unsent, held := Held}) ->
+    State1 = flush(Unsent, State#{unsent := []}),
+    lists:foldl(fun(Ref, S = #{calls := Calls}) when is_map_key(Ref, Calls) -> grant(Ref, S);
+                   (_, S) -> S
+                end, State1#{held := []}, lists:reverse(Held)).
+
+flush([], State) -> State;
+flush([Bin | Rest] = All, State) ->
+    case write(State, Bin) of
+        ok -> flush(Rest, State);
+        busy -> later(State#{unsent := All})
+    end.
+
+%%% Dropping, with a log line at most once a second
+
+drop(Why, What, State = #{dropped := Dropped, logged_at := At}) ->
+    Now = erlang:monotonic_time(millisecond),
+    Counted = maps:update_with(Why, fun(N) -> N + 1 end, 1, Dropped),
+    case Now - At >= 1000 of
+        true ->
+            logger:warning("erlport_rs: dropped what the port program sent: ~0p (last: ~0P); counts since the last report: ~0p",
+                           [Why, What, 12, Counted]),
+            State#{dropped := #{}, logged_at := Now};
+        false ->
+            State#{dropped := Counted}
+    end.

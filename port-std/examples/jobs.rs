@@ -11,22 +11,53 @@
 //! Handlers: `sleep(Ms)` returns `Ms` after sleeping; `add(A, B)`; `divide(A, B)` (a panic
 //! on zero answers only its own call); `erlang_apply(M, F, Args)` calls `M:F(Args...)` in
 //! Erlang (when allowed) and returns `{ok, Value}` or `{error, Reason}`; `progress(N)` sends
-//! `1..=N` to its caller, then returns `done`. `--threads N` bounds the handlers at once;
-//! `--async` serves the same handlers as `async fn`s on tokio (feature `tokio`). The other
-//! options are the examples' own (`--packet`, `--fds`, `--compressed`, ...).
+//! `1..=N` to its caller, then returns `done` (`cancelled` when its caller died or gave up);
+//! `atom(Name)` returns the atom `Name`, and `progress_atom(Name)` sends it as progress, then
+//! returns `done` (for the tests of atoms a node does not know). `--threads N` bounds the
+//! handlers at once; `--grace MS` is the grace period after the input ends; `--async` serves
+//! the same handlers as `async fn`s on tokio (feature `tokio`). The other options are the
+//! examples' own (`--packet`, `--fds`, `--compressed`, ...).
 
 mod common;
 
 use erlport::codec::Atom;
 use erlport::{ConcurrentProtocol, Context, OwnedTerm};
+use serde::{Serialize, Serializer};
 use std::io::Write;
 use std::time::Duration;
+
+/// An atom named at run time.
+struct AtomNamed(String);
+
+impl Serialize for AtomNamed {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Atom::new(&self.0).serialize(s)
+    }
+}
+
+/// `1..=n` to the caller; `done`, or `cancelled` when the caller went away meanwhile.
+fn count(ctx: &Context, n: u32) -> Atom<'static> {
+    for i in 1..=n {
+        match ctx.progress(&i) {
+            Ok(()) => {}
+            Err(erlport::Error::Cancelled) => return Atom::new("cancelled"),
+            Err(e) => {
+                log::warn!("progress {i}: {e}");
+                break;
+            }
+        }
+    }
+    Atom::new("done")
+}
 
 fn main() {
     let (port, options) = common::port_and_concurrency(4);
     let mut proto = ConcurrentProtocol::new();
     if let Some(n) = options.threads {
         proto.concurrency(n);
+    }
+    if let Some(ms) = options.grace_ms {
+        proto.grace(Duration::from_millis(ms));
     }
     if options.asynchronous {
         asynchronous(&mut proto);
@@ -50,14 +81,10 @@ fn threaded<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
     proto.handle("erlang_apply", |ctx: Context, module: String, function: String, args: Vec<OwnedTerm>| {
         ctx.call::<OwnedTerm>(&module, &function, args)
     });
-    proto.handle("progress", |ctx: Context, n: u32| {
-        for i in 1..=n {
-            if let Err(e) = ctx.progress(&i) {
-                log::warn!("progress {i}: {e}");
-                break;
-            }
-        }
-        Atom::new("done")
+    proto.handle("progress", |ctx: Context, n: u32| count(&ctx, n));
+    proto.handle("atom", |name: String| AtomNamed(name));
+    proto.handle("progress_atom", |ctx: Context, name: String| {
+        ctx.progress(&AtomNamed(name)).map(|()| Atom::new("done"))
     });
 }
 
@@ -76,14 +103,10 @@ fn asynchronous<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
             ctx.call_async::<OwnedTerm>(&module, &function, args).await
         },
     );
-    proto.handle_async("progress", |ctx: Context, n: u32| async move {
-        for i in 1..=n {
-            if let Err(e) = ctx.progress(&i) {
-                log::warn!("progress {i}: {e}");
-                break;
-            }
-        }
-        Atom::new("done")
+    proto.handle_async("progress", |ctx: Context, n: u32| async move { count(&ctx, n) });
+    proto.handle_async("atom", |name: String| async move { AtomNamed(name) });
+    proto.handle_async("progress_atom", |ctx: Context, name: String| async move {
+        ctx.progress(&AtomNamed(name)).map(|()| Atom::new("done"))
     });
 }
 

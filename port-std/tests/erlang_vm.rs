@@ -60,6 +60,24 @@ fn erlang_and_elixir_drive_the_concurrent_jobs_example() {
     }
 }
 
+/// `erlport_rs` as a trust boundary, each attack tried against the real VM with the `jobs`
+/// example or a fake port program: atoms, funs past the allow-list, junk frames, floods of
+/// calls and progress, oversized calls, full pipes, `stop`, a SIGKILLed VM, wrong peers. With
+/// the `tokio` feature, against the async handlers too. See `tests/erlang/trust_test.escript`.
+#[test]
+fn a_hostile_port_program_can_neither_take_down_nor_take_over_the_node() {
+    let dir = examples_dir();
+    for example in ["jobs", "hello"] {
+        assert!(dir.join(example).exists(), "{example} missing: cargo test builds the examples");
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang/src");
+    let modes: &[&str] = if cfg!(feature = "tokio") { &["threads", "async"] } else { &["threads"] };
+    for mode in modes {
+        let args = [dir.as_os_str(), src.as_os_str(), std::ffi::OsStr::new(mode)];
+        run_script("escript", "tests/erlang/trust_test.escript", &args);
+    }
+}
+
 /// Runs a test script (its path relative to this crate) with `tool` (`escript` or `elixir`),
 /// which must report "N passed, 0 failed"; skipped only outside CI when `tool` is missing.
 fn run_script(tool: &str, script: &str, args: &[&std::ffi::OsStr]) {

@@ -1,7 +1,7 @@
 //! Command-line options shared by the examples: `--packet 1|2|4`, `--fds` (read fd 3, write
 //! fd 4, as Erlang's `nouse_stdio`), `--compressed 0..9`, `--max-packet BYTES`, `--nil` (`None`
 //! is written `nil`, for Elixir callers), and for the concurrent `jobs`: `--threads N`,
-//! `--async`. Also sets up logging to stderr (`RUST_LOG=debug` for more than errors).
+//! `--grace MS`, `--async`. Also sets up logging to stderr (`RUST_LOG=debug` for more than errors).
 
 use erlport::{Compression, PacketSize, Port};
 use std::fs::File;
@@ -14,6 +14,8 @@ pub struct Concurrency {
     pub threads: Option<usize>,
     /// `--async`: the async handlers (feature `tokio`).
     pub asynchronous: bool,
+    /// `--grace MS`: how long handlers may run after the input ends.
+    pub grace_ms: Option<u64>,
 }
 
 #[allow(dead_code)]
@@ -36,6 +38,7 @@ pub fn port_and_concurrency(default_packet: u8) -> (Port<File, File>, Concurrenc
             "--fds" => fds = true,
             "--nil" => nil = true,
             "--async" => concurrency.asynchronous = true,
+            "--grace" => concurrency.grace_ms = Some(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage())),
             "--threads" => {
                 concurrency.threads = Some(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()))
             }
@@ -64,7 +67,7 @@ pub fn port_and_concurrency(default_packet: u8) -> (Port<File, File>, Concurrenc
 
 fn usage() -> ! {
     eprintln!(
-        "usage: [--packet 1|2|4] [--fds] [--compressed 0..9] [--max-packet BYTES] [--nil] [--threads N] [--async]"
+        "usage: [--packet 1|2|4] [--fds] [--compressed 0..9] [--max-packet BYTES] [--nil] [--threads N] [--grace MS] [--async]"
     );
     std::process::exit(2)
 }

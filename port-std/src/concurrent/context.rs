@@ -88,19 +88,31 @@ impl CallState {
 
     /// Takes one progress message's credit, waiting while there is none; fails once the call
     /// is cancelled or the port closed.
+    ///
+    /// While it waits, the handler holds no slot (as in [`Context::call`]): the calls that
+    /// Erlang sends meanwhile run, and the reader goes on to the `{credit, ..}` or
+    /// `{cancel, ..}` behind them.
     fn take_credit(&self, link: &dyn Link) -> Result<(), Error> {
         let mut credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
+        let mut waiting = None;
+        let taken = loop {
             if self.is_cancelled() || link.closed() {
-                return Err(Error::Cancelled);
+                break Err(Error::Cancelled);
             }
             match credit.as_mut() {
-                None => return Ok(()),
+                None => break Ok(()),
                 Some(0) => {}
                 Some(left) => {
                     *left -= 1;
-                    return Ok(());
+                    break Ok(());
                 }
+            }
+            if waiting.is_none() {
+                // The slot goes while this waits (unless too many wait already).
+                drop(credit);
+                waiting = Some(link.begin_wait(true).ok());
+                credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
+                continue;
             }
             // Woken by credit, a cancel, or the port closing (which cancels every call); the
             // timeout only re-checks `closed` for calls that were never registered as running.
@@ -109,7 +121,12 @@ impl CallState {
                 .wait_timeout(credit, std::time::Duration::from_millis(100))
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
+        };
+        drop(credit);
+        if let Some(Some(released)) = waiting {
+            link.end_wait(released);
         }
+        taken
     }
 }
 

@@ -29,13 +29,36 @@ mod protocol;
 
 pub use args::{Arg, Args, BorrowedArg, OwnedTerm};
 pub use concurrent::{
-    CallArgs, CallError, ConcurrentProtocol, Context, DEFAULT_CONCURRENCY, MAX_WAITING, Param, ParamList,
+    CallArgs, CallError, ConcurrentProtocol, Context, DEFAULT_CONCURRENCY, DEFAULT_GRACE, MAX_WAITING,
+    PROTOCOL_VERSION, Param, ParamList,
 };
 pub use erlport_codec as codec;
 pub use erlport_codec::Compression;
 pub use erlport_codec::packet::{DEFAULT_MAX_PACKET, PacketSize};
 pub use erlport_codec::{DeserializeError, from_bytes, from_term, serialized_len, to_slice, to_vec};
 pub use port::{Port, Sender, fds};
+/// Bytes that serialize as an Erlang binary (`<<...>>`), where a `Vec<u8>` or `&[u8]` would
+/// be a list of integers: reply with `ByteBuf::from(vec)`, or borrow with `Bytes::new(&v)`.
+/// Re-exported from [`serde_bytes`](https://docs.rs/serde_bytes), whose `#[serde(with =
+/// "serde_bytes")]` does the same for a field.
+///
+/// ```
+/// use erlport::{ByteBuf, Protocol, codec::{Atom, decode, to_vec}};
+///
+/// let mut proto = Protocol::<Vec<u8>>::new();
+/// proto.handle("list", |n: u8| vec![n; 3]);
+/// proto.handle("binary", |n: u8| ByteBuf::from(vec![n; 3]));
+/// let mut reply = Vec::new();
+/// proto.call_packet(&to_vec(&(Atom::new("list"), 7))?, &mut reply);
+/// assert_eq!(decode(&reply[4..])?.to_string(), "[7,7,7]");
+/// reply.clear();
+/// proto.call_packet(&to_vec(&(Atom::new("binary"), 7))?, &mut reply);
+/// assert_eq!(decode(&reply[4..])?.to_string(), "<<7,7,7>>");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub use serde_bytes::ByteBuf;
+/// A borrowed [`ByteBuf`]: bytes that serialize as an Erlang binary.
+pub use serde_bytes::Bytes;
 pub use protocol::{
     ArgList, BorrowedArgList, BorrowedHandler, Handler, Protocol, Reply, Stateful, StatefulBorrowedHandler,
     StatefulHandler, Stateless,

@@ -76,7 +76,8 @@ pub trait Handler<Params>: 'static {
 }
 
 /// A function usable with [`Protocol::handle`] on a [protocol with state](Protocol::with_state):
-/// `Fn(&mut T, A1, ..., An) -> R`, for up to 6 arguments after the state.
+/// `Fn(&mut T, A1, ..., An) -> R`, for up to 6 arguments after the state, or
+/// `Fn(A1, ..., An) -> R` for a handler that does not need the state.
 #[diagnostic::on_unimplemented(
     message = "this closure cannot be a handler of a protocol with state: take `&mut {T}` first, then at most 6 arguments",
     label = "not a handler"
@@ -112,6 +113,17 @@ pub trait StatefulBorrowedHandler<T, Params: BorrowedArgList>: 'static {
     type Output;
     #[doc(hidden)]
     fn call<'a>(&self, state: &mut T, args: Params::Of<'a>) -> Self::Output;
+}
+
+/// The parameters of a handler that does not take the state, registered on a
+/// [protocol with state](Protocol::with_state): what tells it apart from one that does.
+#[doc(hidden)]
+pub struct NoState<P>(P);
+
+impl<P: ArgList> ArgList for NoState<P> {
+    fn read(args: &Args<'_>) -> Result<Self, Failure> {
+        P::read(args).map(NoState)
+    }
 }
 
 /// Reads argument `index` (from 0) of `count`.
@@ -183,6 +195,18 @@ macro_rules! handlers {
             #[allow(non_snake_case)]
             fn call(&self, state: &mut T, ($($a,)*): ($($a,)*)) -> R {
                 self(state, $($a),*)
+            }
+        }
+
+        // A handler without the state, on a protocol with state.
+        impl<T, F, R, $($a: Arg,)*> StatefulHandler<T, NoState<($($a,)*)>> for F
+        where
+            F: Fn($($a),*) -> R + 'static,
+        {
+            type Output = R;
+            #[allow(non_snake_case)]
+            fn call(&self, _: &mut T, NoState(($($a,)*)): NoState<($($a,)*)>) -> R {
+                self($($a),*)
             }
         }
 
@@ -413,7 +437,14 @@ impl<W: Write, T> Protocol<W, Stateful<T>> {
         self.state.0
     }
 
-    /// [`Protocol::handle`] on a protocol with state: `handler` takes `&mut T` first.
+    /// [`Protocol::handle`] on a protocol with state: `handler` takes `&mut T` first, or,
+    /// when it does not need the state, only the arguments.
+    ///
+    /// ```
+    /// let mut proto = erlport::Protocol::<Vec<u8>, _>::with_state(0u64);
+    /// proto.handle("count", |calls: &mut u64| { *calls += 1; *calls });
+    /// proto.handle("add", |a: i64, b: i64| a + b); // no state
+    /// ```
     pub fn handle<P, H>(&mut self, name: &str, handler: H) -> &mut Self
     where
         P: ArgList,

@@ -39,7 +39,7 @@ fn erlang_and_elixir_drive_the_kv_example() {
     let dir = examples_dir();
     assert!(dir.join("kv").exists(), "kv missing: cargo test builds the examples");
     run_script("escript", "tests/erlang/kv_test.escript", &[dir.as_os_str()]);
-    run_script("elixir", "tests/elixir/kv_test.exs", &[dir.as_os_str()]);
+    run_script("mix", "tests/elixir/kv_test.exs", &[dir.as_os_str()]);
 }
 
 /// The concurrent `jobs` example through `erlport_rs` (`erlang/src/erlport_rs.erl`), from
@@ -56,7 +56,7 @@ fn erlang_and_elixir_drive_the_concurrent_jobs_example() {
     for mode in modes {
         let args = [dir.as_os_str(), src.as_os_str(), std::ffi::OsStr::new(mode)];
         run_script("escript", "tests/erlang/jobs_test.escript", &args);
-        run_script("elixir", "tests/elixir/jobs_test.exs", &args);
+        run_script("mix", "tests/elixir/jobs_test.exs", &[dir.as_os_str(), std::ffi::OsStr::new(mode)]);
     }
 }
 
@@ -78,8 +78,10 @@ fn a_hostile_port_program_can_neither_take_down_nor_take_over_the_node() {
     }
 }
 
-/// Runs a test script (its path relative to this crate) with `tool` (`escript` or `elixir`),
-/// which must report "N passed, 0 failed"; skipped only outside CI when `tool` is missing.
+/// Runs a test script (its path relative to this crate) with `tool`: `escript`, or `mix`
+/// (`mix run` in the script's folder, a Mix project that depends on `erlang/` by path, as an
+/// Elixir user's does; built under the target directory). It must report "N passed, 0
+/// failed"; skipped only outside CI when `tool` is missing.
 fn run_script(tool: &str, script: &str, args: &[&std::ffi::OsStr]) {
     if Command::new(tool).arg("--version").output().is_err() {
         assert!(std::env::var_os("CI").is_none(), "CI must install {tool}: this test may not skip there");
@@ -87,7 +89,15 @@ fn run_script(tool: &str, script: &str, args: &[&std::ffi::OsStr]) {
         return;
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
-    let out = Command::new(tool).arg(path).args(args).output().expect(tool);
+    let mut command = Command::new(tool);
+    if tool == "mix" {
+        let build = examples_dir().parent().and_then(Path::parent).expect("target dir").join("elixir");
+        let folder = path.parent().expect("script folder");
+        command.current_dir(folder).env("MIX_BUILD_PATH", build).arg("run").arg(path.file_name().expect("script"));
+    } else {
+        command.arg(&path);
+    }
+    let out = command.args(args).output().expect(tool);
     let report = String::from_utf8_lossy(&out.stdout);
     eprintln!("{tool} {script} {args:?}: {report}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{tool} {script} {args:?} found failures:\n{report}");

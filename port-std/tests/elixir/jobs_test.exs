@@ -1,6 +1,7 @@
 # The concurrent jobs example driven from Elixir through erlport_rs, used as any Erlang
-# module is: :erlport_rs.call(pid, :add, [1, 2]).
-# Usage: elixir jobs_test.exs EXAMPLES_DIR ERLANG_SRC_DIR [async]
+# module is: :erlport_rs.call(pid, :add, [1, 2]), from a Mix project that depends on it by
+# path (mix.exs beside this file), started both directly and in a supervision tree.
+# Usage (in this folder): mix run jobs_test.exs EXAMPLES_DIR [async]
 # Prints one line per failure and "N passed, M failed"; exits 1 on any failure.
 
 defmodule JobsTest do
@@ -8,11 +9,18 @@ defmodule JobsTest do
   def twice(x), do: x * 2
 end
 
-[dir, src | rest] = System.argv()
-{:ok, module, beam} = :compile.file(String.to_charlist(Path.join(src, "erlport_rs.erl")), [:binary, :return_errors])
-{:module, :erlport_rs} = :code.load_binary(module, ~c"erlport_rs.erl", beam)
-
+[dir | rest] = System.argv()
 args = if rest == ["async"], do: ["--async"], else: []
+
+# As a child of a supervisor, by its child_spec/1.
+children = [{:erlport_rs, [Path.join(dir, "jobs"), [name: :jobs_supervised, args: args]]}]
+{:ok, supervisor} = Supervisor.start_link(children, strategy: :one_for_one)
+supervised = :erlport_rs.call(:jobs_supervised, :add, [20, 22])
+[{{:erlport_rs, :jobs_supervised}, child, :worker, [:erlport_rs]}] = Supervisor.which_children(supervisor)
+os_pid = Map.fetch!(:sys.get_state(child), :os_pid)
+:ok = Supervisor.stop(supervisor)
+# The program is gone when the supervisor has stopped.
+supervised_gone = not File.exists?("/proc/#{os_pid}")
 
 {:ok, server} =
   :erlport_rs.start_link(Path.join(dir, "jobs"),
@@ -49,6 +57,10 @@ checks = [
   {"50 callers at once", sums, Enum.map(1..50, &(&1 + 1000))},
   {"an Elixir function from Rust", :erlport_rs.call(server, :erlang_apply, [JobsTest, :twice, [21]]), {:ok, 42}},
   {"Enum.reverse from Rust", :erlport_rs.call(server, :erlang_apply, [Enum, :reverse, [[1, 2, 3]]]), {:ok, [3, 2, 1]}},
+  {"an Elixir module named without its prefix (ctx.call(\"Enum\", ...))",
+   :erlport_rs.call(server, :erlang_apply, ["Enum", "reverse", [[1, 2, 3]]]), {:ok, [3, 2, 1]}},
+  {"a supervised server (child_spec/1)", supervised, 42},
+  {"the supervised program gone when its supervisor stopped", supervised_gone, true},
   {"not allowed", :erlport_rs.call(server, :erlang_apply, [System, :halt, [0]]),
    {:error, {:not_allowed, {System, :halt, 1}}}},
   {"a panic", elem(:erlport_rs.call(server, :divide, [1, 0]), 0), :error},

@@ -1,5 +1,5 @@
 # The kv example (typed handlers) driven from Elixir, started with --nil so that `None` is
-# written `nil`. Usage: elixir kv_test.exs EXAMPLES_DIR
+# written `nil`. Usage (in this folder, a Mix project): mix run kv_test.exs EXAMPLES_DIR
 # Prints one line per failure and "N passed, M failed"; exits 1 on any failure.
 
 defmodule KvOpts do

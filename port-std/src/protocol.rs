@@ -126,6 +126,13 @@ impl<P: ArgList> ArgList for NoState<P> {
     }
 }
 
+impl<P: BorrowedArgList> BorrowedArgList for NoState<P> {
+    type Of<'a> = NoState<P::Of<'a>>;
+    fn read<'a>(args: &Args<'a>) -> Result<Self::Of<'a>, Failure> {
+        P::read(args).map(NoState)
+    }
+}
+
 /// Reads argument `index` (from 0) of `count`.
 fn arg<'a, T: Deserialize<'a>>(
     args: &mut impl Iterator<Item = Term<'a>>,
@@ -239,6 +246,19 @@ macro_rules! handlers {
                     f(state, $($a),*)
                 }
                 apply::<T, F, R, $($a::Of<'a>),*>(self, state, $($a),*)
+            }
+        }
+
+        // A borrowing handler without the state, on a protocol with state.
+        impl<T, F, R, $($a,)*> StatefulBorrowedHandler<T, NoState<($($a,)*)>> for F
+        where
+            $($a: BorrowedArg,)*
+            F: Fn($($a),*) -> R + for<'a> Fn($($a::Of<'a>),*) -> R + 'static,
+        {
+            type Output = R;
+            #[allow(non_snake_case)]
+            fn call<'a>(&self, _: &mut T, NoState(($($a,)*)): NoState<($($a::Of<'a>,)*)>) -> R {
+                <F as BorrowedHandler<($($a,)*)>>::call(self, ($($a,)*))
             }
         }
     )*};
@@ -454,7 +474,8 @@ impl<W: Write, T> Protocol<W, Stateful<T>> {
         self.insert(name, move |state, args, out| reply(out, P::read(&args).map(|p| handler.call(&mut state.0, p))))
     }
 
-    /// [`Protocol::handle_borrowed`] on a protocol with state: `handler` takes `&mut T` first.
+    /// [`Protocol::handle_borrowed`] on a protocol with state: `handler` takes `&mut T` first,
+    /// or only the arguments when it does not need the state.
     pub fn handle_borrowed<P, H>(&mut self, name: &str, handler: H) -> &mut Self
     where
         P: BorrowedArgList,

@@ -37,6 +37,10 @@ pub use erlport_codec::Compression;
 pub use erlport_codec::packet::{DEFAULT_MAX_PACKET, PacketSize};
 pub use erlport_codec::{DeserializeError, from_bytes, from_term, serialized_len, to_slice, to_vec};
 pub use port::{Port, Sender, fds};
+pub use protocol::{
+    ArgList, BorrowedArgList, BorrowedHandler, Handler, Protocol, Reply, Stateful, StatefulBorrowedHandler,
+    StatefulHandler, Stateless,
+};
 /// Bytes that serialize as an Erlang binary (`<<...>>`), where a `Vec<u8>` or `&[u8]` would
 /// be a list of integers: reply with `ByteBuf::from(vec)`, or borrow with `Bytes::new(&v)`.
 /// Re-exported from [`serde_bytes`](https://docs.rs/serde_bytes), whose `#[serde(with =
@@ -59,10 +63,6 @@ pub use port::{Port, Sender, fds};
 pub use serde_bytes::ByteBuf;
 /// A borrowed [`ByteBuf`]: bytes that serialize as an Erlang binary.
 pub use serde_bytes::Bytes;
-pub use protocol::{
-    ArgList, BorrowedArgList, BorrowedHandler, Handler, Protocol, Reply, Stateful, StatefulBorrowedHandler,
-    StatefulHandler, Stateless,
-};
 
 use std::fmt;
 use std::io;
@@ -234,7 +234,9 @@ impl fmt::Display for Error {
             Error::ReplyTooLarge { len, max } => {
                 write!(f, "reply of {len} bytes, above the {max} the packet size allows")
             }
-            Error::Cancelled => f.write_str("the call was cancelled: its caller is gone or gave up, or the port is closing"),
+            Error::Cancelled => {
+                f.write_str("the call was cancelled: its caller is gone or gave up, or the port is closing")
+            }
         }
     }
 }

@@ -486,3 +486,58 @@ fn refused_calls_are_answered_by_their_id() {
     }
     assert!(erlang.close().is_ok());
 }
+
+/// `{cancel, Id}` reaches the running handler with that id: `is_cancelled` turns true, and
+/// `progress` fails; other calls are not touched.
+#[test]
+fn a_cancel_reaches_the_handler_of_its_call_only() {
+    let mut proto = ConcurrentProtocol::new();
+    proto.handle("wait", |ctx: Context| {
+        let started = std::time::Instant::now();
+        while !ctx.is_cancelled() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        (ctx.is_cancelled(), matches!(ctx.progress(&1), Err(erlport::Error::Cancelled)))
+    });
+    let mut erlang = Erlang::start(proto);
+    erlang.send_bytes(&call(1, "wait", &[]));
+    erlang.send_bytes(&call(2, "wait", &[]));
+    erlang.send(&(Atom::new("cancel"), 2));
+    assert_eq!(erlang.receive(), "{reply,2,{true,true}}");
+    erlang.send(&(Atom::new("cancel"), 99)); // no such call: nothing happens
+    erlang.send(&(Atom::new("cancel"), 1));
+    assert_eq!(erlang.receive(), "{reply,1,{true,true}}");
+    erlang.close().unwrap();
+}
+
+/// With a progress window (from the hello), a handler sends that many messages and waits
+/// for `{credit, Id, N}`; the hello is answered with what the program is.
+#[test]
+fn progress_waits_for_credit_once_its_window_is_used() {
+    let mut proto = ConcurrentProtocol::new();
+    proto
+        .handle("count", |ctx: Context, n: u32| (1..=n).try_for_each(|i| ctx.progress(&i)).map(|()| Atom::new("done")));
+    proto.handle("add", |a: i64, b: i64| a + b);
+    proto.concurrency(3);
+    let mut erlang = Erlang::start(proto);
+    #[derive(serde::Serialize)]
+    struct Options {
+        progress_window: u64,
+    }
+    erlang.send(&(Atom::new("hello"), 1, Options { progress_window: 2 }));
+    let hello = erlang.receive();
+    assert!(hello.starts_with("{hello,1,#{concurrency => 3,grace => 5000,max_packet => "), "{hello}");
+    erlang.send_bytes(&call(7, "count", &[int(5)]));
+    assert_eq!(erlang.receive(), "{progress,7,1}");
+    assert_eq!(erlang.receive(), "{progress,7,2}");
+    // The window is used: nothing more until credit, while other calls are answered.
+    erlang.send_bytes(&call(8, "add", &[int(1), int(2)]));
+    assert_eq!(erlang.receive(), "{reply,8,3}");
+    erlang.send(&(Atom::new("credit"), 7, 2));
+    assert_eq!(erlang.receive(), "{progress,7,3}");
+    assert_eq!(erlang.receive(), "{progress,7,4}");
+    erlang.send(&(Atom::new("credit"), 7, 5));
+    assert_eq!(erlang.receive(), "{progress,7,5}");
+    assert_eq!(erlang.receive(), "{reply,7,{ok,done}}");
+    erlang.close().unwrap();
+}

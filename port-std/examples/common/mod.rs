@@ -38,7 +38,9 @@ pub fn port_and_concurrency(default_packet: u8) -> (Port<File, File>, Concurrenc
             "--fds" => fds = true,
             "--nil" => nil = true,
             "--async" => concurrency.asynchronous = true,
-            "--grace" => concurrency.grace_ms = Some(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage())),
+            "--grace" => {
+                concurrency.grace_ms = Some(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()))
+            }
             "--threads" => {
                 concurrency.threads = Some(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()))
             }

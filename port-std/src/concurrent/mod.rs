@@ -18,10 +18,10 @@ use context::{Link, Pending};
 use erlport_codec::packet::PacketSize;
 use erlport_codec::{Atom, Decoder, Inflater, Tag, Term, VERSION};
 use serde::de::DeserializeOwned;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::panic::{self, AssertUnwindSafe};
-use std::cell::OnceCell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -504,7 +504,9 @@ fn packet_mismatch<W: Write>(sender: &Sender<W>, theirs: PacketSize, ours: Packe
     }
     let e = Error::Io(std::io::Error::new(
         std::io::ErrorKind::InvalidData,
-        format!("Erlang sends {{packet, {n}}} frames but this port reads {{packet, {ours_n}}}: start both with the same packet size"),
+        format!(
+            "Erlang sends {{packet, {n}}} frames but this port reads {{packet, {ours_n}}}: start both with the same packet size"
+        ),
     ));
     log::error!("port stopped: {e}");
     e

@@ -178,25 +178,26 @@ send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
     %% out) late messages are dropped by the runtime. The caller writes to the port itself,
     %% so calls from many processes do not queue behind one.
     case info(Server) of
-        {Pid, #{port := Port, encode := Encode, timeout := Default, max := Max}} ->
+        {Pid, Info = #{port := Port, encode := Encode, timeout := Default, max := Max}} ->
             Ref = erlang:monitor(process, Pid, [{alias, demonitor}]),
             Timeout = case Timeout0 of default -> Default; _ -> Timeout0 end,
             Deadline = case Timeout of
                            infinity -> infinity;
                            _ -> erlang:monotonic_time(millisecond) + Timeout
                        end,
-            put({?MODULE, Ref}, {Pid, Deadline}),
+            put({?MODULE, Ref}, {Pid, Deadline, Info}),
             Bin = term_to_binary({call, Ref, Name, Args}, Encode),
             case byte_size(Bin) of
                 Len when Len > Max ->
                     Ref ! {Ref, {error, {packet_too_large, Len, Max}}};
                 _ ->
-                    %% Known to the server before the program can answer: its caller's
-                    %% death or timeout cancels it, and its progress is flow-controlled.
-                    Pid ! {?MODULE, started, Ref, self()},
+                    %% Known to the server before the program can answer: only calls
+                    %% registered are answered, its caller's death or timeout cancels it,
+                    %% and its progress is flow-controlled.
+                    register_call(Info, Ref),
                     case write(Port, Bin) of
                         ok -> ok;
-                        Error -> Pid ! {?MODULE, cancel, Ref, false}, Ref ! {Ref, Error}
+                        Error -> _ = unregister_call(Info, Ref), Ref ! {Ref, Error}
                     end
             end,
             Ref;
@@ -211,18 +212,33 @@ send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
                           self() ! {NoProc, {error, noproc}},
                           NoProc
                   end,
-            put({?MODULE, Ref}, {none, infinity}),
+            put({?MODULE, Ref}, {none, infinity, none}),
             Ref
+    end.
+
+%% The server's table of calls waiting for a reply, by id, with their caller: what the
+%% server looks up for a reply or progress, and what it cancels when a caller dies. Written
+%% by the caller, so a call costs the server no message.
+register_call(#{calls := Calls}, Ref) ->
+    ets:insert(Calls, {Ref, self()}).
+
+%% Whether the call was still registered (no reply yet), which it no longer is.
+unregister_call(#{calls := Calls}, Ref) ->
+    try ets:take(Calls, Ref) of
+        [{Ref, _}] -> true;
+        [] -> false
+    catch
+        error:badarg -> false
     end.
 
 %% @doc The reply to a `send_request/3,4', as `call/4' returns it.
 -spec receive_response(reference()) -> term().
 receive_response(Ref) ->
-    {Server, Timeout} = case erase({?MODULE, Ref}) of
-                            undefined -> {none, infinity};
-                            {S, infinity} -> {S, infinity};
-                            {S, Deadline} -> {S, max(0, Deadline - erlang:monotonic_time(millisecond))}
-                        end,
+    {Server, Timeout, Info} = case erase({?MODULE, Ref}) of
+                                  undefined -> {none, infinity, none};
+                                  {S, infinity, I} -> {S, infinity, I};
+                                  {S, Deadline, I} -> {S, max(0, Deadline - erlang:monotonic_time(millisecond)), I}
+                              end,
     receive
         {Ref, Reply} ->
             erlang:demonitor(Ref, [flush]),
@@ -234,7 +250,7 @@ receive_response(Ref) ->
         %% The alias is gone with the monitor: a late reply is dropped by the runtime (one
         %% already here is flushed). The server tells the Rust side.
         erlang:demonitor(Ref, [flush]),
-        _ = is_pid(Server) andalso (Server ! {?MODULE, cancel, Ref, true}),
+        _ = is_map(Info) andalso unregister_call(Info, Ref) andalso (Server ! {?MODULE, cancel, Ref}),
         receive {Ref, _} -> ok after 0 -> ok end,
         {error, timeout}
     end.
@@ -309,6 +325,7 @@ init({Executable, Options, Starter}) ->
                  Level -> [{compressed, Level}]
              end,
     Window = proplists:get_value(progress_window, Options, 64),
+    Tables = #{calls => ets:new(erlport_rs_calls, [set, public, {write_concurrency, true}])},
     try open_port({spawn_executable, Executable}, PortOptions) of
         Port ->
             {os_pid, OsPid} = erlang:port_info(Port, os_pid),
@@ -317,7 +334,7 @@ init({Executable, Options, Starter}) ->
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
             case hello(Port, Packet, Hello, MaxPacket, StartTimeout) of
                 {ok, Theirs} ->
-                    {ok, #{port => Port,
+                    {ok, Tables#{port => Port,
                            os_pid => OsPid,
                            encode => Encode,
                            timeout => proplists:get_value(timeout, Options, ?DEFAULT_TIMEOUT),
@@ -334,8 +351,10 @@ init({Executable, Options, Starter}) ->
                            window => Window,
                            max_progress_queue => proplists:get_value(max_progress_queue, Options, 10000),
                            max_progress_bytes => proplists:get_value(max_progress_bytes, Options, 16 * ?MB),
-                           calls => #{},
+                           progress => #{},
                            monitors => #{},
+                           watched => #{},
+                           dead => #{},
                            rust_calls => #{},
                            held => [],
                            unsent => [],
@@ -391,8 +410,18 @@ await_hello(Port, Packet, MaxPacket, Timeout) ->
         {error, {no_hello, Timeout}}
     end.
 
-handle_call(info, _From, State = #{port := Port, encode := Encode, timeout := Timeout, max_out := Max}) ->
-    {reply, #{port => Port, encode => Encode, timeout => Timeout, max => Max}, State};
+handle_call(info, {Caller, _}, State = #{port := Port, encode := Encode, timeout := Timeout, max_out := Max,
+                                          calls := Calls, monitors := Monitors,
+                                          watched := Watched}) ->
+    %% Each caller is monitored once, for as long as it lives: its calls are cancelled when
+    %% it dies.
+    State1 = case is_map_key(Caller, Watched) of
+                 true -> State;
+                 false -> State#{monitors := Monitors#{erlang:monitor(process, Caller) => Caller},
+                                 watched := Watched#{Caller => true}}
+             end,
+    {reply, #{port => Port, encode => Encode, timeout => Timeout, max => Max, calls => Calls},
+     State1};
 handle_call(_Request, _From, State) ->
     {reply, {error, badarg}, State}.
 
@@ -404,15 +433,14 @@ handle_info({Port, {data, Data}}, State0 = #{port := Port}) ->
         {ok, State} -> {noreply, erlport_rs_wire:from_rust(Data, State)};
         {flood, Len} -> {stop, {port_flood, Len}, State0}
     end;
-handle_info({?MODULE, started, Ref, Caller}, State = #{calls := Calls, monitors := Monitors}) ->
-    Monitor = erlang:monitor(process, Caller),
-    Call = #{caller => Caller, monitor => Monitor, got => 0, sizes => queue:new(), bytes => 0},
-    {noreply, State#{calls := Calls#{Ref => Call}, monitors := Monitors#{Monitor => Ref}}};
-handle_info({?MODULE, cancel, Ref, Tell}, State) ->
-    {noreply, erlport_rs_wire:cancel(Ref, Tell, State)};
-handle_info({'DOWN', Monitor, process, _, _}, State = #{monitors := Monitors}) when is_map_key(Monitor, Monitors) ->
-    %% A caller died while its call ran: the Rust side is told.
-    {noreply, erlport_rs_wire:cancel(maps:get(Monitor, Monitors), true, State)};
+handle_info({?MODULE, cancel, Ref}, State) ->
+    %% A caller gave up (its timeout); it took the call out of the tables.
+    {noreply, erlport_rs_wire:cancel(Ref, State)};
+handle_info({'DOWN', Monitor, process, Caller, _}, State = #{monitors := Monitors, watched := Watched})
+  when is_map_key(Monitor, Monitors) ->
+    %% A caller died: its calls still running are cancelled, and the Rust side told.
+    State1 = State#{monitors := maps:remove(Monitor, Monitors), watched := maps:remove(Caller, Watched)},
+    {noreply, erlport_rs_wire:caller_down(Caller, State1)};
 handle_info({'DOWN', _, process, Pid, Reason}, State = #{rust_calls := RustCalls}) when is_map_key(Pid, RustCalls) ->
     {noreply, erlport_rs_wire:rust_call_done(Pid, {error, {exception, exit, Reason}}, State)};
 handle_info({?MODULE, done, Pid, Reply}, State) ->
@@ -420,6 +448,8 @@ handle_info({?MODULE, done, Pid, Reply}, State) ->
 handle_info({timeout, _Timer, {?MODULE, rust_call, Pid}}, State) ->
     exit(Pid, kill),
     {noreply, erlport_rs_wire:rust_call_done(Pid, {error, timeout}, State)};
+handle_info({?MODULE, sweep}, State) ->
+    {noreply, erlport_rs_wire:sweep(State)};
 handle_info({?MODULE, retry}, State) ->
     {noreply, erlport_rs_wire:retry(State#{retrying := false})};
 handle_info({Port, {exit_status, Status}}, State = #{port := Port}) ->
@@ -444,7 +474,7 @@ flood_check(State = #{received := N}) when N < ?FLOOD_CHECK ->
     {ok, State#{received := N + 1}};
 flood_check(State = #{calls := Calls, window := Window, max_rust_calls := MaxRust}) ->
     {message_queue_len, Len} = process_info(self(), message_queue_len),
-    Limit = 100000 + (map_size(Calls) + MaxRust) * (Window + 2),
+    Limit = 100000 + (ets:info(Calls, size) + MaxRust) * (Window + 2),
     case Len > Limit of
         true -> {flood, Len};
         false -> {ok, State#{received := 0}}

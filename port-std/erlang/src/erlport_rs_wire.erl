@@ -10,7 +10,7 @@
 %% of its own, killed at the timeout).
 -module(erlport_rs_wire).
 
--export([from_rust/2, cancel/3, rust_call_done/3, retry/1]).
+-export([from_rust/2, cancel/2, caller_down/2, sweep/1, rust_call_done/3, retry/1]).
 
 %% Names of unknown atoms reported in an error (and, with `{atoms, {create, Max}}', found
 %% before a packet is refused).
@@ -18,6 +18,9 @@
 %% Writes to the port waiting for it to be less busy, at most.
 -define(MAX_UNSENT, 10000).
 -define(RETRY_MS, 20).
+%% How soon (ms) the calls of callers that died are cancelled: one pass over the calls in
+%% flight for all the callers that died meanwhile, whatever their number.
+-define(SWEEP_MS, 50).
 
 %% @doc Handles one packet from the port program.
 from_rust(Data, State) ->
@@ -38,19 +41,11 @@ read(Data, State) ->
     end.
 
 message({reply, Ref, Value}, _Size, State) when is_reference(Ref) ->
-    case known(Ref, State) of
-        {ok, State1} ->
-            Ref ! {Ref, Value},
-            cancel(Ref, false, State1);
-        error ->
-            %% Answered or cancelled already, or not a call of this server: never sent on,
-            %% so a program cannot answer other processes' requests.
-            State
-    end;
-message({progress, Ref, Message}, Size, State) when is_reference(Ref) ->
-    case known(Ref, State) of
-        {ok, State1} -> progress(Ref, Message, Size, State1);
-        error -> State
+    deliver(Ref, Value, State);
+message({progress, Ref, Message}, Size, State = #{calls := Calls}) when is_reference(Ref) ->
+    case ets:lookup(Calls, Ref) of
+        [{Ref, Caller}] -> progress(Ref, Caller, Message, Size, State);
+        [] -> State
     end;
 message({call, Id, M, F, A}, _Size, State) ->
     rust_call(Id, M, F, A, State);
@@ -61,18 +56,17 @@ message({error, Reason}, _Size, State) ->
 message(Other, _Size, State) ->
     drop(unexpected, Other, State).
 
-%% A call of this server: registered by its caller (the registration is looked for in the
-%% mailbox too, should the reply have overtaken it).
-known(Ref, State = #{calls := Calls}) when is_map_key(Ref, Calls) ->
-    {ok, State};
-known(Ref, State = #{calls := Calls, monitors := Monitors}) ->
-    receive
-        {erlport_rs, started, Ref, Caller} ->
-            Monitor = erlang:monitor(process, Caller),
-            Call = #{caller => Caller, monitor => Monitor, got => 0, sizes => queue:new(), bytes => 0},
-            {ok, State#{calls := Calls#{Ref => Call}, monitors := Monitors#{Monitor => Ref}}}
-    after 0 ->
-        error
+%% Sends a reply to its caller, if it is a call of this server still waiting (registered
+%% by its caller before it was written). Anything else (answered or cancelled already, or
+%% not a call of this server) is never sent on, so a program cannot answer other
+%% processes' requests.
+deliver(Ref, Value, State = #{calls := Calls}) ->
+    case ets:take(Calls, Ref) of
+        [{Ref, _Caller}] ->
+            Ref ! {Ref, Value},
+            forget_progress(Ref, State);
+        [] ->
+            State
     end.
 
 %%% Packets refused by binary_to_term(_, [safe])
@@ -109,13 +103,7 @@ unknown_atoms(Plain, Names, State) ->
         {{ok, <<"reply">>}, [Id, _]} ->
             case safe(Id) of
                 {ok, Ref} when is_reference(Ref) ->
-                    case known(Ref, State) of
-                        {ok, State1} ->
-                            Ref ! {Ref, {error, {unknown_atoms, Names}}},
-                            cancel(Ref, false, State1);
-                        error ->
-                            State
-                    end;
+                    deliver(Ref, {error, {unknown_atoms, Names}}, State);
                 _ ->
                     drop(unknown_atoms, Names, State)
             end;
@@ -274,8 +262,9 @@ has_fun_in([_ | Stack]) -> has_fun_in(Stack).
 
 %% Forwards a progress message while the call has credit (a program sending past it is
 %% dropped), and gives credit back once half the window is used, if the caller keeps up.
-progress(Ref, Message, Size, State = #{calls := Calls, window := Window}) ->
-    Call = #{got := Got, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls),
+progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Window}) ->
+    New = #{caller => Caller, got => 0, sizes => queue:new(), bytes => 0},
+    Call = #{got := Got, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls, New),
     case Got >= Window of
         true ->
             drop(progress_past_credit, Ref, State);
@@ -285,7 +274,7 @@ progress(Ref, Message, Size, State = #{calls := Calls, window := Window}) ->
             %% eight times its external size (a list of small integers, one byte each).
             Cost = 8 * Size + 64,
             Call1 = Call#{got := Got + 1, sizes := queue:in(Cost, Sizes), bytes := Bytes + Cost},
-            State1 = State#{calls := Calls#{Ref := Call1}},
+            State1 = State#{progress := Calls#{Ref => Call1}},
             case Got + 1 >= max(1, Window div 2) of
                 true -> grant(Ref, State1);
                 false -> State1
@@ -294,7 +283,7 @@ progress(Ref, Message, Size, State = #{calls := Calls, window := Window}) ->
 
 %% Gives the call credit for what it sent, when its caller's mailbox is short enough; holds
 %% it (to be looked at again) otherwise.
-grant(Ref, State = #{calls := Calls, held := Held, max_progress_queue := MaxQueue,
+grant(Ref, State = #{progress := Calls, held := Held, max_progress_queue := MaxQueue,
                      max_progress_bytes := MaxBytes}) ->
     Call = #{caller := Caller, got := Got, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls),
     Unread = case process_info(Caller, message_queue_len) of
@@ -306,10 +295,10 @@ grant(Ref, State = #{calls := Calls, held := Held, max_progress_queue := MaxQueu
     Call1 = Call#{sizes := Sizes1, bytes := Bytes1},
     case Unread < MaxQueue andalso Bytes1 < MaxBytes of
         true ->
-            State1 = State#{calls := Calls#{Ref := Call1#{got := 0}}, held := lists:delete(Ref, Held)},
+            State1 = State#{progress := Calls#{Ref := Call1#{got := 0}}, held := lists:delete(Ref, Held)},
             send(term_to_binary({credit, Ref, Got}), State1);
         false ->
-            later(State#{calls := Calls#{Ref := Call1}, held := [Ref | lists:delete(Ref, Held)]})
+            later(State#{progress := Calls#{Ref := Call1}, held := [Ref | lists:delete(Ref, Held)]})
     end.
 
 keep_last(N, Sizes, Bytes) ->
@@ -321,21 +310,32 @@ keep_last(N, Sizes, Bytes) ->
             {Sizes, Bytes}
     end.
 
-%% @doc A call answered, or given up by its caller (`Tell': the Rust side is told, with
-%% `{cancel, Id}', so its handler can stop).
-cancel(Ref, Tell, State = #{calls := Calls, monitors := Monitors, held := Held}) ->
-    case maps:take(Ref, Calls) of
-        {#{monitor := Monitor}, Left} ->
-            erlang:demonitor(Monitor, [flush]),
-            State1 = State#{calls := Left, monitors := maps:remove(Monitor, Monitors),
-                            held := lists:delete(Ref, Held)},
-            case Tell of
-                true -> send(term_to_binary({cancel, Ref}), State1);
-                false -> State1
-            end;
-        error ->
-            State
-    end.
+forget_progress(Ref, State = #{progress := Calls, held := Held}) when is_map_key(Ref, Calls) ->
+    State#{progress := maps:remove(Ref, Calls), held := lists:delete(Ref, Held)};
+forget_progress(_Ref, State) ->
+    State.
+
+%% @doc A call given up by its caller (already out of the tables): the Rust side is told,
+%% with `{cancel, Id}', so its handler can stop.
+cancel(Ref, State) ->
+    send(term_to_binary({cancel, Ref}), forget_progress(Ref, State)).
+
+%% @doc A caller died: its calls still waiting are cancelled at the next sweep.
+caller_down(Caller, State = #{dead := Dead}) when map_size(Dead) > 0 ->
+    State#{dead := Dead#{Caller => true}};
+caller_down(Caller, State) ->
+    erlang:send_after(?SWEEP_MS, self(), {erlport_rs, sweep}),
+    State#{dead := #{Caller => true}}.
+
+%% @doc Cancels the calls of the callers that died since the last sweep.
+sweep(State = #{calls := Calls, dead := Dead}) ->
+    Orphans = [Ref || {Ref, Caller} <- ets:tab2list(Calls), is_map_key(Caller, Dead)],
+    lists:foldl(fun(Ref, S) ->
+                        case ets:take(Calls, Ref) of
+                            [_] -> cancel(Ref, S);
+                            [] -> S
+                        end
+                end, State#{dead := #{}}, Orphans).
 
 %%% Writing without blocking
 
@@ -367,7 +367,7 @@ later(State) ->
 %% @doc Retries what the port refused, and the calls held for want of credit.
 retry(State = #{unsent := Unsent, held := Held}) ->
     State1 = flush(Unsent, State#{unsent := []}),
-    lists:foldl(fun(Ref, S = #{calls := Calls}) when is_map_key(Ref, Calls) -> grant(Ref, S);
+    lists:foldl(fun(Ref, S = #{progress := Calls}) when is_map_key(Ref, Calls) -> grant(Ref, S);
                    (_, S) -> S
                 end, State1#{held := []}, lists:reverse(Held)).
 

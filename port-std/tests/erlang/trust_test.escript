@@ -183,7 +183,11 @@ frame(Packet) -> [<<(iolist_size(Packet)):32>>, Packet].
 
 junk(Ctx) ->
     rand:seed(exsss, {25, 25, 25}),
-    Frames = [hostile(I) || I <- lists:seq(1, 4000)],
+    %% Replies and progress forged for a request this process is waiting on elsewhere (an
+    %% alias, as gen_server:call makes): never delivered.
+    Alias = alias(),
+    Forged = [term_to_binary({reply, Alias, forged}), term_to_binary({progress, Alias, forged})],
+    Frames = Forged ++ [hostile(I) || I <- lists:seq(1, 4000)] ++ Forged,
     %% Everything the test itself needs is loaded before counting atoms.
     Warm = fake(Ctx, [], []),
     expect(3, erlport_rs:call(Warm, add, [1, 2])),
@@ -199,6 +203,8 @@ junk(Ctx) ->
     expect(Atoms, erlang:system_info(atom_count)),
     Grown = erlang:system_info(process_count) - Processes,
     check(Grown =< 64 + 2, {processes_grew, Grown}),
+    receive {Alias, _} = Got -> throw({forged_reply_delivered, Got}); {erlport_rs, _, Alias, _} = Got2 -> throw({forged_progress_delivered, Got2}) after 0 -> ok end,
+    unalias(Alias),
     erlport_rs:stop(S).
 
 %% A packet a hostile or broken program might send.

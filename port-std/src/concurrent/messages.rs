@@ -1,0 +1,144 @@
+//! The terms a [`ConcurrentProtocol`](super::ConcurrentProtocol) reads and the hello it
+//! answers: which packet is which (`classify`), the id of a call that cannot be read whole,
+//! and what this side says of itself at start.
+
+use super::PROTOCOL_VERSION;
+use crate::Error;
+use crate::args::Args;
+use crate::port::Sender;
+use erlport_codec::packet::PacketSize;
+use erlport_codec::{Atom, Tag, Term, VERSION};
+use std::io::Write;
+
+/// `{hello, Version, #{concurrency => C, grace => Ms, max_packet => Max}}`: what this side
+/// tells `erlport_rs` at start.
+pub(super) struct Hello {
+    pub(super) max_packet: usize,
+    pub(super) concurrency: usize,
+    pub(super) grace_ms: u64,
+}
+
+impl erlport_codec::Encode for Hello {
+    fn encode<S: erlport_codec::Sink>(
+        &self,
+        e: &mut erlport_codec::Encoder<S>,
+    ) -> Result<(), erlport_codec::EncodeError> {
+        e.tuple(3, |e| {
+            e.atom("hello")?;
+            e.integer(PROTOCOL_VERSION)?;
+            e.map(3, |e| {
+                e.atom("concurrency")?;
+                e.encode(&(self.concurrency as u64))?;
+                e.atom("grace")?;
+                e.encode(&self.grace_ms)?;
+                e.atom("max_packet")?;
+                e.encode(&(self.max_packet as u64))
+            })
+        })
+    }
+}
+
+/// Answers a hello framed in `theirs` with `{hello, Version, {error, {packet, Ours}}}` in
+/// their framing, so `erlport_rs` can say what is wrong, and gives the error that stops `run`.
+pub(super) fn packet_mismatch<W: Write>(sender: &Sender<W>, theirs: PacketSize, ours: PacketSize) -> Error {
+    let (n, ours_n) = (theirs.header_len() as u64, ours.header_len() as u64);
+    let answer = (Atom::new("hello"), PROTOCOL_VERSION, (Atom::new("error"), (Atom::new("packet"), ours_n)));
+    if let Err(e) = sender.send_framed(theirs, &answer) {
+        log::debug!("answering a hello in {{packet, {n}}}: {e}");
+    }
+    let e = Error::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "Erlang sends {{packet, {n}}} frames but this port reads {{packet, {ours_n}}}: start both with the same packet size"
+        ),
+    ));
+    log::error!("port stopped: {e}");
+    e
+}
+
+/// One packet, as the protocol reads it.
+pub(super) enum Message<'a> {
+    /// `{call, Id, Name, Args}` (`tag` given) or `{cast, Name, Args}`.
+    Call { tag: Option<Term<'a>>, name: Atom<'a>, args: Args<'a> },
+    /// `{call, Id, ...}` whose name or arguments are not of the right kind.
+    BadCall(Term<'a>),
+    /// `{reply, RustId, Result}`: Erlang's answer to a call from Rust.
+    Answer(u64),
+    /// `{hello, Version, Options}`: `erlport_rs` starting; `Options` a map
+    /// (`#{progress_window => N}`).
+    Hello(Term<'a>),
+    /// `{cancel, Id}`: the caller of call `Id` is gone or gave up.
+    Cancel(Term<'a>),
+    /// `{credit, Id, N}`: call `Id` may send `N` more progress messages.
+    Credit(Term<'a>, u64),
+    /// Anything else.
+    Unknown,
+}
+
+/// The `Id` of a `{call, Id, Name, Args}` packet that cannot be read whole (not valid after
+/// its id, or over the size limit: `start` is as much of it as there is), read on its own so
+/// that its caller gets the error at once. `None` when `start` is not the start of a call
+/// with a valid id.
+pub(super) fn call_tag(start: &mut [u8]) -> Option<Term<'_>> {
+    tagged_id(start, 4, b"call")
+}
+
+/// The `RustId` of a `{reply, RustId, Answer}` packet that cannot be read whole, as
+/// [`call_tag`] reads a call's id.
+pub(super) fn answer_id(start: &mut [u8]) -> Option<u64> {
+    tagged_id(start, 3, b"reply")?.as_i64().and_then(|id| u64::try_from(id).ok())
+}
+
+/// The second element of the tuple of `arity` (small or large header) led by the atom
+/// `kind` at the start of `start`, each read on its own: the bytes before each are
+/// overwritten with a version byte (the packet is not used again).
+fn tagged_id<'a>(start: &'a mut [u8], arity: u8, kind: &[u8]) -> Option<Term<'a>> {
+    let kind_at = match start {
+        [VERSION, tag, n, ..] if Tag::from_byte(*tag) == Tag::SmallTuple && *n == arity => 2,
+        [VERSION, tag, 0, 0, 0, n, ..] if Tag::from_byte(*tag) == Tag::LargeTuple && *n == arity => 5,
+        _ => return None,
+    };
+    *start.get_mut(kind_at)? = VERSION;
+    let used = match erlport_codec::decode_prefix(start.get(kind_at..)?) {
+        Ok((Term::Atom(atom), used)) if atom.as_bytes() == kind => used,
+        _ => return None,
+    };
+    let id_at = kind_at + used - 1;
+    *start.get_mut(id_at)? = VERSION;
+    erlport_codec::decode_prefix(start.get(id_at..)?).ok().map(|(id, _)| id)
+}
+
+pub(super) fn classify(term: Term<'_>) -> Message<'_> {
+    let Some(tuple) = term.as_tuple() else { return Message::Unknown };
+    let mut elements = tuple.iter();
+    let Some(Term::Atom(kind)) = elements.next() else { return Message::Unknown };
+    match (kind.as_bytes(), tuple.arity()) {
+        (b"call", 4) => {
+            let (Some(tag), Some(name), Some(args)) = (elements.next(), elements.next(), elements.next()) else {
+                return Message::Unknown;
+            };
+            match (name, Args::of_list(args)) {
+                (Term::Atom(name), Some(args)) => Message::Call { tag: Some(tag), name, args },
+                _ => Message::BadCall(tag),
+            }
+        }
+        (b"cast", 3) => match (elements.next(), elements.next().and_then(Args::of_list)) {
+            (Some(Term::Atom(name)), Some(args)) => Message::Call { tag: None, name, args },
+            _ => Message::Unknown,
+        },
+        (b"reply", 3) => match elements.next().and_then(|id| id.as_i64()).and_then(|id| u64::try_from(id).ok()) {
+            Some(id) => Message::Answer(id),
+            None => Message::Unknown,
+        },
+        (b"hello", 3) => match (elements.next(), elements.next()) {
+            (Some(Term::Integer(_)), Some(options)) => Message::Hello(options),
+            _ => Message::Unknown,
+        },
+        (b"cancel", 2) => elements.next().map_or(Message::Unknown, Message::Cancel),
+        (b"credit", 3) => match (elements.next(), elements.next().and_then(|n| n.as_i64())) {
+            (Some(id), Some(n)) if n >= 0 => Message::Credit(id, n as u64),
+            _ => Message::Unknown,
+        },
+        _ => Message::Unknown,
+    }
+}

@@ -101,6 +101,18 @@ fn starts_with_call_id(body: &[u8]) -> bool {
     kind.is_atom("call") && decode_prefix(&versioned(&rest[used - 1..])).is_ok()
 }
 
+/// Whether `stream` starts with a `size` frame holding `{hello, ...}` (as the port sniffs it
+/// before it reads: a 3-tuple led by the atom `hello`, in any atom encoding).
+fn is_hello(size: PacketSize, stream: &[u8]) -> bool {
+    let Some(len) = size.read_header(stream) else { return false };
+    let body = &stream[size.header_len()..];
+    let atom: &[u8] = match body {
+        [131, 104, 3, 100 | 118, 0, 5, atom @ ..] | [131, 104, 3, 115 | 119, 5, atom @ ..] => atom,
+        _ => return false,
+    };
+    len >= 14 && atom.starts_with(b"hello")
+}
+
 /// A `ConcurrentProtocol` serving an arbitrary byte stream (the first byte picks the packet
 /// size, the limit and the concurrency): it reads to the end and returns (`Ok` at a clean end,
 /// an error only when the stream breaks off inside a packet), every packet that is a
@@ -180,6 +192,13 @@ pub fn concurrent(data: &[u8]) {
         (0..n).try_for_each(|i| ctx.progress(&i)).map(|()| Atom::new("done"))
     });
     let result = proto.run(Port::new(stream, out.clone(), packet).inflate_limit(limit).max_packet(max));
+    // A hello framed with another packet size than the port's is answered in that size, and
+    // the port stops: Erlang and the program disagree on the framing.
+    let sizes = [PacketSize::One, PacketSize::Two, PacketSize::Four];
+    if !is_hello(packet, stream) && sizes.iter().any(|&other| other != packet && is_hello(other, stream)) {
+        assert!(result.is_err(), "a hello in another packet size was served");
+        return;
+    }
     assert_eq!(result.is_ok(), ends_cleanly, "{result:?}");
 
     let written = out.0.lock().unwrap();

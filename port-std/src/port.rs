@@ -433,6 +433,10 @@ impl Port<File, File> {
     /// Fails when stdout is `/dev/null`: that is what a program started with stdout closed
     /// gets from the Rust runtime, and every reply would be lost without a trace. Fails when
     /// called a second time in a process: fd 1 is stderr by then.
+    ///
+    /// On Linux the process is also set to be killed when its parent dies
+    /// (`PR_SET_PDEATHSIG`): a port program's parent is the VM's port helper, which ends with
+    /// the VM, so a VM killed with SIGKILL leaves no program behind.
     pub fn stdio(packet: PacketSize) -> io::Result<Self> {
         use rustix::io::fcntl_dupfd_cloexec;
         use rustix::stdio;
@@ -480,7 +484,8 @@ fn is_dev_null(fd: &std::os::fd::OwnedFd) -> bool {
 
 impl Port<File, File> {
     /// A port over file descriptors 3 (input) and 4 (output), as
-    /// `open_port({spawn, Cmd}, [{packet, N}, nouse_stdio])` sets up; stdout stays free.
+    /// `open_port({spawn, Cmd}, [{packet, N}, nouse_stdio])` sets up; stdout stays free. Like
+    /// [`Port::stdio`], it sets a parent-death signal on Linux.
     pub fn fds(packet: PacketSize) -> io::Result<Self> {
         let (input, output) = fds()?;
         die_with_parent();

@@ -332,10 +332,13 @@ impl Context {
 #[non_exhaustive]
 pub enum CallError {
     /// Erlang answered `{error, Reason}`: `{not_allowed, {M, F, Arity}}` (not in the `allow`
-    /// option), `{exception, Class, Reason}` (the function raised), `timeout` (it outlived
-    /// the call timeout); or its answer could not be read: `{packet_too_large, Len, Max}`
-    /// (over the port's size limit), `{decode, Why}` (not a valid term). Serializes as
-    /// `Reason`.
+    /// option, or a module or function the node does not know), `{not_allowed,
+    /// fun_in_arguments}` (a fun in the arguments: they are data), `{unknown_atoms, Names}`
+    /// (the arguments name atoms the node does not know), `busy` (too many calls from Rust
+    /// running), `badarg`, `{exception, Class, Reason}` (the function raised), `timeout` (it
+    /// outlived the call timeout), `{packet_too_large, Len, Max}` (its value is too large to
+    /// send); or its answer could not be read: `{packet_too_large, Len, Max}` (over the
+    /// port's size limit), `{decode, Why}` (not a valid term). Serializes as `Reason`.
     Erlang(OwnedTerm),
     /// The value does not fit the type asked for. Serializes as `{type, <<"why">>}`.
     Type(DeserializeError),

@@ -224,6 +224,13 @@ struct Registered<W> {
 /// | Erlang → Rust | `{reply, RustId, {ok, Value}}` | what it returned |
 /// | Erlang → Rust | `{reply, RustId, {error, Reason}}` | `{not_allowed, {M, F, Arity}}`, `{exception, Class, Reason}`, `timeout` |
 /// | Rust → Erlang | `{error, Reason}` | a packet with no id to answer: not a term, over the size limit, not one of the terms above |
+/// | Erlang → Rust | `{hello, 1, #{progress_window => N}}` | first, from `erlport_rs`: the [version](PROTOCOL_VERSION), and the progress window (absent: no flow control) |
+/// | Rust → Erlang | `{hello, 1, #{concurrency => C, grace => Ms, max_packet => Max}}` | the answer (`{hello, 1, {error, {packet, N}}}` framed as Erlang frames, when this port reads `{packet, N}` with another `N`: then `run` returns an error) |
+/// | Erlang → Rust | `{cancel, Id}` | the caller of call `Id` died or gave up: [`Context::is_cancelled`]; an `async` handler is dropped |
+/// | Erlang → Rust | `{credit, Id, N}` | call `Id` may send `N` more progress messages ([`Context::progress`]) |
+///
+/// A client that sends no hello gets no flow control and no cancellation it did not ask for:
+/// the protocol is the one above without those rows.
 ///
 /// A call refused whole (over the size limit, or not a valid term after its `Id`) is answered
 /// `{reply, Id, {error, Reason}}` when the start of the packet holds its `Id` (the first 256
@@ -232,7 +239,8 @@ struct Registered<W> {
 ///
 /// The errors a call can get back as `Value`, as in [`Protocol::run`](crate::Protocol::run):
 /// `{error, undef}` (no such handler), `{error, badarg}` (`Name` not an atom, `Args` not a
-/// proper list), `{error, function_clause}` (arguments that do not fit),
+/// proper list), `{error, {function_clause, <<"why">>}}` (arguments that do not fit; the
+/// bare `function_clause` with [`function_clause_reason(false)`](ConcurrentProtocol::function_clause_reason)),
 /// `{error, {exception, {panic, Message, Trace}}}`, `{error, {reply_too_large, Len, Max}}`,
 /// `{error, {encode, Why}}`.
 ///
@@ -251,6 +259,15 @@ struct Registered<W> {
 /// no hand-over to another thread. One slow run (over 1 ms) or one wait, and it never does
 /// again. While the next request is already buffered, replies are gathered and written
 /// together; before reading could block, they go.
+///
+/// ## Lifetime
+///
+/// When the input ends (Erlang closed the port or stopped its server, or its VM died) or the
+/// output is gone, every running call is cancelled ([`Context::is_cancelled`]) and the
+/// handlers get the [grace period](ConcurrentProtocol::grace); then `run` returns, or, if
+/// some are still running, the process exits. [`Port::stdio`](crate::Port::stdio) and
+/// [`Port::fds`](crate::Port::fds) also ask Linux to kill the program when its parent (the
+/// VM's port helper) dies.
 pub struct ConcurrentProtocol<W> {
     handlers: HashMap<String, Registered<W>>,
     concurrency: usize,

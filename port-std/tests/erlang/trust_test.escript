@@ -128,7 +128,9 @@ atoms(Ctx) ->
     %% A module refused without its atom being made: the reply Rust gets names it.
     Before = erlang:system_info(atom_count),
     parallel(10, fun(P) -> [fresh_atom_packets(S, P * 1000000 + I) || I <- lists:seq(1, 3334)] end),
-    expect(Before, erlang:system_info(atom_count)),
+    After = erlang:system_info(atom_count),
+    io:format("measured: atom_count ~b before and ~b after 100,000 packets naming fresh atoms~n", [Before, After]),
+    expect(Before, After),
     %% The dropped progress messages went nowhere.
     receive M -> throw({unexpected, M}) after 0 -> ok end,
     erlport_rs:stop(S).
@@ -346,6 +348,8 @@ progress_flood(Ctx) ->
     timer:sleep(3000),
     Grown = erlang:memory(total) - Before,
     {message_queue_len, Queued} = process_info(Caller, message_queue_len),
+    io:format("measured: a progress flood to a caller that never reads, after 3 s: memory +~.1f MB, "
+              "~b messages in its mailbox~n", [Grown / 1048576, Queued]),
     check(Grown < 64 * 1048576, {memory_grew, Grown}),
     check(Queued =< 10000 + 64, {queued, Queued}),
     check(Queued > 1000, {too_few_progress_messages, Queued}),
@@ -382,6 +386,7 @@ full_pipe(Ctx) ->
      end) || _ <- lists:seq(1, 20)],
     Took = [receive {took, Ms, R} -> {Ms, R} after 5000 -> throw(caller_blocked) end || _ <- lists:seq(1, 20)],
     Slowest = lists:max([Ms || {Ms, _} <- Took]),
+    io:format("measured: 20 calls with a 100 ms timeout against a full pipe: slowest ~b ms~n", [Slowest]),
     check(Slowest < 100 + 50, {slowest_call_took_ms, Slowest}),
     [check(lists:member(R, [{error, timeout}, {error, busy}]), {reply, R}) || {_, R} <- Took],
     %% With a small queue allowed, calls past it are refused at once.
@@ -404,6 +409,7 @@ stop_waits(Ctx) ->
     {Us, ok} = timer:tc(fun() -> erlport_rs:stop(S) end),
     check(not alive(OsPid), still_alive),
     Ms = Us div 1000,
+    io:format("measured: stop with a handler running and a 300 ms grace: ~b ms~n", [Ms]),
     check(Ms >= 250 andalso Ms < 1500, {stop_took_ms, Ms}),
     %% A program that ignores the end of its input is killed a second after its grace.
     S2 = start(Ctx, [], ["--grace", "60000"]),

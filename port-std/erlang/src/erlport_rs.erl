@@ -329,6 +329,7 @@ init({Executable, Options, Starter}) ->
     try open_port({spawn_executable, Executable}, PortOptions) of
         Port ->
             {os_pid, OsPid} = erlang:port_info(Port, os_pid),
+            Program = program(OsPid),
             MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), packet_max(Packet)),
             Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window}}, Encode),
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
@@ -336,6 +337,7 @@ init({Executable, Options, Starter}) ->
                 {ok, Theirs} ->
                     {ok, Tables#{port => Port,
                            os_pid => OsPid,
+                           program => Program,
                            encode => Encode,
                            timeout => proplists:get_value(timeout, Options, ?DEFAULT_TIMEOUT),
                            allow => proplists:get_value(allow, Options, []),
@@ -364,7 +366,7 @@ init({Executable, Options, Starter}) ->
                            logged_at => 0}};
                 {error, Reason} ->
                     catch port_close(Port),
-                    kill_program(OsPid, 0),
+                    kill_program(Program, 0),
                     %% The caller gets {error, Reason} from start_link, not an exit signal.
                     unlink(Starter),
                     {stop, Reason}
@@ -460,11 +462,11 @@ handle_info({'EXIT', Port, Reason}, State = #{port := Port}) ->
 handle_info(_Other, State) ->
     {noreply, State}.
 
-terminate(_Reason, #{port := Port, os_pid := OsPid, grace := Grace, rust_calls := RustCalls}) ->
+terminate(_Reason, #{port := Port, program := Program, grace := Grace, rust_calls := RustCalls}) ->
     [exit(Pid, kill) || Pid <- maps:keys(RustCalls)],
     %% End of input: the program cancels its calls and exits within its grace period.
     catch port_close(Port),
-    kill_program(OsPid, Grace + 1000),
+    kill_program(Program, Grace + 1000),
     ok.
 
 %% A port program flooding the server faster than it can read (ignoring flow control) is
@@ -480,13 +482,34 @@ flood_check(State = #{calls := Calls, window := Window, max_rust_calls := MaxRus
         false -> {ok, State#{received := 0}}
     end.
 
-%% Waits until the OS process `OsPid' is gone, at most `Ms' ms, then kills it.
-kill_program(OsPid, Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    wait_gone(OsPid, Deadline).
+%% The program as an OS process: its pid, and (where /proc tells it) its start time, so a
+%% pid the system has given to another process since is never taken for it.
+program(OsPid) ->
+    {OsPid, started_at(OsPid)}.
 
-wait_gone(OsPid, Deadline) ->
-    case os_alive(OsPid) of
+started_at(OsPid) ->
+    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat") of
+        {ok, Stat} ->
+            %% After the command's name: state, then 18 fields, then the start time.
+            case binary:split(Stat, <<") ">>) of
+                [_, Fields] ->
+                    case binary:split(Fields, <<" ">>, [global]) of
+                        [State | Rest] when length(Rest) >= 19 -> {State, lists:nth(19, Rest)};
+                        _ -> undefined
+                    end;
+                _ -> undefined
+            end;
+        _ ->
+            undefined
+    end.
+
+%% Waits until the program is gone, at most `Ms' ms, then kills it.
+kill_program(Program, Ms) ->
+    Deadline = erlang:monotonic_time(millisecond) + Ms,
+    wait_gone(Program, Deadline).
+
+wait_gone(Program = {OsPid, _}, Deadline) ->
+    case os_alive(Program) of
         false -> ok;
         true ->
             case erlang:monotonic_time(millisecond) >= Deadline of
@@ -495,21 +518,20 @@ wait_gone(OsPid, Deadline) ->
                     ok;
                 false ->
                     timer:sleep(10),
-                    wait_gone(OsPid, Deadline)
+                    wait_gone(Program, Deadline)
             end
     end.
 
-os_alive(OsPid) ->
-    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat") of
-        {ok, Stat} ->
-            %% A zombie (state Z) is gone: it waits only to be reaped.
-            case binary:split(Stat, <<") ">>) of
-                [_, <<"Z", _/binary>>] -> false;
-                _ -> true
-            end;
-        {error, enoent} ->
-            false;
-        {error, _} ->
+os_alive({OsPid, Started}) ->
+    case {started_at(OsPid), Started} of
+        %% A zombie (state Z) is gone: it waits only to be reaped.
+        {{<<"Z">>, _}, _} -> false;
+        {{_, Time}, {_, Time}} -> true;
+        %% Another process with its pid, or none.
+        {{_, _}, {_, _}} -> false;
+        {undefined, {_, _}} -> false;
+        %% No /proc: ask the system.
+        {_, undefined} ->
             string:trim(os:cmd("kill -0 " ++ integer_to_list(OsPid) ++ " 2>/dev/null && echo alive")) =:= "alive"
     end.
 

@@ -361,7 +361,6 @@ init({Executable, Options, Starter}) ->
                            held => [],
                            unsent => [],
                            retrying => false,
-                           received => 0,
                            dropped => #{},
                            logged_at => 0}};
                 {error, Reason} ->
@@ -472,14 +471,19 @@ terminate(_Reason, #{port := Port, program := Program, grace := Grace, rust_call
 %% A port program flooding the server faster than it can read (ignoring flow control) is
 %% stopped before the server's mailbox holds more than every call in flight could legitimately
 %% send.
-flood_check(State = #{received := N}) when N < ?FLOOD_CHECK ->
-    {ok, State#{received := N + 1}};
 flood_check(State = #{calls := Calls, window := Window, max_rust_calls := MaxRust}) ->
-    {message_queue_len, Len} = process_info(self(), message_queue_len),
-    Limit = 100000 + (ets:info(Calls, size) + MaxRust) * (Window + 2),
-    case Len > Limit of
-        true -> {flood, Len};
-        false -> {ok, State#{received := 0}}
+    %% Counted in the process dictionary: no copy of the state for each packet.
+    case put({?MODULE, received}, 1 + case get({?MODULE, received}) of undefined -> 0; N -> N end) of
+        Before when is_integer(Before), Before >= ?FLOOD_CHECK ->
+            put({?MODULE, received}, 0),
+            {message_queue_len, Len} = process_info(self(), message_queue_len),
+            Limit = 100000 + (ets:info(Calls, size) + MaxRust) * (Window + 2),
+            case Len > Limit of
+                true -> {flood, Len};
+                false -> {ok, State}
+            end;
+        _ ->
+            {ok, State}
     end.
 
 %% The program as an OS process: its pid, and (where /proc tells it) its start time, so a

@@ -23,21 +23,28 @@
 -define(SWEEP_MS, 50).
 
 %% @doc Handles one packet from the port program.
-from_rust(Data, State) ->
-    try
-        read(Data, State)
+from_rust(Data, State = #{max_in := Max}) when byte_size(Data) > Max ->
+    drop(too_large, byte_size(Data), State);
+from_rust(Data, State = #{calls := Calls}) ->
+    try binary_to_term(Data, [safe]) of
+        %% The common case first, with nothing in it that can raise.
+        {reply, Ref, Value} when is_reference(Ref) ->
+            case ets:take(Calls, Ref) of
+                [_] -> Ref ! {Ref, Value}, forget_progress(Ref, State);
+                [] -> State
+            end;
+        Term ->
+            guarded(fun() -> message(Term, byte_size(Data), State) end, Data, State)
     catch
-        Class:Reason ->
-            drop({Class, Reason}, byte_size(Data), State)
+        error:badarg -> guarded(fun() -> unsafe(Data, State) end, Data, State)
     end.
 
-read(Data, State = #{max_in := Max}) when byte_size(Data) > Max ->
-    drop(too_large, byte_size(Data), State);
-read(Data, State) ->
-    try binary_to_term(Data, [safe]) of
-        Term -> message(Term, byte_size(Data), State)
+%% Whatever was not foreseen drops the packet, never the server.
+guarded(Handle, Data, State) ->
+    try
+        Handle()
     catch
-        error:badarg -> unsafe(Data, State)
+        Class:Reason -> drop({Class, Reason}, byte_size(Data), State)
     end.
 
 message({reply, Ref, Value}, _Size, State) when is_reference(Ref) ->

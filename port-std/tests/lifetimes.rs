@@ -7,12 +7,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn jobs() -> PathBuf {
+/// The `jobs` example with `args`, its stdin and stdout piped to us.
+fn jobs(args: &[&str]) -> Child {
     // target/<profile>/deps/<this test> -> target/<profile>/examples/jobs
     let exe = std::env::current_exe().expect("test executable");
-    let jobs = exe.parent().and_then(Path::parent).expect("target dir").join("examples/jobs");
+    let jobs: PathBuf = exe.parent().and_then(Path::parent).expect("target dir").join("examples/jobs");
     assert!(jobs.exists(), "{} missing: cargo test builds the examples", jobs.display());
-    jobs
+    Command::new(jobs)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("jobs starts")
 }
 
 /// `{call, Id, Name, Args}` in a `{packet, 4}` frame.
@@ -39,12 +46,7 @@ fn exits_within(child: &mut Child, limit: Duration) -> Duration {
 
 #[test]
 fn with_its_output_gone_the_program_ends_although_its_input_stays_open() {
-    let mut child = Command::new(jobs())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("jobs starts");
+    let mut child = jobs(&[]);
     let mut input = child.stdin.take().expect("stdin");
     drop(child.stdout.take());
     // Its reply cannot be written: it stops taking calls and ends, without waiting for its
@@ -57,13 +59,7 @@ fn with_its_output_gone_the_program_ends_although_its_input_stays_open() {
 
 #[test]
 fn after_its_input_ends_a_running_handler_gets_the_grace_period_then_the_program_exits() {
-    let mut child = Command::new(jobs())
-        .args(["--grace", "300"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("jobs starts");
+    let mut child = jobs(&["--grace", "300"]);
     let mut input = child.stdin.take().expect("stdin");
     input.write_all(&call(1, "sleep", &[600_000])).expect("writes");
     std::thread::sleep(Duration::from_millis(100));
@@ -75,12 +71,7 @@ fn after_its_input_ends_a_running_handler_gets_the_grace_period_then_the_program
 
 #[test]
 fn after_its_input_ends_with_nothing_running_the_program_exits_at_once() {
-    let mut child = Command::new(jobs())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("jobs starts");
+    let mut child = jobs(&[]);
     let mut input = child.stdin.take().expect("stdin");
     input.write_all(&call(1, "add", &[1, 2])).expect("writes");
     drop(input);

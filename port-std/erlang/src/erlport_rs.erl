@@ -391,7 +391,7 @@ hello(Port, Packet, Hello, MaxPacket, Timeout) ->
 await_hello(Port, Packet, MaxPacket, Timeout) ->
     receive
         {Port, {data, Data}} ->
-            case byte_size(Data) =< MaxPacket andalso safe_decode(Data) of
+            case byte_size(Data) =< MaxPacket andalso erlport_rs_etf:safe(Data) of
                 {ok, {hello, ?VERSION, Theirs}} when is_map(Theirs) ->
                     {ok, Theirs};
                 {ok, {hello, _, {error, {packet, N}}}} ->
@@ -537,11 +537,4 @@ os_alive({OsPid, Started}) ->
         %% No /proc: ask the system.
         {_, undefined} ->
             string:trim(os:cmd("kill -0 " ++ integer_to_list(OsPid) ++ " 2>/dev/null && echo alive")) =:= "alive"
-    end.
-
-safe_decode(Data) ->
-    try binary_to_term(Data, [safe]) of
-        Term -> {ok, Term}
-    catch
-        error:badarg -> error
     end.

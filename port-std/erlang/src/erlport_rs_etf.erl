@@ -10,7 +10,17 @@
 %% size.
 -module(erlport_rs_etf).
 
--export([plain/2, unknown_atoms/2, elements/1, list_length/1, atom_name/1, atom_ext/1]).
+-export([safe/1, plain/2, unknown_atoms/2, elements/1, list_length/1, atom_name/1, atom_ext/1]).
+
+%% A term decoded with `[safe]': `error' when it is not one, or names an atom the node does
+%% not know (or anything else `[safe]' refuses).
+-spec safe(binary()) -> {ok, term()} | error.
+safe(Bytes) ->
+    try binary_to_term(Bytes, [safe]) of
+        Term -> {ok, Term}
+    catch
+        error:badarg -> error
+    end.
 
 %% The term's bytes after the version byte (inflated, when compressed and no larger than
 %% `Max' bytes once inflated).

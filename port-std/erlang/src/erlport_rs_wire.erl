@@ -169,11 +169,7 @@ module(Name, F, Arity, #{allow := Allow}) ->
     end.
 
 safe(Bytes) ->
-    try binary_to_term(Bytes, [safe]) of
-        Term -> {ok, Term}
-    catch
-        error:badarg -> error
-    end.
+    erlport_rs_etf:safe(Bytes).
 
 %%% Calls from Rust into Erlang
 

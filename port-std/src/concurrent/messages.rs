@@ -2,13 +2,16 @@
 //! answers: which packet is which (`classify`), the id of a call that cannot be read whole,
 //! and what this side says of itself at start.
 
-use super::PROTOCOL_VERSION;
 use crate::Error;
 use crate::args::Args;
 use crate::port::Sender;
 use erlport_codec::packet::PacketSize;
 use erlport_codec::{Atom, Tag, Term, VERSION};
 use std::io::Write;
+
+/// The version of the terms a [`ConcurrentProtocol`](super::ConcurrentProtocol) and
+/// `erlport_rs` exchange, said in the hello both send at start.
+pub const PROTOCOL_VERSION: i64 = 1;
 
 /// `{hello, Version, #{concurrency => C, grace => Ms, max_packet => Max}}`: what this side
 /// tells `erlport_rs` at start.

@@ -17,6 +17,7 @@ use crate::protocol::{Failure, Handler, InHandler, Outcome, Reply, install_panic
 pub(crate) use context::CallState;
 use context::{Link, Pending};
 use erlport_codec::{Atom, Decoder, Inflater, Term};
+pub use messages::PROTOCOL_VERSION;
 use messages::{Hello, Message, answer_id, call_tag, classify, packet_mismatch};
 use serde::de::DeserializeOwned;
 use std::cell::OnceCell;
@@ -30,10 +31,6 @@ use std::time::{Duration, Instant};
 /// How long handlers still running when the input ends get to finish before the program
 /// exits, unless told otherwise ([`ConcurrentProtocol::grace`]).
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
-
-/// The version of the terms a [`ConcurrentProtocol`] and `erlport_rs` exchange, said in the
-/// hello both send at start.
-pub const PROTOCOL_VERSION: i64 = 1;
 
 /// How many handlers a [`ConcurrentProtocol`] runs at once unless told otherwise
 /// ([`ConcurrentProtocol::concurrency`]).

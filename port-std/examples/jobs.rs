@@ -13,7 +13,8 @@
 //! Erlang (when allowed) and returns `{ok, Value}` or `{error, Reason}`; `progress(N)` sends
 //! `1..=N` to its caller, then returns `done` (`cancelled` when its caller died or gave up);
 //! `atom(Name)` returns the atom `Name`, and `progress_atom(Name)` sends it as progress, then
-//! returns `done` (for the tests of atoms a node does not know). `--threads N` bounds the
+//! returns `done` (for the tests of atoms a node does not know); `progress_binaries(N, Size)`
+//! sends `N` binaries of `Size` bytes as progress, then returns `done`. `--threads N` bounds the
 //! handlers at once; `--grace MS` is the grace period after the input ends; `--async` serves
 //! the same handlers as `async fn`s on tokio (feature `tokio`). The other options are the
 //! examples' own (`--packet`, `--fds`, `--compressed`, ...).
@@ -37,8 +38,19 @@ impl Serialize for AtomNamed {
 
 /// `1..=n` to the caller; `done`, or `cancelled` when the caller went away meanwhile.
 fn count(ctx: &Context, n: u32) -> Atom<'static> {
-    for i in 1..=n {
-        match ctx.progress(&i) {
+    send_each(ctx, 1..=n)
+}
+
+/// `n` binaries of `size` bytes to the caller, as [`count`].
+fn binaries(ctx: &Context, n: u32, size: usize) -> Atom<'static> {
+    let binary = erlport::ByteBuf::from(vec![7u8; size]);
+    send_each(ctx, (0..n).map(|_| &binary))
+}
+
+/// Each of `messages` to the caller; `done`, or `cancelled` when the caller went away.
+fn send_each<T: serde::Serialize>(ctx: &Context, messages: impl IntoIterator<Item = T>) -> Atom<'static> {
+    for (i, message) in messages.into_iter().enumerate() {
+        match ctx.progress(&message) {
             Ok(()) => {}
             Err(erlport::Error::Cancelled) => return Atom::new("cancelled"),
             Err(e) => {
@@ -82,6 +94,7 @@ fn threaded<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
         ctx.call::<OwnedTerm>(&module, &function, args)
     });
     proto.handle("progress", |ctx: Context, n: u32| count(&ctx, n));
+    proto.handle("progress_binaries", |ctx: Context, n: u32, size: usize| binaries(&ctx, n, size));
     proto.handle("atom", |name: String| AtomNamed(name));
     proto.handle("progress_atom", |ctx: Context, name: String| {
         ctx.progress(&AtomNamed(name)).map(|()| Atom::new("done"))
@@ -104,6 +117,7 @@ fn asynchronous<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
         },
     );
     proto.handle_async("progress", |ctx: Context, n: u32| async move { count(&ctx, n) });
+    proto.handle_async("progress_binaries", |ctx: Context, n: u32, size: usize| async move { binaries(&ctx, n, size) });
     proto.handle_async("atom", |name: String| async move { AtomNamed(name) });
     proto.handle_async("progress_atom", |ctx: Context, name: String| async move {
         ctx.progress(&AtomNamed(name)).map(|()| Atom::new("done"))

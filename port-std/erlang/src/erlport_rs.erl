@@ -48,6 +48,7 @@
                 | {max_packet, pos_integer()}
                 | {max_queue, pos_integer()}
                 | {progress_window, pos_integer()}
+                | {progress_bytes, pos_integer()}
                 | {max_progress_queue, pos_integer()}
                 | {max_progress_bytes, pos_integer()}
                 | {name, atom() | {local, atom()} | {global, term()} | {via, module(), term()}}.
@@ -90,10 +91,11 @@
 %% `{error, {packet_too_large, Len, Max}}' at once.</li>
 %% <li>`{max_queue, Bytes}': how much may wait to be written to the program (8 MiB); past it a
 %% call gets `{error, busy}' at once instead of blocking its caller.</li>
-%% <li>`{progress_window, N}' (64): progress messages a call may have on their way; more are
-%% allowed only while its caller's mailbox holds fewer than `max_progress_queue' messages
-%% (10000) and about `max_progress_bytes' of them (16 MiB). A caller that does not read holds
-%% its handler (`ctx.progress' waits), instead of filling the node's memory.</li>
+%% <li>`{progress_window, N}' (64) and `{progress_bytes, B}' (4 MiB): the progress messages,
+%% and bytes, a call may have on their way; more are allowed only while its caller's mailbox
+%% holds fewer than `max_progress_queue' messages (10000) and about `max_progress_bytes' of
+%% them (16 MiB). A caller that does not read holds its handler (`ctx.progress' waits),
+%% instead of filling the node's memory.</li>
 %% <li>`{name, Name}': an atom (registered locally), `{local, Name}', `{global, Name}' or
 %% `{via, Module, Name}'.</li>
 %% </ul>
@@ -325,13 +327,15 @@ init({Executable, Options, Starter}) ->
                  Level -> [{compressed, Level}]
              end,
     Window = proplists:get_value(progress_window, Options, 64),
+    WindowBytes = proplists:get_value(progress_bytes, Options, 4 * ?MB),
     Tables = #{calls => ets:new(erlport_rs_calls, [set, public, {write_concurrency, true}])},
     try open_port({spawn_executable, Executable}, PortOptions) of
         Port ->
             {os_pid, OsPid} = erlang:port_info(Port, os_pid),
             Program = program(OsPid),
             MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), packet_max(Packet)),
-            Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window}}, Encode),
+            Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window, progress_bytes => WindowBytes}},
+                                   Encode),
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
             case hello(Port, Packet, Hello, MaxPacket, StartTimeout) of
                 {ok, Theirs} ->
@@ -351,6 +355,7 @@ init({Executable, Options, Starter}) ->
                            grace => maps:get(grace, Theirs, 5000),
                            concurrency => maps:get(concurrency, Theirs, undefined),
                            window => Window,
+                           window_bytes => WindowBytes,
                            max_progress_queue => proplists:get_value(max_progress_queue, Options, 10000),
                            max_progress_bytes => proplists:get_value(max_progress_bytes, Options, 16 * ?MB),
                            progress => #{},

@@ -265,10 +265,12 @@ has_fun_in([_ | Stack]) -> has_fun_in(Stack).
 
 %% Forwards a progress message while the call has credit (a program sending past it is
 %% dropped), and gives credit back once half the window is used, if the caller keeps up.
-progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Window}) ->
-    New = #{caller => Caller, got => 0, sizes => queue:new(), bytes => 0},
-    Call = #{got := Got, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls, New),
-    case Got >= Window of
+progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Window, window_bytes := WindowBytes}) ->
+    New = #{caller => Caller, got => 0, got_bytes => 0, sizes => queue:new(), bytes => 0},
+    Call = #{got := Got, got_bytes := GotBytes, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls, New),
+    %% The program counts a message's own bytes; a packet has up to about 100 more.
+    PastBytes = Got > 0 andalso GotBytes + Size > WindowBytes + (Got + 1) * 128,
+    case Got >= Window orelse PastBytes of
         true ->
             drop(progress_past_credit, Ref, State);
         false ->
@@ -276,9 +278,10 @@ progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Wind
             %% What it may cost the caller's heap, as a bound: a term takes at most about
             %% eight times its external size (a list of small integers, one byte each).
             Cost = 8 * Size + 64,
-            Call1 = Call#{got := Got + 1, sizes := queue:in(Cost, Sizes), bytes := Bytes + Cost},
+            Call1 = Call#{got := Got + 1, got_bytes := GotBytes + Size, sizes := queue:in(Cost, Sizes),
+                          bytes := Bytes + Cost},
             State1 = State#{progress := Calls#{Ref => Call1}},
-            case Got + 1 >= max(1, Window div 2) of
+            case Got + 1 >= max(1, Window div 2) orelse GotBytes + Size >= WindowBytes div 2 of
                 true -> grant(Ref, State1);
                 false -> State1
             end
@@ -298,7 +301,7 @@ grant(Ref, State = #{progress := Calls, held := Held, max_progress_queue := MaxQ
     Call1 = Call#{sizes := Sizes1, bytes := Bytes1},
     case Unread < MaxQueue andalso Bytes1 < MaxBytes of
         true ->
-            State1 = State#{progress := Calls#{Ref := Call1#{got := 0}}, held := lists:delete(Ref, Held)},
+            State1 = State#{progress := Calls#{Ref := Call1#{got := 0, got_bytes := 0}}, held := lists:delete(Ref, Held)},
             send(term_to_binary({credit, Ref, Got}), State1);
         false ->
             later(State#{progress := Calls#{Ref := Call1}, held := [Ref | lists:delete(Ref, Held)]})

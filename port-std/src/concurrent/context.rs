@@ -38,23 +38,49 @@ pub(crate) trait Link: Send + Sync {
 }
 
 /// What Erlang tells a running call: that its caller is gone or gave up (`{cancel, Id}`), and
-/// how many more progress messages it may send (`{credit, Id, N}`).
+/// how many of its progress messages were taken (`{credit, Id, N}`).
 pub(crate) struct CallState {
     cancelled: AtomicBool,
-    /// Progress messages the call may still send; `None`: no flow control (the Erlang side
-    /// did not ask for it in its hello).
-    credit: Mutex<Option<u64>>,
+    /// The progress on its way; `None`: no flow control (the Erlang side did not ask for it
+    /// in its hello).
+    credit: Mutex<Option<Credit>>,
     changed: Condvar,
     /// The task of an `async` handler, aborted (dropped) when the call is cancelled.
     #[cfg(feature = "tokio")]
     pub(crate) abort: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
+/// A progress window: at most `messages` progress messages, and about `bytes`, on their way
+/// (sent, and not yet acknowledged by a `{credit, Id, N}`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    pub(crate) messages: u64,
+    pub(crate) bytes: u64,
+}
+
+/// A call's progress on its way: the size of each message not yet acknowledged, oldest first.
+struct Credit {
+    window: Window,
+    sizes: std::collections::VecDeque<u64>,
+    bytes: u64,
+}
+
+impl Credit {
+    /// Whether a message of `size` bytes may go now: within the window's count, and within
+    /// its bytes unless nothing is on its way (a message larger than the whole window still
+    /// goes, alone).
+    fn allows(&self, size: u64) -> bool {
+        (self.sizes.len() as u64) < self.window.messages
+            && (self.sizes.is_empty() || self.bytes.saturating_add(size) <= self.window.bytes)
+    }
+}
+
 impl CallState {
-    pub(crate) fn new(window: Option<u64>) -> Self {
+    pub(crate) fn new(window: Option<Window>) -> Self {
+        let credit = window.map(|window| Credit { window, sizes: Default::default(), bytes: 0 });
         CallState {
             cancelled: AtomicBool::new(false),
-            credit: Mutex::new(window),
+            credit: Mutex::new(credit),
             changed: Condvar::new(),
             #[cfg(feature = "tokio")]
             abort: Mutex::new(None),
@@ -77,22 +103,25 @@ impl CallState {
         self.cancelled.load(Ordering::SeqCst)
     }
 
-    /// `n` more progress messages allowed.
+    /// The oldest `n` progress messages on their way were taken by the caller.
     pub(crate) fn grant(&self, n: u64) {
         let mut credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(left) = credit.as_mut() {
-            *left = left.saturating_add(n);
+        if let Some(credit) = credit.as_mut() {
+            for _ in 0..n {
+                let Some(size) = credit.sizes.pop_front() else { break };
+                credit.bytes -= size;
+            }
         }
         self.changed.notify_all();
     }
 
-    /// Takes one progress message's credit, waiting while there is none; fails once the call
-    /// is cancelled or the port closed.
+    /// Takes the credit for a progress message of `size` bytes, waiting while the window is
+    /// full; fails once the call is cancelled or the port closed.
     ///
     /// While it waits, the handler holds no slot (as in [`Context::call`]): the calls that
     /// Erlang sends meanwhile run, and the reader goes on to the `{credit, ..}` or
     /// `{cancel, ..}` behind them.
-    fn take_credit(&self, link: &dyn Link) -> Result<(), Error> {
+    fn take_credit(&self, link: &dyn Link, size: u64) -> Result<(), Error> {
         let mut credit = self.credit.lock().unwrap_or_else(|p| p.into_inner());
         let mut waiting = None;
         let taken = loop {
@@ -101,11 +130,12 @@ impl CallState {
             }
             match credit.as_mut() {
                 None => break Ok(()),
-                Some(0) => {}
-                Some(left) => {
-                    *left -= 1;
+                Some(credit) if credit.allows(size) => {
+                    credit.sizes.push_back(size);
+                    credit.bytes += size;
                     break Ok(());
                 }
+                Some(_) => {}
             }
             if waiting.is_none() {
                 // The slot goes while this waits (unless too many wait already).
@@ -239,9 +269,9 @@ impl Context {
     /// receives `{erlport_rs, Server, Ref, Message}` before the reply. Messages arrive in the
     /// order they were sent. For a cast there is no caller: nothing is sent.
     ///
-    /// Flow control: `erlport_rs` lets a call have a window of progress messages (64) on
-    /// their way at once, and gives more only as its caller's mailbox empties; without credit
-    /// this waits. So a caller that does not read its mailbox holds the handler here instead
+    /// Flow control: `erlport_rs` lets a call have a window of progress messages on their way
+    /// at once (64 messages, 4 MiB), and acknowledges them only as its caller's mailbox
+    /// empties; with the window full this waits. So a caller that does not read its mailbox holds the handler here instead
     /// of filling the node's memory. Fails with [`Error::Cancelled`] once the call is
     /// cancelled ([`is_cancelled`](Context::is_cancelled)), also while waiting.
     pub fn progress<T: Serialize + ?Sized>(&self, message: &T) -> Result<(), Error> {
@@ -249,10 +279,10 @@ impl Context {
             log::debug!("progress from a cast: no caller to send it to");
             return Ok(());
         };
-        if let Some(state) = &self.state {
-            state.take_credit(&*self.link)?;
-        }
         let message = encode(message, self.link.nil())?;
+        if let Some(state) = &self.state {
+            state.take_credit(&*self.link, message.len() as u64)?;
+        }
         let (tag, message) = (decode(tag)?, decode(&message)?);
         self.link.progress(tag, message)
     }

@@ -14,7 +14,7 @@ use crate::OwnedTerm;
 use crate::args::Args;
 use crate::port::{Port, Reader, Sender};
 use crate::protocol::{Failure, Handler, InHandler, Outcome, Reply, install_panic_hook, panicked, send_failure};
-pub(crate) use context::CallState;
+pub(crate) use context::{CallState, Window};
 use context::{Link, Pending};
 use erlport_codec::{Atom, Decoder, Inflater, Term};
 pub use messages::PROTOCOL_VERSION;
@@ -221,10 +221,10 @@ struct Registered<W> {
 /// | Erlang → Rust | `{reply, RustId, {ok, Value}}` | what it returned |
 /// | Erlang → Rust | `{reply, RustId, {error, Reason}}` | `{not_allowed, {M, F, Arity}}`, `{exception, Class, Reason}`, `timeout` |
 /// | Rust → Erlang | `{error, Reason}` | a packet with no id to answer: not a term, over the size limit, not one of the terms above |
-/// | Erlang → Rust | `{hello, 1, #{progress_window => N}}` | first, from `erlport_rs`: the [version](PROTOCOL_VERSION), and the progress window (absent: no flow control) |
+/// | Erlang → Rust | `{hello, 1, #{progress_window => N, progress_bytes => B}}` | first, from `erlport_rs`: the [version](PROTOCOL_VERSION), and the progress window: at most `N` messages and about `B` bytes of each call's progress on their way (absent: no flow control) |
 /// | Rust → Erlang | `{hello, 1, #{concurrency => C, grace => Ms, max_packet => Max}}` | the answer (`{hello, 1, {error, {packet, N}}}` framed as Erlang frames, when this port reads `{packet, N}` with another `N`: then `run` returns an error) |
 /// | Erlang → Rust | `{cancel, Id}` | the caller of call `Id` died or gave up: [`Context::is_cancelled`]; an `async` handler is dropped |
-/// | Erlang → Rust | `{credit, Id, N}` | call `Id` may send `N` more progress messages ([`Context::progress`]) |
+/// | Erlang → Rust | `{credit, Id, N}` | the oldest `N` progress messages of call `Id` on their way were taken: as many more may go ([`Context::progress`]) |
 ///
 /// A client that sends no hello gets no flow control and no cancellation it did not ask for:
 /// the protocol is the one above without those rows.
@@ -431,7 +431,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             sender,
             inflate_limit,
             running: Mutex::new(HashMap::new()),
-            window: AtomicU64::new(0),
+            window: Mutex::new(None),
             closed: AtomicBool::new(false),
             output_gone: AtomicBool::new(false),
             hello,
@@ -491,9 +491,8 @@ struct Shared<W> {
     inflate_limit: usize,
     /// Calls running that `{cancel, Id}` and `{credit, Id, N}` may reach, by encoded id.
     running: Mutex<HashMap<Arc<[u8]>, Arc<CallState>>>,
-    /// Progress messages a call may have on their way before Erlang gives credit; 0: no
-    /// flow control (no hello asked for it).
-    window: AtomicU64,
+    /// The progress window a hello asked for; `None`: no flow control.
+    window: Mutex<Option<Window>>,
     /// The input ended or failed, or the output is gone: every call is cancelled.
     closed: AtomicBool,
     /// Writing failed for good (Erlang is gone): reading may be blocked for ever.
@@ -663,10 +662,7 @@ impl<W: Write + Send> Link for Shared<W> {
     }
 
     fn register(&self, id: Arc<[u8]>) -> Arc<CallState> {
-        let window = match self.window.load(Ordering::Relaxed) {
-            0 => None,
-            n => Some(n),
-        };
+        let window = *self.window.lock().unwrap_or_else(|p| p.into_inner());
         let state = Arc::new(CallState::new(window));
         self.running.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&state));
         if self.closed() {
@@ -1036,12 +1032,16 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                     Term::Map(map) => Some(map),
                     _ => None,
                 };
-                let window = map
-                    .and_then(|m| m.get_atom("progress_window"))
-                    .and_then(|w| w.as_i64())
-                    .and_then(|w| u64::try_from(w).ok())
-                    .unwrap_or(0);
-                shared.window.store(window, Ordering::Relaxed);
+                let number = |key| {
+                    map.and_then(|m| m.get_atom(key)).and_then(|w| w.as_i64()).and_then(|w| u64::try_from(w).ok())
+                };
+                let window = match (number("progress_window"), number("progress_bytes")) {
+                    (Some(messages), bytes) if messages > 0 => {
+                        Some(Window { messages, bytes: bytes.unwrap_or(u64::MAX) })
+                    }
+                    _ => None,
+                };
+                *shared.window.lock().unwrap_or_else(|p| p.into_inner()) = window;
                 self.write_failed(shared.sender.send_encoded(&shared.hello));
                 return Ran::Inline;
             }

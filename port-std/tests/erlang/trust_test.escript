@@ -359,6 +359,22 @@ progress_flood(Ctx) ->
     %% A call that times out: the same.
     expect({error, timeout}, erlport_rs:call(S, progress, [100000000], 300)),
     expect(3, erlport_rs:call(S, add, [1, 2], 3000)),
+    %% Large messages: the window counts bytes too (here 1 MiB each, 1 GiB in all).
+    erlang:garbage_collect(),
+    Before2 = erlang:memory(total),
+    Caller2 = spawn(fun() ->
+                        _ = erlport_rs:send_request(S, progress_binaries, [1024, 1048576], infinity),
+                        receive stop -> ok end
+                    end),
+    timer:sleep(3000),
+    Grown2 = erlang:memory(total) - Before2,
+    {message_queue_len, Queued2} = process_info(Caller2, message_queue_len),
+    io:format("measured: 1 MiB progress messages to a caller that never reads, after 3 s: memory +~.1f MB, "
+              "~b messages in its mailbox~n", [Grown2 / 1048576, Queued2]),
+    check(Grown2 < 64 * 1048576, {memory_grew, Grown2}),
+    check(Queued2 >= 2, {too_few_progress_messages, Queued2}),
+    exit(Caller2, kill),
+    expect(3, erlport_rs:call(S, add, [1, 2], 3000)),
     %% An async handler that never looks is dropped when its call is cancelled (a thread's
     %% sleep cannot be interrupted: there the slot comes back when it ends).
     case maps:get(mode, Ctx) of

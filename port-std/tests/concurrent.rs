@@ -541,3 +541,35 @@ fn progress_waits_for_credit_once_its_window_is_used() {
     assert_eq!(erlang.receive(), "{reply,7,{ok,done}}");
     erlang.close().unwrap();
 }
+
+/// The window counts bytes too: with 100 bytes allowed, a second message of 60 waits for the
+/// first to be acknowledged, while one larger than the whole window goes when it is alone.
+#[test]
+fn progress_waits_while_its_bytes_would_pass_the_window() {
+    let mut proto = ConcurrentProtocol::new();
+    proto.handle("send", |ctx: Context, sizes: Vec<usize>| {
+        sizes.iter().try_for_each(|&n| ctx.progress(&erlport::ByteBuf::from(vec![1u8; n]))).map(|()| Atom::new("done"))
+    });
+    let mut erlang = Erlang::start(proto);
+    #[derive(serde::Serialize)]
+    struct Options {
+        progress_window: u64,
+        progress_bytes: u64,
+    }
+    erlang.send(&(Atom::new("hello"), 1, Options { progress_window: 10, progress_bytes: 100 }));
+    assert!(erlang.receive().starts_with("{hello,1,"));
+    let sizes = to_vec(&(Atom::new("call"), 7, Atom::new("send"), vec![vec![55usize, 55, 500, 10]])).unwrap();
+    erlang.send_bytes(&sizes);
+    let progress = |n: usize| format!("{{progress,7,<<{}>>}}", vec!["1"; n].join(","));
+    assert_eq!(erlang.receive(), progress(55));
+    // 55 + 55 > 100: nothing more until the first is acknowledged.
+    erlang.send(&(Atom::new("credit"), 7, 1));
+    assert_eq!(erlang.receive(), progress(55));
+    // 500 alone, once both are acknowledged; then 10.
+    erlang.send(&(Atom::new("credit"), 7, 2));
+    assert_eq!(erlang.receive(), progress(500));
+    erlang.send(&(Atom::new("credit"), 7, 1));
+    assert_eq!(erlang.receive(), progress(10));
+    assert_eq!(erlang.receive(), "{reply,7,{ok,done}}");
+    erlang.close().unwrap();
+}

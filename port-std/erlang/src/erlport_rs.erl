@@ -57,8 +57,8 @@
 -define(VERSION, 1).
 -define(DEFAULT_TIMEOUT, 5000).
 -define(MB, 1048576).
-%% How often (port messages) the server looks at its own mailbox for a flood.
--define(FLOOD_CHECK, 1024).
+%% How often (chunks from the port) the server looks at its own mailbox for a flood.
+-define(FLOOD_CHECK, 64).
 
 %%% API
 
@@ -158,9 +158,9 @@ call(Server, Name, Args, Timeout) ->
 -spec cast(server(), atom(), list()) -> ok.
 cast(Server, Name, Args) when is_atom(Name), is_list(Args) ->
     case info(Server) of
-        {_Pid, #{port := Port, encode := Encode, max := Max}} ->
+        {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
             Bin = term_to_binary({cast, Name, Args}, Encode),
-            _ = byte_size(Bin) =< Max andalso write(Port, Bin),
+            _ = byte_size(Bin) =< Max andalso write(Port, Header, Bin),
             ok;
         none ->
             ok
@@ -180,7 +180,7 @@ send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
     %% out) late messages are dropped by the runtime. The caller writes to the port itself,
     %% so calls from many processes do not queue behind one.
     case info(Server) of
-        {Pid, Info = #{port := Port, encode := Encode, timeout := Default, max := Max}} ->
+        {Pid, Info = #{port := Port, header := Header, encode := Encode, timeout := Default, max := Max}} ->
             Ref = erlang:monitor(process, Pid, [{alias, demonitor}]),
             Timeout = case Timeout0 of default -> Default; _ -> Timeout0 end,
             Deadline = case Timeout of
@@ -197,7 +197,7 @@ send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
                     %% registered are answered, its caller's death or timeout cancels it,
                     %% and its progress is flow-controlled.
                     register_call(Info, Ref),
-                    case write(Port, Bin) of
+                    case write(Port, Header, Bin) of
                         ok -> ok;
                         Error -> _ = unregister_call(Info, Ref), Ref ! {Ref, Error}
                     end
@@ -297,10 +297,10 @@ whereis_server({global, Name}) -> global:whereis_name(Name);
 whereis_server({via, Module, Name}) -> Module:whereis_name(Name);
 whereis_server(_) -> undefined.
 
-%% Writes to the port without ever blocking: past `max_queue' (the port's busy limit) the
-%% write is refused.
-write(Port, Bin) ->
-    try erlang:port_command(Port, Bin, [nosuspend]) of
+%% Writes a packet (with its `Header'-byte length: the port is a byte stream) without ever
+%% blocking: past `max_queue' (the port's busy limit) the write is refused.
+write(Port, Header, Bin) ->
+    try erlang:port_command(Port, erlport_rs_frames:frame(Header, Bin), [nosuspend]) of
         true -> ok;
         false -> {error, busy}
     catch
@@ -317,7 +317,9 @@ init({Executable, Options, Starter}) ->
                 false -> use_stdio
             end,
     MaxQueue = proplists:get_value(max_queue, Options, 8 * ?MB),
-    PortOptions = [{packet, Packet}, binary, exit_status, Stdio,
+    %% A byte stream: the server frames packets itself (erlport_rs_frames), so a header
+    %% announcing more than max_packet makes the node hold nothing.
+    PortOptions = [stream, binary, exit_status, Stdio,
                    {busy_limits_port, {MaxQueue div 2, MaxQueue}}]
         ++ [{args, A} || {args, A} <- Options]
         ++ [{env, E} || {env, E} <- Options]
@@ -337,9 +339,12 @@ init({Executable, Options, Starter}) ->
             Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window, progress_bytes => WindowBytes}},
                                    Encode),
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
-            case hello(Port, Packet, Hello, MaxPacket, StartTimeout) of
-                {ok, Theirs} ->
-                    {ok, Tables#{port => Port,
+            Reader = erlport_rs_frames:new(Packet, MaxPacket),
+            case hello(Port, Packet, Reader, Hello, MaxPacket, StartTimeout) of
+                {ok, Theirs, Reader1, After} ->
+                    State = Tables#{port => Port,
+                           header => Packet,
+                           reader => Reader1,
                            os_pid => OsPid,
                            program => Program,
                            encode => Encode,
@@ -367,7 +372,9 @@ init({Executable, Options, Starter}) ->
                            unsent => [],
                            retrying => false,
                            dropped => #{},
-                           logged_at => 0}};
+                           logged_at => 0},
+                    %% What came with the hello is served now.
+                    {ok, lists:foldl(fun packet/2, State, After)};
                 {error, Reason} ->
                     catch port_close(Port),
                     kill_program(Program, 0),
@@ -387,36 +394,48 @@ packet_max(4) -> 4294967295.
 
 %% The hello exchange: a program that exits, frames with another packet size, or is not a
 %% concurrent port is told apart from a working one at start, not at the first call.
-hello(Port, Packet, Hello, MaxPacket, Timeout) ->
-    case byte_size(Hello) =< MaxPacket andalso write(Port, Hello) of
-        ok -> await_hello(Port, Packet, MaxPacket, Timeout);
-        _ -> await_hello(Port, Packet, MaxPacket, 1000)
+hello(Port, Packet, Reader, Hello, MaxPacket, Timeout) ->
+    Deadline = erlang:monotonic_time(millisecond) + Timeout,
+    case byte_size(Hello) =< MaxPacket andalso write(Port, Packet, Hello) of
+        ok -> await_hello(Port, Packet, Reader, Deadline, Timeout);
+        _ -> await_hello(Port, Packet, Reader, Deadline, 1000)
     end.
 
-await_hello(Port, Packet, MaxPacket, Timeout) ->
+%% The first packet, from the chunks that come within the deadline.
+await_hello(Port, Packet, Reader, Deadline, Timeout) ->
+    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
     receive
-        {Port, {data, Data}} ->
-            case byte_size(Data) =< MaxPacket andalso erlport_rs_etf:safe(Data) of
-                {ok, {hello, ?VERSION, Theirs}} when is_map(Theirs) ->
-                    {ok, Theirs};
-                {ok, {hello, _, {error, {packet, N}}}} ->
-                    {error, {packet_mismatch, #{server => Packet, program => N}}};
-                {ok, {hello, Version, _}} ->
-                    {error, {protocol_version, #{server => ?VERSION, program => Version}}};
-                {ok, Other} ->
-                    {error, {not_a_concurrent_port, Other}};
-                _ ->
-                    {error, {not_a_concurrent_port, Data}}
+        {Port, {data, Chunk}} ->
+            case erlport_rs_frames:feed(Chunk, Reader) of
+                {[], Reader1} -> await_hello(Port, Packet, Reader1, Deadline, Timeout);
+                {[First | After], Reader1} -> hello_says(First, Packet, Reader1, After)
             end;
         {Port, {exit_status, Status}} ->
             {error, {port_exit, Status}};
         {'EXIT', Port, Reason} ->
             {error, {port_exit, Reason}}
-    after Timeout ->
+    after Left ->
         {error, {no_hello, Timeout}}
     end.
 
-handle_call(info, {Caller, _}, State = #{port := Port, encode := Encode, timeout := Timeout, max_out := Max,
+hello_says({too_large, Len}, _Packet, _Reader, _After) ->
+    {error, {not_a_concurrent_port, {packet_too_large, Len}}};
+hello_says(Data, Packet, Reader, After) ->
+    case erlport_rs_etf:safe(Data) of
+        {ok, {hello, ?VERSION, Theirs}} when is_map(Theirs) ->
+            {ok, Theirs, Reader, After};
+        {ok, {hello, _, {error, {packet, N}}}} ->
+            {error, {packet_mismatch, #{server => Packet, program => N}}};
+        {ok, {hello, Version, _}} ->
+            {error, {protocol_version, #{server => ?VERSION, program => Version}}};
+        {ok, Other} ->
+            {error, {not_a_concurrent_port, Other}};
+        _ ->
+            {error, {not_a_concurrent_port, Data}}
+    end.
+
+handle_call(info, {Caller, _}, State = #{port := Port, header := Header, encode := Encode, timeout := Timeout,
+                                          max_out := Max,
                                           calls := Calls, monitors := Monitors,
                                           watched := Watched}) ->
     %% Each caller is monitored once, for as long as it lives: its calls are cancelled when
@@ -426,7 +445,7 @@ handle_call(info, {Caller, _}, State = #{port := Port, encode := Encode, timeout
                  false -> State#{monitors := Monitors#{erlang:monitor(process, Caller) => Caller},
                                  watched := Watched#{Caller => true}}
              end,
-    {reply, #{port => Port, encode => Encode, timeout => Timeout, max => Max, calls => Calls},
+    {reply, #{port => Port, header => Header, encode => Encode, timeout => Timeout, max => Max, calls => Calls},
      State1};
 handle_call(_Request, _From, State) ->
     {reply, {error, badarg}, State}.
@@ -434,10 +453,13 @@ handle_call(_Request, _From, State) ->
 handle_cast(_Request, State) ->
     {noreply, State}.
 
-handle_info({Port, {data, Data}}, State0 = #{port := Port}) ->
+handle_info({Port, {data, Chunk}}, State0 = #{port := Port, reader := Reader}) ->
     case flood_check(State0) of
-        {ok, State} -> {noreply, erlport_rs_wire:from_rust(Data, State)};
-        {flood, Len} -> {stop, {port_flood, Len}, State0}
+        {ok, State} ->
+            {Packets, Reader1} = erlport_rs_frames:feed(Chunk, Reader),
+            {noreply, lists:foldl(fun packet/2, State#{reader := Reader1}, Packets)};
+        {flood, Len} ->
+            {stop, {port_flood, Len}, State0}
     end;
 handle_info({?MODULE, cancel, Ref}, State) ->
     %% A caller gave up (its timeout); it took the call out of the tables.
@@ -473,16 +495,21 @@ terminate(_Reason, #{port := Port, program := Program, grace := Grace, rust_call
     kill_program(Program, Grace + 1000),
     ok.
 
+packet({too_large, Len}, State) ->
+    erlport_rs_wire:too_large(Len, State);
+packet(Data, State) ->
+    erlport_rs_wire:from_rust(Data, State).
+
 %% A port program flooding the server faster than it can read (ignoring flow control) is
-%% stopped before the server's mailbox holds more than every call in flight could legitimately
-%% send.
-flood_check(State = #{calls := Calls, window := Window, max_rust_calls := MaxRust}) ->
+%% stopped before the server's mailbox holds more chunks of its output (64 KiB at most
+%% each) than the calls in flight could legitimately need.
+flood_check(State = #{calls := Calls, max_rust_calls := MaxRust}) ->
     %% Counted in the process dictionary: no copy of the state for each packet.
     case put({?MODULE, received}, 1 + case get({?MODULE, received}) of undefined -> 0; N -> N end) of
         Before when is_integer(Before), Before >= ?FLOOD_CHECK ->
             put({?MODULE, received}, 0),
             {message_queue_len, Len} = process_info(self(), message_queue_len),
-            Limit = 100000 + (ets:info(Calls, size) + MaxRust) * (Window + 2),
+            Limit = 1024 + 64 * (ets:info(Calls, size) + MaxRust),
             case Len > Limit of
                 true -> {flood, Len};
                 false -> {ok, State}

@@ -10,7 +10,7 @@
 %% of its own, killed at the timeout).
 -module(erlport_rs_wire).
 
--export([from_rust/2, cancel/2, caller_down/2, sweep/1, rust_call_done/3, retry/1]).
+-export([from_rust/2, too_large/2, cancel/2, caller_down/2, sweep/1, rust_call_done/3, retry/1]).
 
 %% Names of unknown atoms reported in an error (and, with `{atoms, {create, Max}}', found
 %% before a packet is refused).
@@ -38,6 +38,10 @@ from_rust(Data, State = #{calls := Calls}) ->
     catch
         error:badarg -> guarded(fun() -> unsafe(Data, State) end, Data, State)
     end.
+
+%% @doc A packet over `max_packet', skipped as it arrived, never held.
+too_large(Len, State) ->
+    drop(too_large, Len, State).
 
 %% Whatever was not foreseen drops the packet, never the server.
 guarded(Handle, Data, State) ->
@@ -357,8 +361,8 @@ send(Bin, State = #{unsent := Unsent}) when length(Unsent) < ?MAX_UNSENT ->
 send(_Bin, State) ->
     drop(port_busy, write, State).
 
-write(#{port := Port}, Bin) ->
-    try erlang:port_command(Port, Bin, [nosuspend]) of
+write(#{port := Port, header := Header}, Bin) ->
+    try erlang:port_command(Port, erlport_rs_frames:frame(Header, Bin), [nosuspend]) of
         true -> ok;
         false -> busy
     catch

@@ -23,6 +23,7 @@ main([Dir, Src | Rest]) ->
         {"funs anywhere in the arguments of a call from Rust are refused", fun funs/1},
         {"random and hostile frames from a fake port: the server lives and answers", fun junk/1},
         {"10,000 calls from the port: process count flat, the rest busy", fun rust_call_flood/1},
+        {"a 300 MB packet from the port is skipped as it arrives, never held", fun huge_packet/1},
         {"{packet, 1} and {packet, 2}: an oversized call is refused, the port untouched", fun too_large/1},
         {"progress to a caller that never reads: memory bounded, handler told when it dies", fun progress_flood/1},
         {"timeouts kept while the program does not read and the pipe is full", fun full_pipe/1},
@@ -306,6 +307,35 @@ bomb() ->
     <<131, 80, 100:32, (zlib:compress(binary:copy(<<0>>, 10000000)))/binary>>.
 
 %%% Resources
+
+%% The program announces a 300 MB packet and sends it: the server refuses it by its header
+%% and skips the body as it comes; the node's memory stays flat.
+huge_packet(#{jobs := Jobs, mode := Mode}) ->
+    Len = 300000000,
+    Header = lists:flatten([io_lib:format("\\~3.8.0b", [B]) || <<B>> <= <<Len:32>>]),
+    Hello = term_to_binary({hello, 1, #{concurrency => 64, grace => 5000, max_packet => 1 bsl 26}}),
+    File = tmp_file("hello"),
+    ok = file:write_file(File, [<<(byte_size(Hello)):32>>, Hello]),
+    Script = "cat \"$0\"; printf '" ++ Header ++ "'; head -c " ++ integer_to_list(Len) ++ " /dev/zero; exec \"$@\"",
+    erlang:garbage_collect(),
+    Before = erlang:memory(total),
+    {ok, S} = erlport_rs:start("/bin/sh", [{args, ["-c", Script, File, Jobs | Mode]}]),
+    Self = self(),
+    spawn_link(fun() -> Self ! {answer, erlport_rs:call(S, add, [1, 2], 60000)} end),
+    Peak = peak_memory(Before, 0),
+    io:format("measured: a 300 MB packet from the program: memory peak +~.1f MB~n", [Peak / 1048576]),
+    check(Peak < 64 * 1048576, {memory_peak, Peak}),
+    erlport_rs:stop(S).
+
+%% The most `erlang:memory(total)' rose above `Before' until the answer came.
+peak_memory(Before, Peak) ->
+    Now = erlang:memory(total) - Before,
+    receive
+        {answer, 3} -> max(Peak, Now);
+        {answer, Other} -> throw({answer, Other})
+    after 5 ->
+        peak_memory(Before, max(Peak, Now))
+    end.
 
 rust_call_flood(Ctx) ->
     Frames = [term_to_binary({call, I, timer, sleep, [30000]}) || I <- lists:seq(1, 10000)],

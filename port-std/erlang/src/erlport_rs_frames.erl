@@ -1,0 +1,64 @@
+%% @private
+%% @doc `{packet, N}' framing done by `erlport_rs' itself, over a port opened as a byte
+%% stream, so that a packet over the limit is never held: the runtime's own framing would
+%% allocate whatever a header announces (up to 4 GiB) and fill it before the server could
+%% refuse it. Here a header over the limit is reported at once and its body skipped as it
+%% arrives; a packet within it is gathered from the chunks it comes in (each chunk copied
+%% once), and packets that arrive whole in a chunk are sub-binaries of it (not copied).
+-module(erlport_rs_frames).
+
+-export([new/2, feed/2, frame/2]).
+
+-export_type([reader/0]).
+
+-opaque reader() :: {pos_integer(), non_neg_integer(), mode()}.
+-type mode() :: {header, binary()}
+              | {body, non_neg_integer(), non_neg_integer(), [binary()]}
+              | {skip, non_neg_integer()}.
+
+%% A reader of `N'-byte headers that refuses bodies over `Max' bytes.
+-spec new(1 | 2 | 4, non_neg_integer()) -> reader().
+new(N, Max) -> {N, Max, {header, <<>>}}.
+
+%% The packets completed by `Chunk', in order (`{too_large, Len}' for one refused), and the
+%% reader for what follows.
+-spec feed(binary(), reader()) -> {[binary() | {too_large, non_neg_integer()}], reader()}.
+feed(Chunk, {N, Max, Mode}) ->
+    {Packets, Mode1} = feed(Chunk, N, Max, Mode, []),
+    {Packets, {N, Max, Mode1}}.
+
+feed(<<>>, _N, _Max, Mode, Acc) ->
+    {lists:reverse(Acc), Mode};
+feed(Chunk, N, Max, {header, Partial}, Acc) ->
+    Bytes = case Partial of <<>> -> Chunk; _ -> <<Partial/binary, Chunk/binary>> end,
+    Bits = N * 8,
+    case Bytes of
+        <<Len:Bits, Rest/binary>> when Len > Max ->
+            feed(Rest, N, Max, {skip, Len}, [{too_large, Len} | Acc]);
+        <<Len:Bits, Body:Len/binary, Rest/binary>> ->
+            feed(Rest, N, Max, {header, <<>>}, [Body | Acc]);
+        <<Len:Bits, Rest/binary>> ->
+            {lists:reverse(Acc), {body, Len, byte_size(Rest), [Rest]}};
+        _ ->
+            {lists:reverse(Acc), {header, Bytes}}
+    end;
+feed(Chunk, N, Max, {body, Len, Got, Parts}, Acc) ->
+    Need = Len - Got,
+    case Chunk of
+        <<Last:Need/binary, Rest/binary>> ->
+            Body = iolist_to_binary(lists:reverse(Parts, [Last])),
+            feed(Rest, N, Max, {header, <<>>}, [Body | Acc]);
+        _ ->
+            {lists:reverse(Acc), {body, Len, Got + byte_size(Chunk), [Chunk | Parts]}}
+    end;
+feed(Chunk, N, Max, {skip, Left}, Acc) ->
+    case Chunk of
+        <<_:Left/binary, Rest/binary>> -> feed(Rest, N, Max, {header, <<>>}, Acc);
+        _ -> {lists:reverse(Acc), {skip, Left - byte_size(Chunk)}}
+    end.
+
+%% `Body' with its `N'-byte header, as one iolist for `port_command'.
+-spec frame(1 | 2 | 4, binary()) -> iodata().
+frame(N, Body) ->
+    Bits = N * 8,
+    [<<(byte_size(Body)):Bits>>, Body].

@@ -433,7 +433,9 @@ full_pipe(Ctx) ->
     Took = [receive {took, Ms, R} -> {Ms, R} after 5000 -> throw(caller_blocked) end || _ <- lists:seq(1, 20)],
     Slowest = lists:max([Ms || {Ms, _} <- Took]),
     io:format("measured: 20 calls with a 100 ms timeout against a full pipe: slowest ~b ms~n", [Slowest]),
-    check(Slowest < 100 + 50, {slowest_call_took_ms, Slowest}),
+    %% Within the timeout and scheduling slack (the tests beside this one load the machine);
+    %% before, such calls took seconds, blocked in port_command.
+    check(Slowest < 100 + 150, {slowest_call_took_ms, Slowest}),
     [check(lists:member(R, [{error, timeout}, {error, busy}]), {reply, R}) || {_, R} <- Took],
     %% With a small queue allowed, calls past it are refused at once.
     S2 = start(Ctx, [{max_queue, 100000}], ["--threads", "1"]),

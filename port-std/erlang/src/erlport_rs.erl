@@ -30,7 +30,7 @@
 -export([start_link/2, start/2, stop/1, child_spec/1,
          call/3, call/4, cast/3,
          send_request/3, send_request/4, receive_response/1]).
--export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
+-export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, format_status/1]).
 
 -type server() :: pid() | atom() | {global, term()} | {via, module(), term()}.
 -type option() :: {packet, 1 | 2 | 4}
@@ -57,8 +57,6 @@
 -define(VERSION, 1).
 -define(DEFAULT_TIMEOUT, 5000).
 -define(MB, 1048576).
-%% How often (chunks from the port) the server looks at its own mailbox for a flood.
--define(FLOOD_CHECK, 64).
 
 %%% API
 
@@ -459,7 +457,10 @@ handle_info({Port, {data, Chunk}}, State0 = #{port := Port, reader := Reader}) -
             {Packets, Reader1} = erlport_rs_frames:feed(Chunk, Reader),
             {noreply, lists:foldl(fun packet/2, State#{reader := Reader1}, Packets)};
         {flood, Len} ->
-            {stop, {port_flood, Len}, State0}
+            %% What is queued is dropped at once, and the stop is not a crash report that
+            %% would print it.
+            flush_port(Port),
+            {stop, {shutdown, {port_flood, Len}}, State0}
     end;
 handle_info({?MODULE, cancel, Ref}, State) ->
     %% A caller gave up (its timeout); it took the call out of the tables.
@@ -492,8 +493,30 @@ terminate(_Reason, #{port := Port, program := Program, grace := Grace, rust_call
     [exit(Pid, kill) || Pid <- maps:keys(RustCalls)],
     %% End of input: the program cancels its calls and exits within its grace period.
     catch port_close(Port),
+    flush_port(Port),
     kill_program(Program, Grace + 1000),
     ok.
+
+%% Drops what the port sent that is still in the mailbox.
+flush_port(Port) ->
+    receive
+        {Port, {data, _}} -> flush_port(Port)
+    after 0 ->
+        ok
+    end.
+
+%% What a crash report or `sys:get_status' shows: the state without the buffers, and a
+%% packet from the port as its size, so a report never prints megabytes of bytes.
+format_status(Status) ->
+    maps:map(fun(state, State) when is_map(State) ->
+                     maps:without([reader, unsent, progress, dropped], State);
+                (message, {Port, {data, Chunk}}) when is_port(Port), is_binary(Chunk) ->
+                     {Port, {data, {bytes, byte_size(Chunk)}}};
+                (log, Log) ->
+                     [{data_bytes, byte_size(Chunk)} || {_, {_, {data, Chunk}}} <- Log, is_binary(Chunk)];
+                (_, Value) ->
+                     Value
+             end, Status).
 
 packet({too_large, Len}, State) ->
     erlport_rs_wire:too_large(Len, State);
@@ -501,21 +524,15 @@ packet(Data, State) ->
     erlport_rs_wire:from_rust(Data, State).
 
 %% A port program flooding the server faster than it can read (ignoring flow control) is
-%% stopped before the server's mailbox holds more chunks of its output (64 KiB at most
-%% each) than the calls in flight could legitimately need.
-flood_check(State = #{calls := Calls, max_rust_calls := MaxRust}) ->
-    %% Counted in the process dictionary: no copy of the state for each packet.
-    case put({?MODULE, received}, 1 + case get({?MODULE, received}) of undefined -> 0; N -> N end) of
-        Before when is_integer(Before), Before >= ?FLOOD_CHECK ->
-            put({?MODULE, received}, 0),
-            {message_queue_len, Len} = process_info(self(), message_queue_len),
-            Limit = 1024 + 64 * (ets:info(Calls, size) + MaxRust),
-            case Len > Limit of
-                true -> {flood, Len};
-                false -> {ok, State}
-            end;
-        _ ->
-            {ok, State}
+%% stopped before the server's mailbox holds more chunks of its output (64 KiB at most each)
+%% than the calls in flight could legitimately be sent: 256 chunks (16 MiB), and for each
+%% call waiting its largest reply and a progress window. Looked at for every chunk (a
+%% hundred nanoseconds).
+flood_check(State = #{calls := Calls, max_in := Max, window_bytes := WindowBytes}) ->
+    {message_queue_len, Len} = process_info(self(), message_queue_len),
+    case Len > 256 andalso Len > 256 + ets:info(Calls, size) * ((Max + WindowBytes) div 65536 + 1) of
+        true -> {flood, Len};
+        false -> {ok, State}
     end.
 
 %% The program as an OS process: its pid, and (where /proc tells it) its start time, so a

@@ -24,6 +24,7 @@ main([Dir, Src | Rest]) ->
         {"random and hostile frames from a fake port: the server lives and answers", fun junk/1},
         {"10,000 calls from the port: process count flat, the rest busy", fun rust_call_flood/1},
         {"a 300 MB packet from the port is skipped as it arrives, never held", fun huge_packet/1},
+        {"a program flooding the server faster than it can read is stopped", fun flood/1},
         {"{packet, 1} and {packet, 2}: an oversized call is refused, the port untouched", fun too_large/1},
         {"progress to a caller that never reads: memory bounded, handler told when it dies", fun progress_flood/1},
         {"timeouts kept while the program does not read and the pipe is full", fun full_pipe/1},
@@ -326,6 +327,31 @@ huge_packet(#{jobs := Jobs, mode := Mode}) ->
     io:format("measured: a 300 MB packet from the program: memory peak +~.1f MB~n", [Peak / 1048576]),
     check(Peak < 64 * 1048576, {memory_peak, Peak}),
     erlport_rs:stop(S).
+
+%% Zero bytes without end: an empty packet every 4 bytes, each refused (not a term), far
+%% faster than the server can refuse them. The server stops the program before its mailbox
+%% holds more than its bound (256 chunks of at most 64 KiB, with no call in flight).
+flood(#{jobs := Jobs}) ->
+    Hello = term_to_binary({hello, 1, #{concurrency => 64, grace => 5000, max_packet => 1 bsl 26}}),
+    File = tmp_file("hello"),
+    ok = file:write_file(File, [<<(byte_size(Hello)):32>>, Hello]),
+    erlang:garbage_collect(),
+    Before = erlang:memory(total),
+    {ok, S} = erlport_rs:start("/bin/sh", [{args, ["-c", "cat \"$0\"; exec head -c 20000000000 /dev/zero", File]}]),
+    _ = Jobs,
+    Monitor = erlang:monitor(process, S),
+    Peak = flood_peak(Monitor, Before, 0),
+    io:format("measured: a flood of empty packets: the server stopped it, memory peak +~.1f MB~n", [Peak / 1048576]),
+    check(Peak < 64 * 1048576, {memory_peak, Peak}).
+
+flood_peak(Monitor, Before, Peak) ->
+    Now = erlang:memory(total) - Before,
+    receive
+        {'DOWN', Monitor, process, _, {shutdown, {port_flood, _}}} -> max(Peak, Now);
+        {'DOWN', Monitor, process, _, Other} -> throw({stopped, Other})
+    after 5 ->
+        flood_peak(Monitor, Before, max(Peak, Now))
+    end.
 
 %% The most `erlang:memory(total)' rose above `Before' until the answer came.
 peak_memory(Before, Peak) ->

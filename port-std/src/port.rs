@@ -72,25 +72,16 @@ impl<R: Read> Reader<R> {
         self.framer.limit()
     }
 
-    /// Waits for the first bytes of input and tells whether they are a hello
-    /// (`{hello, Version, Options}`) framed with another packet size than this reader's, and
-    /// which: Erlang and this program were started with different `{packet, N}`. Reads
-    /// nothing away.
-    pub(crate) fn hello_in_other_size(&mut self) -> Option<PacketSize> {
-        let ours = self.framer.size();
-        let buffered = loop {
+    /// Waits for the first bytes of input and shows them, reading nothing away (empty at
+    /// the end of input or on an error, which the first read then reports).
+    pub(crate) fn peek(&mut self) -> &[u8] {
+        loop {
             match self.input.fill_buf() {
-                Ok(bytes) => break bytes,
+                Ok(_) => return self.input.buffer(),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return None,
+                Err(_) => return &[],
             }
-        };
-        if is_hello(ours, buffered) {
-            return None;
         }
-        [PacketSize::One, PacketSize::Two, PacketSize::Four]
-            .into_iter()
-            .find(|&size| size != ours && is_hello(size, buffered))
     }
 
     pub(crate) fn take_packet(&mut self, into: &mut Vec<u8>) -> Result<bool, Error> {
@@ -167,19 +158,6 @@ impl<R: Read> Reader<R> {
             .decode(&self.body)?;
         Ok(Some(term))
     }
-}
-
-/// Whether `bytes` start with a frame of `size` holding `{hello, ...}` (a 3-tuple led by the
-/// atom `hello`, in any atom encoding).
-fn is_hello(size: PacketSize, bytes: &[u8]) -> bool {
-    let Some(len) = size.read_header(bytes) else { return false };
-    let body = &bytes[size.header_len()..];
-    let Some(rest) = body.strip_prefix(&[erlport_codec::VERSION, b'h', 3][..]) else { return false };
-    let atom: &[u8] = match rest {
-        [100 | 118, 0, 5, atom @ ..] | [115 | 119, 5, atom @ ..] => atom,
-        _ => return false,
-    };
-    len >= 14 && atom.starts_with(b"hello")
 }
 
 /// Encodes and writes packets, reusing its buffers.

@@ -271,9 +271,11 @@ impl Context {
     ///
     /// Flow control: `erlport_rs` lets a call have a window of progress messages on their way
     /// at once (64 messages, 4 MiB), and acknowledges them only as its caller's mailbox
-    /// empties; with the window full this waits. So a caller that does not read its mailbox holds the handler here instead
-    /// of filling the node's memory. Fails with [`Error::Cancelled`] once the call is
-    /// cancelled ([`is_cancelled`](Context::is_cancelled)), also while waiting.
+    /// empties; with the window full this waits (holding no slot). So a caller that does not
+    /// read its mailbox holds the handler here instead of filling the node's memory. Fails
+    /// with [`Error::Cancelled`] once the call is cancelled
+    /// ([`is_cancelled`](Context::is_cancelled)), also while waiting. In an `async` handler
+    /// the wait holds the runtime's thread.
     pub fn progress<T: Serialize + ?Sized>(&self, message: &T) -> Result<(), Error> {
         let Some(tag) = &self.tag else {
             log::debug!("progress from a cast: no caller to send it to");

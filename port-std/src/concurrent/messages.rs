@@ -41,6 +41,29 @@ impl erlport_codec::Encode for Hello {
     }
 }
 
+/// Whether the first bytes of input are a hello (`{hello, Version, Options}`) framed with
+/// another packet size than `ours`, and which: Erlang and this program were started with
+/// different `{packet, N}`.
+pub(super) fn hello_in_other_size(ours: PacketSize, first: &[u8]) -> Option<PacketSize> {
+    if is_hello(ours, first) {
+        return None;
+    }
+    [PacketSize::One, PacketSize::Two, PacketSize::Four].into_iter().find(|&size| size != ours && is_hello(size, first))
+}
+
+/// Whether `bytes` start with a frame of `size` holding `{hello, ...}` (a 3-tuple led by the
+/// atom `hello`, in any atom encoding).
+fn is_hello(size: PacketSize, bytes: &[u8]) -> bool {
+    let Some(len) = size.read_header(bytes) else { return false };
+    let body = &bytes[size.header_len()..];
+    let Some(rest) = body.strip_prefix(&[VERSION, Tag::SmallTuple.byte(), 3][..]) else { return false };
+    let atom: &[u8] = match rest {
+        [100 | 118, 0, 5, atom @ ..] | [115 | 119, 5, atom @ ..] => atom,
+        _ => return false,
+    };
+    len >= 14 && atom.starts_with(b"hello")
+}
+
 /// Answers a hello framed in `theirs` with `{hello, Version, {error, {packet, Ours}}}` in
 /// their framing, so `erlport_rs` can say what is wrong, and gives the error that stops `run`.
 pub(super) fn packet_mismatch<W: Write>(sender: &Sender<W>, theirs: PacketSize, ours: PacketSize) -> Error {

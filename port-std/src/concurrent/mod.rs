@@ -18,7 +18,7 @@ pub(crate) use context::{CallState, Window};
 use context::{Link, Pending};
 use erlport_codec::{Atom, Decoder, Inflater, Term};
 pub use messages::PROTOCOL_VERSION;
-use messages::{Hello, Message, answer_id, call_tag, classify, packet_mismatch};
+use messages::{Hello, Message, answer_id, call_tag, classify, hello_in_other_size, packet_mismatch};
 use serde::de::DeserializeOwned;
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -409,8 +409,9 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
         let sender = port.sender();
         let Port { mut reader, .. } = port;
         // A hello framed with another packet size than ours: say so in theirs, and stop.
-        if let Some(theirs) = reader.hello_in_other_size() {
-            return Err(packet_mismatch(&sender, theirs, reader.packet_size()));
+        let ours = reader.packet_size();
+        if let Some(theirs) = hello_in_other_size(ours, reader.peek()) {
+            return Err(packet_mismatch(&sender, theirs, ours));
         }
         let inflate_limit = reader.inflate_limit;
         let hello = Hello {

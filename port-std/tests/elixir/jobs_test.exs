@@ -19,8 +19,13 @@ supervised = :erlport_rs.call(:jobs_supervised, :add, [20, 22])
 [{{:erlport_rs, :jobs_supervised}, child, :worker, [:erlport_rs]}] = Supervisor.which_children(supervisor)
 os_pid = Map.fetch!(:sys.get_state(child), :os_pid)
 :ok = Supervisor.stop(supervisor)
-# The program is gone when the supervisor has stopped.
-supervised_gone = not File.exists?("/proc/#{os_pid}")
+# The program is gone when the supervisor has stopped (a zombie, waiting only to be reaped
+# by the VM's port helper, is gone).
+supervised_gone =
+  case File.read("/proc/#{os_pid}/stat") do
+    {:ok, stat} -> stat |> String.split(") ", parts: 2) |> List.last() |> String.starts_with?("Z")
+    {:error, _} -> true
+  end
 
 {:ok, server} =
   :erlport_rs.start_link(Path.join(dir, "jobs"),

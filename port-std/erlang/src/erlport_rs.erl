@@ -29,7 +29,7 @@
 
 -export([start_link/2, start/2, stop/1, child_spec/1,
          call/3, call/4, cast/3,
-         send_request/3, send_request/4, receive_response/1]).
+         send_request/3, send_request/4, receive_response/1, receive_response/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, format_status/1]).
 
 -type server() :: pid() | atom() | {global, term()} | {via, module(), term()}.
@@ -231,18 +231,34 @@ unregister_call(#{calls := Calls}, Ref) ->
         error:badarg -> false
     end.
 
-%% @doc The reply to a `send_request/3,4', as `call/4' returns it.
+%% @doc The reply to a `send_request/3,4', as `call/4' returns it. Its progress messages
+%% stay in the mailbox, before the reply.
 -spec receive_response(reference()) -> term().
 receive_response(Ref) ->
-    {Server, Timeout, Info} = case erase({?MODULE, Ref}) of
-                                  undefined -> {none, infinity, none};
-                                  {S, infinity, I} -> {S, infinity, I};
-                                  {S, Deadline, I} -> {S, max(0, Deadline - erlang:monotonic_time(millisecond)), I}
-                              end,
+    receive_response(Ref, none).
+
+%% @doc As `receive_response/1', calling `OnProgress(Message)' for each progress message of
+%% the call as it comes, until the reply (one loop for both, within the call's timeout).
+-spec receive_response(reference(), fun((term()) -> term()) | none) -> term().
+receive_response(Ref, OnProgress) ->
+    {Server, Deadline, Info} = case erase({?MODULE, Ref}) of
+                                   undefined -> {none, infinity, none};
+                                   Found -> Found
+                               end,
+    await(Ref, OnProgress, Server, Deadline, Info).
+
+await(Ref, OnProgress, Server, Deadline, Info) ->
+    Timeout = case Deadline of
+                  infinity -> infinity;
+                  _ -> max(0, Deadline - erlang:monotonic_time(millisecond))
+              end,
     receive
         {Ref, Reply} ->
             erlang:demonitor(Ref, [flush]),
             Reply;
+        {?MODULE, Server, Ref, Message} when is_function(OnProgress, 1) ->
+            OnProgress(Message),
+            await(Ref, OnProgress, Server, Deadline, Info);
         {'DOWN', Ref, process, Pid, Reason} ->
             forget(Pid),
             {error, Reason}

@@ -138,6 +138,12 @@ progress(Exe, Mode) ->
     %% A plain call: the messages are there when it returns.
     expect(done, erlport_rs:call(S, progress, [3])),
     [receive {erlport_rs, S, _, N} -> ok after 0 -> throw({missing_progress, N}) end || N <- lists:seq(1, 3)],
+    %% One loop for progress and reply.
+    Self = self(),
+    expect(done, erlport_rs:receive_response(erlport_rs:send_request(S, progress, [4]),
+                                             fun(N) -> Self ! {seen, N} end)),
+    expect([1, 2, 3, 4], [receive {seen, N} -> N after 0 -> missing end || _ <- lists:seq(1, 4)]),
+    no_messages(),
     %% A cast's progress goes nowhere.
     erlport_rs:cast(S, progress, [3]),
     expect(done, erlport_rs:call(S, progress, [0])),

@@ -32,6 +32,9 @@ use std::time::{Duration, Instant};
 /// exits, unless told otherwise ([`ConcurrentProtocol::grace`]).
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 
+/// How many `{cancel, Id}` for calls not running (yet) are remembered.
+const EARLY_CANCELS: usize = 1024;
+
 /// How many handlers a [`ConcurrentProtocol`] runs at once unless told otherwise
 /// ([`ConcurrentProtocol::concurrency`]).
 pub const DEFAULT_CONCURRENCY: usize = 64;
@@ -432,6 +435,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             sender,
             inflate_limit,
             running: Mutex::new(HashMap::new()),
+            early_cancels: Mutex::new(std::collections::VecDeque::new()),
             window: Mutex::new(None),
             closed: AtomicBool::new(false),
             output_gone: AtomicBool::new(false),
@@ -492,6 +496,8 @@ struct Shared<W> {
     inflate_limit: usize,
     /// Calls running that `{cancel, Id}` and `{credit, Id, N}` may reach, by encoded id.
     running: Mutex<HashMap<Arc<[u8]>, Arc<CallState>>>,
+    /// Ids cancelled before their call was registered, newest last.
+    early_cancels: Mutex<std::collections::VecDeque<Arc<[u8]>>>,
     /// The progress window a hello asked for; `None`: no flow control.
     window: Mutex<Option<Window>>,
     /// The input ended or failed, or the output is gone: every call is cancelled.
@@ -665,8 +671,16 @@ impl<W: Write + Send> Link for Shared<W> {
     fn register(&self, id: Arc<[u8]>) -> Arc<CallState> {
         let window = *self.window.lock().unwrap_or_else(|p| p.into_inner());
         let state = Arc::new(CallState::new(window));
-        self.running.lock().unwrap_or_else(|p| p.into_inner()).insert(id, Arc::clone(&state));
-        if self.closed() {
+        // Under the same lock as `cancel` looks, so a cancel is either found here or finds
+        // the call running.
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let early = {
+            let mut early = self.early_cancels.lock().unwrap_or_else(|p| p.into_inner());
+            early.iter().position(|cancelled| **cancelled == *id).map(|at| early.remove(at)).is_some()
+        };
+        running.insert(id, Arc::clone(&state));
+        drop(running);
+        if early || self.closed() {
             state.cancel();
         }
         state
@@ -682,6 +696,25 @@ impl<W> Shared<W> {
     fn find(&self, id: &Term<'_>) -> Option<Arc<CallState>> {
         let id = erlport_codec::encode_to_vec(id).ok()?;
         self.running.lock().unwrap_or_else(|p| p.into_inner()).get(&id[..]).cloned()
+    }
+
+    /// `{cancel, Id}`: cancels the running call `Id`; one not registered yet (its handler
+    /// has not started on its thread) is remembered, so it starts cancelled. At most
+    /// [`EARLY_CANCELS`] such ids are kept, the oldest forgotten first (a cancel for a call
+    /// already answered is kept too, and ages out).
+    fn cancel(&self, id: &Term<'_>) {
+        let Ok(id) = erlport_codec::encode_to_vec(id) else { return };
+        let running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(state) = running.get(&id[..]).cloned() {
+            drop(running);
+            return state.cancel();
+        }
+        let mut early = self.early_cancels.lock().unwrap_or_else(|p| p.into_inner());
+        drop(running);
+        if early.len() >= EARLY_CANCELS {
+            early.pop_front();
+        }
+        early.push_back(Arc::from(id));
     }
 
     /// The input ended: calls into Erlang get no answer now, and every running call is
@@ -1047,9 +1080,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 return Ran::Inline;
             }
             Message::Cancel(id) => {
-                if let Some(state) = shared.find(&id) {
-                    state.cancel();
-                }
+                shared.cancel(&id);
                 return Ran::Inline;
             }
             Message::Credit(id, n) => {

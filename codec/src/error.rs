@@ -1,6 +1,6 @@
 //! Decoding errors: what was wrong, and where.
 
-use crate::wire::Tag;
+use crate::tag::Tag;
 use core::fmt;
 
 /// Why an input could not be decoded, with the byte offset where it was found.

@@ -136,7 +136,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-mod cmp;
+mod order;
 mod compress;
 mod decoder;
 #[cfg(feature = "defmt")]
@@ -148,6 +148,7 @@ mod error;
 mod generate;
 pub mod packet;
 mod stack;
+mod tag;
 mod term;
 #[cfg(feature = "serde")]
 mod typed;
@@ -181,7 +182,7 @@ pub use typed::to_vec;
 #[cfg(feature = "serde")]
 pub use typed::{DeserializeError, MAX_DEPTH, MAX_PATH, Serializer, from_bytes, from_term, serialized_len, to_slice};
 pub use walk::{Visit, Walk};
-pub use wire::{Tag, VERSION};
+pub use tag::{Tag, VERSION};
 
 /// Decodes one term from `input`: the version byte 131, one term, and nothing after it.
 ///

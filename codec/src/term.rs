@@ -10,7 +10,8 @@
 //! parent iterator where the child ended, so a depth-first walk reads each byte a constant
 //! number of times (see [`Term::walk`]).
 
-use crate::wire::{self, AtomText, Head, Int};
+pub use crate::wire::AtomChars;
+use crate::wire::{self, AtomText, Head, Int, float_text_value};
 
 /// One Erlang term, as a view over validated bytes.
 ///
@@ -206,11 +207,6 @@ pub(crate) fn view<'a>(raw: &'a [u8], head: Head<'a>, len: usize) -> Term<'a> {
     }
 }
 
-/// The value of a `FLOAT_EXT` field that validation accepted.
-pub(crate) fn float_text_value(field: &[u8]) -> f64 {
-    wire::parse_float_text(field).unwrap_or(0.0)
-}
-
 /// An integer too large for an `i64`: a sign and a little-endian magnitude.
 #[derive(Clone, Copy, Debug)]
 pub struct BigInt<'a> {
@@ -327,40 +323,6 @@ impl PartialEq<str> for Atom<'_> {
 impl PartialEq<&str> for Atom<'_> {
     fn eq(&self, other: &&str) -> bool {
         *self == **other
-    }
-}
-
-/// The characters of an [`Atom`].
-#[derive(Clone, Debug)]
-pub struct AtomChars<'a> {
-    inner: AtomCharsInner<'a>,
-}
-
-#[derive(Clone, Debug)]
-enum AtomCharsInner<'a> {
-    Latin1(core::slice::Iter<'a, u8>),
-    Utf8(core::str::Chars<'a>),
-}
-
-impl<'a> AtomChars<'a> {
-    pub(crate) fn new(bytes: &'a [u8], utf8: bool) -> Self {
-        let inner = if utf8 {
-            AtomCharsInner::Utf8(core::str::from_utf8(bytes).unwrap_or_default().chars())
-        } else {
-            AtomCharsInner::Latin1(bytes.iter())
-        };
-        AtomChars { inner }
-    }
-}
-
-impl Iterator for AtomChars<'_> {
-    type Item = char;
-
-    fn next(&mut self) -> Option<char> {
-        match &mut self.inner {
-            AtomCharsInner::Latin1(bytes) => bytes.next().map(|&b| char::from(b)),
-            AtomCharsInner::Utf8(chars) => chars.next(),
-        }
     }
 }
 

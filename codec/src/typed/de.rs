@@ -243,7 +243,7 @@ impl<'de> Deserializer<'de> {
         let (head, spot) = self.take()?;
         match head {
             Head::Float(value) => Ok(value),
-            Head::FloatText(text) => Ok(term::float_text_value(text)),
+            Head::FloatText(text) => Ok(wire::float_text_value(text)),
             Head::Int(Int::Small(value)) => Ok(value as f64),
             Head::Int(Int::Big { negative, magnitude }) => {
                 let value = magnitude.iter().rev().fold(0.0f64, |acc, &b| acc * 256.0 + f64::from(b));

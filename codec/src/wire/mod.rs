@@ -14,52 +14,12 @@
 //! read succeeds.
 
 mod decimal;
-mod tag;
-pub use tag::Tag;
+pub(crate) use crate::tag::*;
 
 use crate::error::DecodeErrorKind;
 use nom::bytes::streaming::take;
 use nom::number::streaming::{be_u8, be_u16, be_u32, be_u64};
 use nom::{IResult, Needed};
-
-/// The version byte every external term starts with (`131`).
-pub const VERSION: u8 = 131;
-
-pub(crate) const NEW_FLOAT_EXT: u8 = 70;
-pub(crate) const BIT_BINARY_EXT: u8 = 77;
-pub(crate) const COMPRESSED: u8 = 80;
-pub(crate) const DIST_HEADER: u8 = 68;
-pub(crate) const ATOM_INTERNAL_REF2: u8 = 73;
-pub(crate) const ATOM_INTERNAL_REF3: u8 = 75;
-pub(crate) const ATOM_CACHE_REF: u8 = 82;
-pub(crate) const NEW_PID_EXT: u8 = 88;
-pub(crate) const NEW_PORT_EXT: u8 = 89;
-pub(crate) const NEWER_REFERENCE_EXT: u8 = 90;
-pub(crate) const SMALL_INTEGER_EXT: u8 = 97;
-pub(crate) const INTEGER_EXT: u8 = 98;
-pub(crate) const FLOAT_EXT: u8 = 99;
-pub(crate) const ATOM_EXT: u8 = 100;
-pub(crate) const REFERENCE_EXT: u8 = 101;
-pub(crate) const PORT_EXT: u8 = 102;
-pub(crate) const PID_EXT: u8 = 103;
-pub(crate) const SMALL_TUPLE_EXT: u8 = 104;
-pub(crate) const LARGE_TUPLE_EXT: u8 = 105;
-pub(crate) const NIL_EXT: u8 = 106;
-pub(crate) const STRING_EXT: u8 = 107;
-pub(crate) const LIST_EXT: u8 = 108;
-pub(crate) const BINARY_EXT: u8 = 109;
-pub(crate) const SMALL_BIG_EXT: u8 = 110;
-pub(crate) const LARGE_BIG_EXT: u8 = 111;
-pub(crate) const NEW_FUN_EXT: u8 = 112;
-pub(crate) const EXPORT_EXT: u8 = 113;
-pub(crate) const NEW_REFERENCE_EXT: u8 = 114;
-pub(crate) const SMALL_ATOM_EXT: u8 = 115;
-pub(crate) const MAP_EXT: u8 = 116;
-pub(crate) const FUN_EXT: u8 = 117;
-pub(crate) const ATOM_UTF8_EXT: u8 = 118;
-pub(crate) const SMALL_ATOM_UTF8_EXT: u8 = 119;
-pub(crate) const V4_PORT_EXT: u8 = 120;
-pub(crate) const LOCAL_EXT: u8 = 121;
 
 /// The bytes of a `FLOAT_EXT` text field.
 pub(crate) const FLOAT_TEXT_LEN: usize = 31;
@@ -1001,6 +961,45 @@ pub(crate) fn is_compressed(input: &[u8]) -> bool {
 pub(crate) fn compressed_header(size: u32) -> [u8; COMPRESSED_HEADER_LEN] {
     let [a, b, c, d] = size.to_be_bytes();
     [VERSION, COMPRESSED, a, b, c, d]
+}
+
+/// The characters of an [`Atom`].
+#[derive(Clone, Debug)]
+pub struct AtomChars<'a> {
+    inner: AtomCharsInner<'a>,
+}
+
+#[derive(Clone, Debug)]
+enum AtomCharsInner<'a> {
+    Latin1(core::slice::Iter<'a, u8>),
+    Utf8(core::str::Chars<'a>),
+}
+
+impl<'a> AtomChars<'a> {
+    pub(crate) fn new(bytes: &'a [u8], utf8: bool) -> Self {
+        let inner = if utf8 {
+            AtomCharsInner::Utf8(core::str::from_utf8(bytes).unwrap_or_default().chars())
+        } else {
+            AtomCharsInner::Latin1(bytes.iter())
+        };
+        AtomChars { inner }
+    }
+}
+
+impl Iterator for AtomChars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        match &mut self.inner {
+            AtomCharsInner::Latin1(bytes) => bytes.next().map(|&b| char::from(b)),
+            AtomCharsInner::Utf8(chars) => chars.next(),
+        }
+    }
+}
+
+/// The value of a `FLOAT_EXT` field that validation accepted.
+pub(crate) fn float_text_value(field: &[u8]) -> f64 {
+    parse_float_text(field).unwrap_or(0.0)
 }
 
 #[cfg(test)]

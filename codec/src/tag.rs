@@ -1,6 +1,46 @@
-//! The public [`Tag`] enum: every tag byte of the format (the constants in `wire`), by name.
+//! The format's vocabulary, at the bottom of the crate: every tag byte as a constant (usable in
+//! patterns) and the public [`Tag`] enum naming them. What follows each tag (its layout) is
+//! known to `wire` alone; errors name tags, so this sits below both.
 
-use super::*;
+/// The version byte every external term starts with (`131`).
+pub const VERSION: u8 = 131;
+
+pub(crate) const NEW_FLOAT_EXT: u8 = 70;
+pub(crate) const BIT_BINARY_EXT: u8 = 77;
+pub(crate) const COMPRESSED: u8 = 80;
+pub(crate) const DIST_HEADER: u8 = 68;
+pub(crate) const ATOM_INTERNAL_REF2: u8 = 73;
+pub(crate) const ATOM_INTERNAL_REF3: u8 = 75;
+pub(crate) const ATOM_CACHE_REF: u8 = 82;
+pub(crate) const NEW_PID_EXT: u8 = 88;
+pub(crate) const NEW_PORT_EXT: u8 = 89;
+pub(crate) const NEWER_REFERENCE_EXT: u8 = 90;
+pub(crate) const SMALL_INTEGER_EXT: u8 = 97;
+pub(crate) const INTEGER_EXT: u8 = 98;
+pub(crate) const FLOAT_EXT: u8 = 99;
+pub(crate) const ATOM_EXT: u8 = 100;
+pub(crate) const REFERENCE_EXT: u8 = 101;
+pub(crate) const PORT_EXT: u8 = 102;
+pub(crate) const PID_EXT: u8 = 103;
+pub(crate) const SMALL_TUPLE_EXT: u8 = 104;
+pub(crate) const LARGE_TUPLE_EXT: u8 = 105;
+pub(crate) const NIL_EXT: u8 = 106;
+pub(crate) const STRING_EXT: u8 = 107;
+pub(crate) const LIST_EXT: u8 = 108;
+pub(crate) const BINARY_EXT: u8 = 109;
+pub(crate) const SMALL_BIG_EXT: u8 = 110;
+pub(crate) const LARGE_BIG_EXT: u8 = 111;
+pub(crate) const NEW_FUN_EXT: u8 = 112;
+pub(crate) const EXPORT_EXT: u8 = 113;
+pub(crate) const NEW_REFERENCE_EXT: u8 = 114;
+pub(crate) const SMALL_ATOM_EXT: u8 = 115;
+pub(crate) const MAP_EXT: u8 = 116;
+pub(crate) const FUN_EXT: u8 = 117;
+pub(crate) const ATOM_UTF8_EXT: u8 = 118;
+pub(crate) const SMALL_ATOM_UTF8_EXT: u8 = 119;
+pub(crate) const V4_PORT_EXT: u8 = 120;
+pub(crate) const LOCAL_EXT: u8 = 121;
+
 
 macro_rules! tags {
     ($($(#[$doc:meta])* $name:ident = $value:path => $text:literal,)*) => {

@@ -136,7 +136,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-mod order;
 mod compress;
 mod decoder;
 #[cfg(feature = "defmt")]
@@ -146,6 +145,7 @@ mod encode;
 mod error;
 #[cfg(feature = "arbitrary")]
 mod generate;
+mod order;
 pub mod packet;
 mod stack;
 mod tag;
@@ -173,6 +173,7 @@ pub use encode::{
 pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
 #[cfg(feature = "arbitrary")]
 pub use generate::{ArbitraryTerm, MAX_GENERATED_DEPTH};
+pub use tag::{Tag, VERSION};
 pub use term::{
     Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, Port, Reference, Term,
     Tuple,
@@ -182,7 +183,6 @@ pub use typed::to_vec;
 #[cfg(feature = "serde")]
 pub use typed::{DeserializeError, MAX_DEPTH, MAX_PATH, Serializer, from_bytes, from_term, serialized_len, to_slice};
 pub use walk::{Visit, Walk};
-pub use tag::{Tag, VERSION};
 
 /// Decodes one term from `input`: the version byte 131, one term, and nothing after it.
 ///

@@ -41,7 +41,6 @@ pub(crate) const SMALL_ATOM_UTF8_EXT: u8 = 119;
 pub(crate) const V4_PORT_EXT: u8 = 120;
 pub(crate) const LOCAL_EXT: u8 = 121;
 
-
 macro_rules! tags {
     ($($(#[$doc:meta])* $name:ident = $value:path => $text:literal,)*) => {
         /// A tag byte of the External Term Format.

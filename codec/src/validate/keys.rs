@@ -1,6 +1,7 @@
 //! Comparing and hashing map keys for the duplicate check: quick orders for the keys Erlang
 //! writes most, and a hash of a key's canonical form (two encodings of one term hash alike).
 
+#[cfg(feature = "serde")]
 use super::order::compare;
 use crate::wire::AtomText;
 use crate::wire::{self, Head, Int};

@@ -21,22 +21,21 @@
 //! a large enough buffer such input is refused with [`DecodeErrorKind::NeedsAlloc`]. The
 //! inline sizes without `alloc` keep decoding within 2 KiB of stack on a Cortex-M.
 
-
 mod keys;
 mod maps;
 pub(crate) mod order;
 
 #[cfg(feature = "serde")]
 pub(crate) use keys::key_less;
-pub(crate) use keys::{atom_bytes_less, hash_key};
 use keys::quick_compare;
+pub(crate) use keys::{atom_bytes_less, hash_key};
 use maps::{KeyMemory, MapFrame};
 
-use order::{compare, heapsort};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::stack::Stack;
 use crate::wire::{self, AtomText, Head, Int, Leaf, Tag, WireError};
 use core::cmp::Ordering;
+use order::{compare, heapsort};
 
 /// Erlang's small integers on 64-bit: 60-bit signed.
 const SMALL_MIN: i64 = -(1 << 59);
@@ -284,7 +283,6 @@ impl<'a> Validator<'a, '_> {
         }
         Ok(())
     }
-
 }
 
 /// Whether an atom's text is one `binary_to_term` accepts, its length included (for a reader

@@ -236,7 +236,7 @@ mod with_alloc {
             value.encode(&mut encoder)?;
             let body = self.plain.get(1..).unwrap_or(&[]);
             let size = u32::try_from(body.len()).map_err(|_| EncodeError::OutOfRange)?;
-            out.extend_from_slice(&wire::compressed_header(size));
+            out.extend_from_slice(&wire::emit::compressed(size));
             self.state.reset();
             self.state.set_compression_level_raw(level.0);
             let limit = self.plain.len();

@@ -3,7 +3,7 @@
 
 use super::{Encode, EncodeError, Sink};
 use crate::term::Atom;
-use crate::wire::{self, VERSION, strip_high_zeros};
+use crate::wire::{self, VERSION, emit, strip_high_zeros};
 
 /// How atoms are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,10 +95,9 @@ impl<W: Sink> Encoder<W> {
     /// An integer, in the smallest form Erlang uses (97, 98, 110).
     pub fn integer(&mut self, value: i64) -> Result<(), EncodeError> {
         if (0..=255).contains(&value) {
-            self.term(&[wire::SMALL_INTEGER_EXT, value as u8])
+            self.term(&emit::small_integer(value as u8))
         } else if let Ok(small) = i32::try_from(value) {
-            let [a, b, c, d] = small.to_be_bytes();
-            self.term(&[wire::INTEGER_EXT, a, b, c, d])
+            self.term(&emit::integer(small))
         } else {
             self.big_ext(value < 0, &value.unsigned_abs().to_le_bytes())
         }
@@ -133,16 +132,14 @@ impl<W: Sink> Encoder<W> {
     /// `SMALL_BIG_EXT` or `LARGE_BIG_EXT` for a magnitude without high zero bytes.
     fn big_ext(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), EncodeError> {
         let magnitude = strip_high_zeros(magnitude);
-        let sign = u8::from(negative);
         if magnitude.len() <= 255 {
-            self.term(&[wire::SMALL_BIG_EXT, magnitude.len() as u8, sign])?;
+            self.term(&emit::small_big(magnitude.len() as u8, negative))?;
         } else {
             let len = u32::try_from(magnitude.len())
                 .ok()
                 .filter(|&n| n <= wire::MAX_BIG_BYTES)
                 .ok_or(EncodeError::OutOfRange)?;
-            let [a, b, c, d] = len.to_be_bytes();
-            self.term(&[wire::LARGE_BIG_EXT, a, b, c, d, sign])?;
+            self.term(&emit::large_big(len, negative))?;
         }
         self.raw(magnitude)
     }
@@ -152,9 +149,7 @@ impl<W: Sink> Encoder<W> {
         if !value.is_finite() {
             return Err(EncodeError::NonFiniteFloat);
         }
-        let mut bytes = [wire::NEW_FLOAT_EXT; 9];
-        bytes[1..].copy_from_slice(&value.to_be_bytes());
-        self.term(&bytes)
+        self.term(&emit::new_float(value))
     }
 
     /// An atom with this text.
@@ -163,9 +158,9 @@ impl<W: Sink> Encoder<W> {
         if text.len() <= 255 && text.is_ascii() {
             let latin1 = self.atoms == AtomEncoding::Latin1;
             if latin1 {
-                self.term(&[wire::ATOM_EXT, 0, text.len() as u8])?;
+                self.term(&emit::latin1_atom(text.len() as u16))?;
             } else {
-                self.term(&[wire::SMALL_ATOM_UTF8_EXT, text.len() as u8])?;
+                self.term(&emit::small_utf8_atom(text.len() as u8))?;
             }
             return self.raw(text.as_bytes());
         }
@@ -190,7 +185,7 @@ impl<W: Sink> Encoder<W> {
             return Err(EncodeError::OutOfRange);
         }
         if self.atoms == AtomEncoding::Latin1 && chars.clone().all(|c| (c as u32) < 256) {
-            self.term(&[wire::ATOM_EXT, 0, count as u8])?;
+            self.term(&emit::latin1_atom(count as u16))?;
             let mut buf = [0u8; 64];
             let mut filled = 0;
             for c in chars {
@@ -211,14 +206,13 @@ impl<W: Sink> Encoder<W> {
             return Err(EncodeError::OutOfRange);
         }
         if self.atoms == AtomEncoding::Latin1 {
-            self.term(&[wire::ATOM_EXT, 0, latin1.len() as u8])?;
+            self.term(&emit::latin1_atom(latin1.len() as u16))?;
             return self.raw(latin1);
         }
         if utf8_len <= 255 {
-            self.term(&[wire::SMALL_ATOM_UTF8_EXT, utf8_len as u8])?;
+            self.term(&emit::small_utf8_atom(utf8_len as u8))?;
         } else {
-            let [a, b] = (utf8_len as u16).to_be_bytes();
-            self.term(&[wire::ATOM_UTF8_EXT, a, b])?;
+            self.term(&emit::utf8_atom(utf8_len as u16))?;
         }
         for &byte in latin1 {
             let mut buf = [0u8; 4];
@@ -229,10 +223,9 @@ impl<W: Sink> Encoder<W> {
 
     fn utf8_atom(&mut self, len: usize, utf8: &[u8]) -> Result<(), EncodeError> {
         if len <= 255 {
-            self.term(&[wire::SMALL_ATOM_UTF8_EXT, len as u8])?;
+            self.term(&emit::small_utf8_atom(len as u8))?;
         } else {
-            let [a, b] = u16::try_from(len).map_err(|_| EncodeError::OutOfRange)?.to_be_bytes();
-            self.term(&[wire::ATOM_UTF8_EXT, a, b])?;
+            self.term(&emit::utf8_atom(u16::try_from(len).map_err(|_| EncodeError::OutOfRange)?))?;
         }
         self.raw(utf8)
     }
@@ -240,11 +233,8 @@ impl<W: Sink> Encoder<W> {
     /// An atom in the encoding its view has, whatever this encoder's setting.
     pub(super) fn atom_as_written(&mut self, atom: &Atom<'_>) -> Result<(), EncodeError> {
         let bytes = atom.as_bytes();
-        match (atom.is_utf8(), bytes.len()) {
-            (false, len) => self.term(&[wire::ATOM_EXT, (len >> 8) as u8, len as u8])?,
-            (true, len @ 0..=255) => self.term(&[wire::SMALL_ATOM_UTF8_EXT, len as u8])?,
-            (true, len) => self.term(&[wire::ATOM_UTF8_EXT, (len >> 8) as u8, len as u8])?,
-        }
+        let (header, len) = emit::atom_as_written(atom.is_utf8(), bytes.len() as u16);
+        self.term(&header[..len])?;
         self.raw(bytes)
     }
 
@@ -253,14 +243,13 @@ impl<W: Sink> Encoder<W> {
         self.atom(if value { "true" } else { "false" })
     }
 
-    fn length(len: usize) -> Result<[u8; 4], EncodeError> {
-        u32::try_from(len).map(u32::to_be_bytes).map_err(|_| EncodeError::OutOfRange)
+    fn length(len: usize) -> Result<u32, EncodeError> {
+        u32::try_from(len).map_err(|_| EncodeError::OutOfRange)
     }
 
     /// A binary (`BINARY_EXT`).
     pub fn binary(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
-        let [a, b, c, d] = Self::length(bytes.len())?;
-        self.term(&[wire::BINARY_EXT, a, b, c, d])?;
+        self.term(&emit::binary(Self::length(bytes.len())?))?;
         self.raw(bytes)
     }
 
@@ -274,8 +263,7 @@ impl<W: Sink> Encoder<W> {
         if !(1..=7).contains(&bits) {
             return Err(EncodeError::OutOfRange);
         }
-        let [a, b, c, d] = Self::length(bytes.len())?;
-        self.term(&[wire::BIT_BINARY_EXT, a, b, c, d, bits])?;
+        self.term(&emit::bit_binary(Self::length(bytes.len())?, bits))?;
         self.raw(whole)?;
         self.raw(&[last & !(0xffu8 >> bits)])
     }
@@ -286,8 +274,7 @@ impl<W: Sink> Encoder<W> {
         match bytes.len() {
             0 => self.nil(),
             len @ 1..=65535 => {
-                let [a, b] = (len as u16).to_be_bytes();
-                self.term(&[wire::STRING_EXT, a, b])?;
+                self.term(&emit::string(len as u16))?;
                 self.raw(bytes)
             }
             len => self.list(len, |e| bytes.iter().try_for_each(|&b| e.integer(i64::from(b)))),
@@ -296,7 +283,7 @@ impl<W: Sink> Encoder<W> {
 
     /// `[]`.
     pub fn nil(&mut self) -> Result<(), EncodeError> {
-        self.term(&[wire::NIL_EXT])
+        self.term(&emit::NIL)
     }
 
     /// A tuple of `arity` elements, which `elements` must write.
@@ -306,10 +293,9 @@ impl<W: Sink> Encoder<W> {
         elements: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
         if arity <= 255 {
-            self.term(&[wire::SMALL_TUPLE_EXT, arity as u8])?;
+            self.term(&emit::small_tuple(arity as u8))?;
         } else {
-            let [a, b, c, d] = Self::length(arity)?;
-            self.term(&[wire::LARGE_TUPLE_EXT, a, b, c, d])?;
+            self.term(&emit::large_tuple(Self::length(arity)?))?;
         }
         self.contents(arity as u64, elements)
     }
@@ -324,8 +310,7 @@ impl<W: Sink> Encoder<W> {
             self.contents(0, elements)?;
             return self.nil();
         }
-        let [a, b, c, d] = Self::length(len)?;
-        self.term(&[wire::LIST_EXT, a, b, c, d])?;
+        self.term(&emit::list(Self::length(len)?))?;
         self.contents(len as u64 + 1, |e| {
             elements(e)?;
             e.nil()
@@ -345,8 +330,7 @@ impl<W: Sink> Encoder<W> {
             self.count_one();
             return Ok(());
         }
-        let [a, b, c, d] = Self::length(len)?;
-        self.term(&[wire::LIST_EXT, a, b, c, d])?;
+        self.term(&emit::list(Self::length(len)?))?;
         self.contents(len as u64 + 1, elements_and_tail)
     }
 
@@ -357,14 +341,13 @@ impl<W: Sink> Encoder<W> {
         pairs: usize,
         keys_and_values: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
-        let [a, b, c, d] = Self::length(pairs)?;
-        self.term(&[wire::MAP_EXT, a, b, c, d])?;
+        self.term(&emit::map(Self::length(pairs)?))?;
         self.contents(2 * pairs as u64, keys_and_values)
     }
 
     pub(super) fn list_of<T: Encode>(&mut self, items: &[T]) -> Result<(), EncodeError> {
         if !items.is_empty() && items.len() <= 65535 && items.iter().all(|i| i.as_byte().is_some()) {
-            self.term(&[wire::STRING_EXT, (items.len() >> 8) as u8, items.len() as u8])?;
+            self.term(&emit::string(items.len() as u16))?;
             for chunk in items.chunks(64) {
                 let mut buf = [0u8; 64];
                 for (slot, item) in buf.iter_mut().zip(chunk) {
@@ -384,7 +367,7 @@ impl<W: Sink> Encoder<W> {
 
     /// A process identifier (`NEW_PID_EXT`).
     pub fn pid(&mut self, node: &Atom<'_>, id: u32, serial: u32, creation: u32) -> Result<(), EncodeError> {
-        self.term(&[wire::NEW_PID_EXT])?;
+        self.term(&emit::NEW_PID)?;
         self.node_creation(node)?;
         let mut fields = [0u8; 12];
         fields[..4].copy_from_slice(&id.to_be_bytes());
@@ -397,11 +380,11 @@ impl<W: Sink> Encoder<W> {
     /// `V4_PORT_EXT` otherwise.
     pub fn port(&mut self, node: &Atom<'_>, id: u64, creation: u32) -> Result<(), EncodeError> {
         if id < 1 << 28 {
-            self.term(&[wire::NEW_PORT_EXT])?;
+            self.term(&emit::NEW_PORT)?;
             self.node_creation(node)?;
             self.raw(&(id as u32).to_be_bytes())?;
         } else {
-            self.term(&[wire::V4_PORT_EXT])?;
+            self.term(&emit::V4_PORT)?;
             self.node_creation(node)?;
             self.raw(&id.to_be_bytes())?;
         }
@@ -413,7 +396,7 @@ impl<W: Sink> Encoder<W> {
         if ids.is_empty() || ids.len() > 5 {
             return Err(EncodeError::OutOfRange);
         }
-        self.term(&[wire::NEWER_REFERENCE_EXT, 0, ids.len() as u8])?;
+        self.term(&emit::newer_reference(ids.len() as u16))?;
         self.node_creation(node)?;
         self.raw(&creation.to_be_bytes())?;
         ids.iter().try_for_each(|id| self.raw(&id.to_be_bytes()))
@@ -421,7 +404,7 @@ impl<W: Sink> Encoder<W> {
 
     /// An export fun, `fun Module:Function/Arity`.
     pub fn export(&mut self, module: &str, function: &str, arity: u8) -> Result<(), EncodeError> {
-        self.term(&[wire::EXPORT_EXT])?;
+        self.term(&emit::EXPORT)?;
         // Three fields, not terms of the enclosing container.
         self.contents(3, |e| {
             e.atom(module)?;
@@ -461,9 +444,9 @@ impl<W: Sink> Encoder<W> {
         self.count_one();
     }
 
-    /// The four-byte length field for `len`, or `OutOfRange`.
+    /// A four-byte length field's value for `len`, or `OutOfRange`.
     #[cfg(feature = "serde")]
-    pub(crate) fn length_field(len: usize) -> Result<[u8; 4], EncodeError> {
+    pub(crate) fn length_field(len: usize) -> Result<u32, EncodeError> {
         Self::length(len)
     }
 
@@ -490,7 +473,7 @@ impl<W: Sink> Encoder<W> {
         fields(&mut counter, fun, free)?;
         let size = u32::try_from(4 + 1 + 16 + 4 + 4 + counter.into_inner().0).map_err(|_| EncodeError::OutOfRange)?;
         let free_count = u32::try_from(free.len()).map_err(|_| EncodeError::OutOfRange)?;
-        self.term(&[wire::NEW_FUN_EXT])?;
+        self.term(&emit::NEW_FUN)?;
         self.raw(&size.to_be_bytes())?;
         self.raw(&[fun.arity])?;
         self.raw(fun.uniq)?;

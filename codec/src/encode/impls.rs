@@ -253,7 +253,7 @@ impl<S: AsRef<str>> Encode for ErlString<S> {
             if count == 0 {
                 return e.nil();
             }
-            e.term(&[wire::STRING_EXT, (count >> 8) as u8, count as u8])?;
+            e.term(&wire::emit::string(count as u16))?;
             return text.chars().try_for_each(|c| e.raw(&[c as u32 as u8]));
         }
         e.list(count, |e| text.chars().try_for_each(|c| e.integer(i64::from(c as u32))))

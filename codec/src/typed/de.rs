@@ -54,11 +54,10 @@ pub(crate) struct Deserializer<'de> {
 /// pass; `None` when anything is not as expected (a compressed term included), which the
 /// caller answers by validating first.
 pub(crate) fn read_checked<'de, T: de::Deserialize<'de>>(input: &'de [u8]) -> Option<T> {
-    let [wire::VERSION, tag, ..] = input else { return None };
-    if *tag == wire::COMPRESSED {
+    if wire::is_compressed(input) {
         return None;
     }
-    let rest = input.get(1..).unwrap_or(&[]);
+    let rest = wire::after_version(input)?;
     let mut de = Deserializer { checked: true, whole: input, owed: 1, ..Deserializer::from_bytes(rest) };
     let value = T::deserialize(&mut de).ok()?;
     (de.input.is_empty() && de.owed == 0 && !de.failed.get()).then_some(value)
@@ -417,7 +416,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn map<V: Visitor<'de>>(&mut self, visitor: V, expected: &str, is_struct: bool) -> Result<V::Value> {
-        let (head, spot) = match wire::count_at(self.input, wire::MAP_EXT) {
+        let (head, spot) = match wire::map_count_at(self.input) {
             Some(pairs) if self.root.is_none() && (!self.checked || pairs <= validate::MAX_MAP_PAIRS) => {
                 let start = self.input;
                 self.advance(wire::COUNT_HEADER_LEN, 2 * u64::from(pairs))?;
@@ -686,7 +685,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (head, spot) = match wire::count_at(self.input, wire::LIST_EXT) {
+        let (head, spot) = match wire::list_count_at(self.input) {
             Some(n) if n > 0 && self.root.is_none() => {
                 let start = self.input;
                 self.advance(wire::COUNT_HEADER_LEN, u64::from(n) + 1)?;

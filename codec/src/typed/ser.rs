@@ -4,7 +4,7 @@
 use super::{ATOM, IMPROPER, RAW, STRING};
 use crate::encode::{EncodeError, Encoder, ErlString, Sink};
 use crate::term::Atom;
-use crate::wire;
+use crate::wire::emit;
 use core::fmt;
 use serde::ser::{self, Impossible, Serialize};
 
@@ -193,17 +193,13 @@ impl<'e, W: Sink> Serializer<'e, W> {
 
     fn tuple_header(&mut self, arity: usize) -> Result<u64> {
         match u8::try_from(arity) {
-            Ok(arity) => self.encoder.open(&[wire::SMALL_TUPLE_EXT, arity]),
-            Err(_) => {
-                let [a, b, c, d] = Encoder::<W>::length_field(arity)?;
-                self.encoder.open(&[wire::LARGE_TUPLE_EXT, a, b, c, d])
-            }
+            Ok(arity) => self.encoder.open(&emit::small_tuple(arity)),
+            Err(_) => self.encoder.open(&emit::large_tuple(Encoder::<W>::length_field(arity)?)),
         }
     }
 
     fn map_header(&mut self, pairs: usize) -> Result<u64> {
-        let [a, b, c, d] = Encoder::<W>::length_field(pairs)?;
-        self.encoder.open(&[wire::MAP_EXT, a, b, c, d])
+        self.encoder.open(&emit::map(Encoder::<W>::length_field(pairs)?))
     }
 }
 
@@ -327,18 +323,16 @@ impl<'a, 'e, W: Sink> ser::Serializer for &'a mut Serializer<'e, W> {
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Seq<'a, 'e, W>> {
         if let Some(count) = self.string.take() {
-            let [hi, lo] = count.to_be_bytes();
-            let outer = self.encoder.open(&[wire::STRING_EXT, hi, lo])?;
+            let outer = self.encoder.open(&emit::string(count))?;
             return Ok(Seq { ser: self, outer, written: 0, kind: SeqKind::Bytes(count) });
         }
         match len {
             Some(0) => {
-                let outer = self.encoder.open(&[wire::NIL_EXT])?;
+                let outer = self.encoder.open(&emit::NIL)?;
                 Ok(Seq { ser: self, outer, written: 0, kind: SeqKind::Empty })
             }
             Some(n) => {
-                let [a, b, c, d] = Encoder::<W>::length_field(n)?;
-                let outer = self.encoder.open(&[wire::LIST_EXT, a, b, c, d])?;
+                let outer = self.encoder.open(&emit::list(Encoder::<W>::length_field(n)?))?;
                 Ok(Seq { ser: self, outer, written: 0, kind: SeqKind::Known(n) })
             }
             // Length unknown: one cons cell per element ([A | [B | ...]]), which Erlang reads
@@ -403,9 +397,9 @@ impl<'a, 'e, W: Sink> ser::Serializer for &'a mut Serializer<'e, W> {
         let mut counter = Count(0);
         fmt::write(&mut counter, format_args!("{value}"))
             .map_err(|_| EncodeError::Unsupported("a Display that fails"))?;
-        let [a, b, c, d] = Encoder::<W>::length_field(counter.0)?;
+        let header = emit::binary(Encoder::<W>::length_field(counter.0)?);
         self.encoder.count_term();
-        self.encoder.raw_bytes(&[wire::BINARY_EXT, a, b, c, d])?;
+        self.encoder.raw_bytes(&header)?;
         let mut out = Through { encoder: &mut *self.encoder, left: counter.0, error: None };
         let written = fmt::write(&mut out, format_args!("{value}"));
         match (out.error, written, out.left) {
@@ -478,7 +472,7 @@ impl<W: Sink> ser::SerializeSeq for Seq<'_, '_, W> {
                 }))
             }
             SeqKind::Cells => {
-                self.ser.encoder.raw_bytes(&[wire::LIST_EXT, 0, 0, 0, 1])?;
+                self.ser.encoder.raw_bytes(&emit::list(1))?;
                 self.ser.value(value)
             }
         }
@@ -498,7 +492,7 @@ impl<W: Sink> ser::SerializeSeq for Seq<'_, '_, W> {
                 self.ser.encoder.close(self.outer, 0)
             }
             SeqKind::Cells => {
-                self.ser.encoder.raw_bytes(&[wire::NIL_EXT])?;
+                self.ser.encoder.raw_bytes(&emit::NIL)?;
                 self.ser.encoder.close(self.outer, self.written)
             }
         }
@@ -911,8 +905,7 @@ impl<W: Sink> ser::SerializeTuple for ImproperParts<'_, '_, W> {
                 let outer = if n == 0 {
                     None
                 } else {
-                    let [a, b, c, d] = Encoder::<W>::length_field(n as usize)?;
-                    Some(self.ser.encoder.open(&[wire::LIST_EXT, a, b, c, d])?)
+                    Some(self.ser.encoder.open(&emit::list(Encoder::<W>::length_field(n as usize)?))?)
                 };
                 self.state = Some((n, outer));
                 Ok(())

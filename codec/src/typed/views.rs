@@ -38,13 +38,8 @@ impl Serialize for Term<'_> {
             Term::Binary(bytes) => s.serialize_bytes(bytes),
             Term::Nil => s.serialize_seq(Some(0))?.end(),
             Term::Atom(atom) => {
-                let len = atom.as_bytes().len();
-                let header: &[u8] = match (atom.is_utf8(), len) {
-                    (false, _) => &[wire::ATOM_EXT, (len >> 8) as u8, len as u8],
-                    (true, 0..=255) => &[wire::SMALL_ATOM_UTF8_EXT, len as u8],
-                    (true, _) => &[wire::ATOM_UTF8_EXT, (len >> 8) as u8, len as u8],
-                };
-                raw(s, header, atom.as_bytes())
+                let (header, len) = wire::emit::atom_as_written(atom.is_utf8(), atom.as_bytes().len() as u16);
+                raw(s, &header[..len], atom.as_bytes())
             }
             Term::BigInt(big) => big.serialize(s),
             Term::BitBinary(bits) => bits.serialize(s),
@@ -59,14 +54,10 @@ impl Serialize for BigInt<'_> {
         if let Some(v) = wire::big_to_i64(self.is_negative(), magnitude) {
             return s.serialize_i64(v);
         }
-        let sign = u8::from(self.is_negative());
         match u8::try_from(magnitude.len()) {
-            Ok(n) => raw(s, &[wire::SMALL_BIG_EXT, n, sign], magnitude),
+            Ok(n) => raw(s, &wire::emit::small_big(n, self.is_negative()), magnitude),
             Err(_) => match u32::try_from(magnitude.len()).ok().filter(|&n| n <= wire::MAX_BIG_BYTES) {
-                Some(n) => {
-                    let [a, b, c, d] = n.to_be_bytes();
-                    raw(s, &[wire::LARGE_BIG_EXT, a, b, c, d, sign], magnitude)
-                }
+                Some(n) => raw(s, &wire::emit::large_big(n, self.is_negative()), magnitude),
                 None => Err(S::Error::custom("integer too large for Erlang")),
             },
         }
@@ -81,11 +72,7 @@ impl Serialize for BitBinary<'_> {
             return s.serialize_bytes(self.bytes());
         }
         let Ok(len) = u32::try_from(self.bytes().len()) else { return Err(S::Error::custom("bitstring too long")) };
-        let [a, b, c, d] = len.to_be_bytes();
-        s.serialize_newtype_struct(
-            RAW,
-            &Parts(&[&[wire::BIT_BINARY_EXT, a, b, c, d, bits], whole, &[self.last_byte()]]),
-        )
+        s.serialize_newtype_struct(RAW, &Parts(&[&wire::emit::bit_binary(len, bits), whole, &[self.last_byte()]]))
     }
 }
 

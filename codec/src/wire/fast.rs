@@ -189,20 +189,29 @@ pub(crate) fn nil_at(bytes: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// The count of the `MAP_EXT` (pairs) or `LIST_EXT` (elements) header at the start of
-/// validated `bytes`, when it has `tag`; the header is 5 bytes.
+/// The pair count of the `MAP_EXT` header at the start of validated `bytes`, if it is one;
+/// the header is [`COUNT_HEADER_LEN`] bytes.
 #[cfg(feature = "serde")]
 #[cfg_attr(not(target_os = "none"), inline(always))]
-pub(crate) fn count_at(bytes: &[u8], tag: u8) -> Option<u32> {
+pub(crate) fn map_count_at(bytes: &[u8]) -> Option<u32> {
     match bytes {
-        [t, a, b, c, d, ..] if *t == tag && (tag == MAP_EXT || tag == LIST_EXT) => {
-            Some(u32::from_be_bytes([*a, *b, *c, *d]))
-        }
+        [MAP_EXT, a, b, c, d, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
         _ => None,
     }
 }
 
-/// The length of the container header [`count_at`] reads.
+/// The element count of the `LIST_EXT` header at the start of validated `bytes`, if it is
+/// one; the header is [`COUNT_HEADER_LEN`] bytes.
+#[cfg(feature = "serde")]
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn list_count_at(bytes: &[u8]) -> Option<u32> {
+    match bytes {
+        [LIST_EXT, a, b, c, d, ..] => Some(u32::from_be_bytes([*a, *b, *c, *d])),
+        _ => None,
+    }
+}
+
+/// The length of the container headers [`map_count_at`] and [`list_count_at`] read.
 #[cfg(feature = "serde")]
 pub(crate) const COUNT_HEADER_LEN: usize = 5;
 

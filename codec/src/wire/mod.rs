@@ -15,6 +15,7 @@
 
 mod atom;
 mod decimal;
+pub(crate) mod emit;
 mod fast;
 mod float;
 mod ids;
@@ -175,11 +176,13 @@ pub(crate) fn is_compressed(input: &[u8]) -> bool {
     matches!(input, [VERSION, COMPRESSED, ..])
 }
 
-/// The compressed header for a body of `size` bytes.
-#[cfg(feature = "alloc")]
-pub(crate) fn compressed_header(size: u32) -> [u8; COMPRESSED_HEADER_LEN] {
-    let [a, b, c, d] = size.to_be_bytes();
-    [VERSION, COMPRESSED, a, b, c, d]
+/// What follows the version byte at the start of `input`; `None` without one.
+#[cfg(feature = "serde")]
+pub(crate) fn after_version(input: &[u8]) -> Option<&[u8]> {
+    match input {
+        [VERSION, rest @ ..] => Some(rest),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

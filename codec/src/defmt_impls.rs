@@ -1,7 +1,7 @@
 //! `defmt::Format` for the views (feature `defmt`): Erlang-like text, nested containers shown
 //! to a depth of 8 and `...` below, so logging a term costs bounded stack.
 
-use crate::term::{Atom, BigInt, BitBinary, Export, Fun, List, Map, Pid, Port, Reference, Term, Tuple};
+use crate::term::{Atom, BigInt, BitBinary, Export, Fun, List, Map, Pid, PortId, Reference, Term, Tuple};
 use defmt::{Format, Formatter, write};
 
 const MAX_DEPTH: usize = 8;
@@ -120,7 +120,7 @@ impl Format for Pid<'_> {
     }
 }
 
-impl Format for Port<'_> {
+impl Format for PortId<'_> {
     fn format(&self, f: Formatter<'_>) {
         write!(f, "#Port<{}.{=u64}>", self.node(), self.id())
     }

@@ -1,7 +1,7 @@
 //! [`ArbitraryTerm`]: valid Erlang terms of every kind, made by `arbitrary` from a fuzzer's
 //! bytes (feature `arbitrary`).
 
-use crate::decode;
+use crate::decode::decode;
 use crate::encode::{Encode, EncodeError, Encoder, Sink, encode_to_vec};
 use crate::term::{Atom, BitBinary};
 use alloc::boxed::Box;

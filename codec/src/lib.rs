@@ -137,7 +137,7 @@ extern crate alloc;
 extern crate std;
 
 mod compress;
-mod decoder;
+mod decode;
 #[cfg(feature = "defmt")]
 mod defmt_impls;
 mod display;
@@ -162,7 +162,7 @@ mod tests;
 #[cfg(feature = "alloc")]
 pub use compress::{Compression, Deflater, encode_to_vec_compressed};
 pub use compress::{DEFAULT_INFLATE_LIMIT, Inflater, compressed_size};
-pub use decoder::Decoder;
+pub use decode::{Decoder, decode, decode_prefix};
 pub use display::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
@@ -175,44 +175,11 @@ pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
 pub use generate::{ArbitraryTerm, MAX_GENERATED_DEPTH};
 pub use tag::{Tag, VERSION};
 pub use term::{
-    Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, Port, Reference, Term,
-    Tuple,
+    Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, PortId, Reference,
+    Term, Tuple,
 };
 #[cfg(all(feature = "serde", feature = "alloc"))]
 pub use typed::to_vec;
 #[cfg(feature = "serde")]
 pub use typed::{DeserializeError, MAX_DEPTH, MAX_PATH, Serializer, from_bytes, from_term, serialized_len, to_slice};
 pub use walk::{Visit, Walk};
-
-/// Decodes one term from `input`: the version byte 131, one term, and nothing after it.
-///
-/// Bytes after the term are an error ([`DecodeErrorKind::TrailingBytes`], at the offset where
-/// they begin); [`decode_prefix`] allows them, as `binary_to_term/1` does. Compressed terms,
-/// a size limit and working memory are configured with a [`Decoder`].
-///
-/// ```
-/// # use erlport_codec::{decode, DecodeErrorKind};
-/// assert_eq!(decode(&[131, 97, 42])?.as_i64(), Some(42));
-/// assert!(decode(&[131, 104, 2, 97]).unwrap_err().is_incomplete());
-/// assert_eq!(
-///     decode(&[131, 97, 1, 0]).unwrap_err().kind(),
-///     DecodeErrorKind::TrailingBytes { count: 1 }
-/// );
-/// # Ok::<(), erlport_codec::DecodeError>(())
-/// ```
-pub fn decode(input: &[u8]) -> Result<Term<'_>, DecodeError> {
-    decoder::whole(decoder::decode_prefix_plain(input, None)?, input.len())
-}
-
-/// Decodes the term at the start of `input` and returns it with the number of bytes it used
-/// (the version byte included), like `binary_to_term(Bytes, [used])`.
-///
-/// ```
-/// # use erlport_codec::decode_prefix;
-/// let (term, used) = decode_prefix(&[131, 97, 1, 131, 97, 2])?;
-/// assert_eq!((term.as_i64(), used), (Some(1), 3));
-/// # Ok::<(), erlport_codec::DecodeError>(())
-/// ```
-pub fn decode_prefix(input: &[u8]) -> Result<(Term<'_>, usize), DecodeError> {
-    decoder::decode_prefix_plain(input, None)
-}

@@ -182,7 +182,7 @@ macro_rules! view_args {
         }
     )*};
 }
-view_args!(Term Atom BigInt BitBinary List Tuple Map Pid Port Reference Fun Export);
+view_args!(Term Atom BigInt BitBinary List Tuple Map Pid PortId Reference Fun Export);
 
 impl<T: BorrowedArg> BorrowedArg for Option<T> {
     type Of<'a> = Option<T::Of<'a>>;

@@ -194,7 +194,7 @@ impl Encode for crate::term::Pid<'_> {
     }
 }
 
-impl Encode for crate::term::Port<'_> {
+impl Encode for crate::term::PortId<'_> {
     fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
         e.port(&self.node(), self.id(), self.creation())
     }

@@ -65,7 +65,7 @@ pub fn from_bytes<'de, T: serde::Deserialize<'de>>(input: &'de [u8]) -> Result<T
     if let Some(value) = de::read_checked(input) {
         return Ok(value);
     }
-    let term = crate::decode(input)?;
+    let term = crate::decode::decode(input)?;
     from_term(term)
 }
 

@@ -7,7 +7,7 @@
 use super::de::Found;
 use super::{ATOM, CAPTURE, IMPROPER, RAW, STRING};
 use crate::encode::{ErlString, ImproperList, MapFrom};
-use crate::term::{Atom, BigInt, BitBinary, Export, Fun, List, Map, Pid, Port, Reference, Term, Tuple};
+use crate::term::{Atom, BigInt, BitBinary, Export, Fun, List, Map, Pid, PortId, Reference, Term, Tuple};
 use crate::wire;
 use core::fmt;
 use serde::de::{self, Deserialize, Deserializer, EnumAccess, VariantAccess, Visitor};
@@ -97,16 +97,16 @@ impl Serialize for Atom<'_> {
 }
 
 macro_rules! container_views {
-    ($($view:ident)*) => {$(
+    ($($variant:ident($view:ident))*) => {$(
         /// Byte for byte as decoded.
         impl Serialize for $view<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                Term::$view(*self).serialize(s)
+                Term::$variant(*self).serialize(s)
             }
         }
     )*};
 }
-container_views!(List Tuple Map Pid Port Reference Fun Export);
+container_views!(List(List) Tuple(Tuple) Map(Map) Pid(Pid) Port(PortId) Reference(Reference) Fun(Fun) Export(Export));
 
 /// An Erlang string: `STRING_EXT`, or a list of character codes, as Erlang writes it.
 impl<T: AsRef<str>> Serialize for ErlString<T> {
@@ -210,12 +210,12 @@ impl<'de> Visitor<'de> for TermVisitor {
 }
 
 macro_rules! view_from_term {
-    ($($view:ident $what:literal;)*) => {$(
+    ($($variant:ident($view:ident) $what:literal;)*) => {$(
         #[doc = concat!("Captures ", $what, " as it is, borrowing the input.")]
         impl<'de: 'a, 'a> Deserialize<'de> for $view<'a> {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 match Term::deserialize(d)? {
-                    Term::$view(view) => Ok(view),
+                    Term::$variant(view) => Ok(view),
                     other => Err(de::Error::custom(format_args!("expected {}, found {}", $what, Found(other)))),
                 }
             }
@@ -224,15 +224,15 @@ macro_rules! view_from_term {
 }
 
 view_from_term! {
-    Atom "an atom";
-    BigInt "an integer beyond 64 bits";
-    BitBinary "a bitstring";
-    List "a non-empty list";
-    Tuple "a tuple";
-    Map "a map";
-    Pid "a pid";
-    Port "a port";
-    Reference "a reference";
-    Fun "a fun";
-    Export "an export fun";
+    Atom(Atom) "an atom";
+    BigInt(BigInt) "an integer beyond 64 bits";
+    BitBinary(BitBinary) "a bitstring";
+    List(List) "a non-empty list";
+    Tuple(Tuple) "a tuple";
+    Map(Map) "a map";
+    Pid(Pid) "a pid";
+    Port(PortId) "a port";
+    Reference(Reference) "a reference";
+    Fun(Fun) "a fun";
+    Export(Export) "an export fun";
 }

@@ -138,11 +138,9 @@ extern crate std;
 
 mod compress;
 mod decode;
-#[cfg(feature = "defmt")]
-mod defmt_impls;
-mod display;
 mod encode;
 mod error;
+mod fmt;
 #[cfg(feature = "arbitrary")]
 mod generate;
 mod order;
@@ -163,7 +161,6 @@ mod tests;
 pub use compress::{Compression, Deflater, encode_to_vec_compressed};
 pub use compress::{DEFAULT_INFLATE_LIMIT, Inflater, compressed_size};
 pub use decode::{Decoder, decode, decode_prefix};
-pub use display::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
 pub use encode::{
@@ -171,6 +168,7 @@ pub use encode::{
     encode, encode_to_heapless, encode_with, encoded_len, encoded_len_with,
 };
 pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
+pub use fmt::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "arbitrary")]
 pub use generate::{ArbitraryTerm, MAX_GENERATED_DEPTH};
 pub use tag::{Tag, VERSION};

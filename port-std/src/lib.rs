@@ -22,25 +22,55 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod args;
+// The layers, each using only those below it:
+//   io/          packet I/O: `Port`, `Sender`, framing, decoding packets, the reply shapes
+//   dispatch/    one dispatcher under both protocols: arguments, handler traits, panics,
+//                `badarg`/`undef`/`function_clause`/exception replies
+//   protocol.rs  `Protocol`: one request at a time, in order
+//   concurrent/  `ConcurrentProtocol`: calls with ids on a pool of threads (and tokio),
+//                progress, calls into Erlang, the erlport_rs wire terms
+// `error.rs` (the `Error` type) sits beside them all.
 mod concurrent;
-mod port;
+mod dispatch;
+mod error;
+mod io;
 mod protocol;
 
-pub use args::{Arg, Args, BorrowedArg, OwnedTerm};
+pub mod handler {
+    //! The traits that make a closure a handler and say which Rust types its parameters and
+    //! reply can be: implemented for closures of up to 6 arguments and for every
+    //! `serde::Deserialize`/`Serialize` type, so a program names them only in its own generic
+    //! code (a function that registers handlers on any `Protocol<W, S>`). [`BorrowedArg`]
+    //! is the one to implement, through [`borrowed_arg!`](crate::borrowed_arg); the
+    //! parameter lists are sealed.
+    //!
+    //! | for | handler | its parameters |
+    //! |---|---|---|
+    //! | [`Protocol::handle`](crate::Protocol::handle) | [`Handler`], [`StatefulHandler`] | [`ArgList`] of [`Arg`]s |
+    //! | [`Protocol::handle_borrowed`](crate::Protocol::handle_borrowed) | [`BorrowedHandler`], [`StatefulBorrowedHandler`] | [`BorrowedArgList`] of [`BorrowedArg`]s |
+    //! | [`ConcurrentProtocol::handle`](crate::ConcurrentProtocol::handle) | `Fn(..) -> R + Send + Sync` | [`ParamList`] of [`Param`]s |
+    //! | [`Context::call`](crate::Context::call) | | [`CallArgs`] |
+    //!
+    //! Every reply is a [`Reply`]; [`Stateless`] and [`Stateful`] are a `Protocol`'s state.
+    pub use crate::concurrent::{CallArgs, Param, ParamList};
+    pub use crate::dispatch::args::{Arg, BorrowedArg};
+    pub use crate::dispatch::handler::{
+        ArgList, BorrowedArgList, BorrowedHandler, Handler, Reply, Stateful, StatefulBorrowedHandler, StatefulHandler,
+        Stateless,
+    };
+}
+
 pub use concurrent::{
-    CallArgs, CallError, ConcurrentProtocol, Context, DEFAULT_CONCURRENCY, DEFAULT_GRACE, MAX_WAITING,
-    PROTOCOL_VERSION, Param, ParamList,
+    CallError, ConcurrentProtocol, Context, DEFAULT_CONCURRENCY, DEFAULT_GRACE, MAX_WAITING, PROTOCOL_VERSION,
 };
+pub use dispatch::{Args, OwnedTerm};
 pub use erlport_codec as codec;
 pub use erlport_codec::Compression;
 pub use erlport_codec::packet::{DEFAULT_MAX_PACKET, PacketSize};
 pub use erlport_codec::{DeserializeError, from_bytes, from_term, serialized_len, to_slice, to_vec};
-pub use port::{Port, Sender, fds};
-pub use protocol::{
-    ArgList, BorrowedArgList, BorrowedHandler, Handler, Protocol, Reply, Stateful, StatefulBorrowedHandler,
-    StatefulHandler, Stateless,
-};
+pub use error::{Error, Reason};
+pub use io::{Port, Sender, fds};
+pub use protocol::Protocol;
 /// Bytes that serialize as an Erlang binary (`<<...>>`), where a `Vec<u8>` or `&[u8]` would
 /// be a list of integers: reply with `ByteBuf::from(vec)`, or borrow with `Bytes::new(&v)`.
 /// Re-exported from [`serde_bytes`](https://docs.rs/serde_bytes), whose `#[serde(with =
@@ -64,208 +94,7 @@ pub use serde_bytes::ByteBuf;
 /// A borrowed [`ByteBuf`]: bytes that serialize as an Erlang binary.
 pub use serde_bytes::Bytes;
 
-use std::fmt;
-use std::io;
-
 /// The README's Rust blocks compile (and run, where they do not serve a port).
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
-
-/// Why a port could not read or write.
-///
-/// Some errors concern one packet and leave the port in step (the next read gets the next
-/// packet): [`Error::Decode`], [`Error::PacketTooLarge`], [`Error::ReplyTooLarge`],
-/// [`Error::Encode`]. The others end the stream ([`Error::is_fatal`]). A [`Protocol`] answers
-/// the first kind with `{error, Reason}` ([`Error::reason`]) and serves on.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Error {
-    /// Reading or writing failed. Fatal.
-    Io(io::Error),
-    /// A packet's bytes are not one term Erlang's `binary_to_term` would accept (trailing
-    /// bytes, a bad compressed stream and a term inflating past the limit included).
-    Decode(codec::DecodeError),
-    /// A value could not be encoded; nothing was written.
-    Encode(codec::EncodeError),
-    /// The input ended inside a packet: `got` of the `expected` bytes of its header or body
-    /// arrived. Fatal: the stream cannot be resynchronised.
-    Truncated {
-        /// The bytes the header (or the packet's length) promised.
-        expected: usize,
-        /// The bytes that arrived.
-        got: usize,
-    },
-    /// A packet longer than the port's limit ([`Port::max_packet`]) was announced; its body
-    /// is skipped, never stored.
-    PacketTooLarge {
-        /// The length its header announced.
-        len: usize,
-        /// The largest allowed.
-        max: usize,
-    },
-    /// A message to write is longer than the packet size allows; nothing was written.
-    ReplyTooLarge {
-        /// Its encoded length.
-        len: usize,
-        /// The largest the packet size allows.
-        max: usize,
-    },
-    /// The call a concurrent handler answers was cancelled: its caller died or gave up, or
-    /// the port is closing ([`Context::is_cancelled`]). Nothing was sent.
-    Cancelled,
-}
-
-impl Error {
-    /// Whether the stream is over after this error: a failed read or write, or input that
-    /// ended inside a packet. The other errors concern one packet; the port reads on.
-    pub fn is_fatal(&self) -> bool {
-        matches!(self, Error::Io(_) | Error::Truncated { .. })
-    }
-
-    /// The `Reason` of the `{error, Reason}` reply a [`Protocol`] gives for this error:
-    ///
-    /// | Error | Reason |
-    /// |---|---|
-    /// | `Decode` | `{decode, <<"LIST_EXT at byte 1: ...">>}` (what and where, as `Display`) |
-    /// | `PacketTooLarge` | `{packet_too_large, Len, Max}` |
-    /// | `ReplyTooLarge` | `{reply_too_large, Len, Max}` |
-    /// | `Encode` | `{encode, <<"float is infinite or NaN">>}` |
-    /// | `Truncated` | `{truncated, Expected, Got}` |
-    /// | `Io` | `{io, <<"...">>}` |
-    /// | `Cancelled` | `cancelled` |
-    ///
-    /// ```
-    /// use erlport::{Error, codec::{Atom, encode_to_vec, decode}};
-    /// let e = Error::PacketTooLarge { len: 300, max: 255 };
-    /// let reply = encode_to_vec(&(Atom::new("error"), e.reason()))?;
-    /// assert_eq!(decode(&reply)?.to_string(), "{error,{packet_too_large,300,255}}");
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn reason(&self) -> Reason<'_> {
-        Reason { error: self, max_text: usize::MAX }
-    }
-}
-
-/// Written as its [`reason`](Error::reason), so a handler may return `Result<T, Error>`
-/// (`{error, {io, <<"Broken pipe (os error 32)">>}}`).
-impl serde::Serialize for Error {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use codec::Atom;
-        let sized = |tag, len: &usize, max: &usize| (Atom::new(tag), *len as u64, *max as u64);
-        let text = |tag, text: String| (Atom::new(tag), text);
-        match self {
-            Error::PacketTooLarge { len, max } => sized("packet_too_large", len, max).serialize(s),
-            Error::ReplyTooLarge { len, max } => sized("reply_too_large", len, max).serialize(s),
-            Error::Truncated { expected, got } => sized("truncated", expected, got).serialize(s),
-            Error::Decode(e) => text("decode", e.to_string()).serialize(s),
-            Error::Encode(e) => text("encode", e.to_string()).serialize(s),
-            Error::Io(e) => text("io", e.to_string()).serialize(s),
-            Error::Cancelled => Atom::new("cancelled").serialize(s),
-        }
-    }
-}
-
-/// The `Reason` term for an [`Error`] (see [`Error::reason`]); encodes with [`codec::Encode`].
-#[derive(Clone, Copy, Debug)]
-pub struct Reason<'a> {
-    error: &'a Error,
-    /// The longest text to carry (cut at a character boundary, saying so).
-    max_text: usize,
-}
-
-impl Reason<'_> {
-    /// The same reason with its text (if it has one) cut to at most `max` bytes.
-    pub(crate) fn with_max_text(mut self, max: usize) -> Self {
-        self.max_text = max;
-        self
-    }
-}
-
-impl codec::Encode for Reason<'_> {
-    fn encode<S: codec::Sink>(&self, e: &mut codec::Encoder<S>) -> Result<(), codec::EncodeError> {
-        use codec::Atom;
-        fn sized(tag: &str, len: usize, max: usize) -> (Atom<'_>, u64, u64) {
-            (Atom::new(tag), len as u64, max as u64)
-        }
-        match self.error {
-            Error::PacketTooLarge { len, max } => sized("packet_too_large", *len, *max).encode(e),
-            Error::ReplyTooLarge { len, max } => sized("reply_too_large", *len, *max).encode(e),
-            Error::Truncated { expected, got } => sized("truncated", *expected, *got).encode(e),
-            Error::Decode(d) => text("decode", &d.to_string(), self.max_text).encode(e),
-            Error::Encode(x) => text("encode", &x.to_string(), self.max_text).encode(e),
-            Error::Io(x) => text("io", &x.to_string(), self.max_text).encode(e),
-            Error::Cancelled => Atom::new("cancelled").encode(e),
-        }
-    }
-}
-
-/// `{Tag, <<Text>>}`, the text cut to `max` bytes.
-fn text<'a>(tag: &'a str, text: &str, max: usize) -> (codec::Atom<'a>, String) {
-    (codec::Atom::new(tag), truncate(text, max).into_owned())
-}
-
-/// `text` cut at a character boundary to at most `max` bytes, saying so at its end.
-pub(crate) fn truncate(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if text.len() <= max {
-        return text.into();
-    }
-    let note = format!("... [cut from {} bytes to fit the packet size]", text.len());
-    let (mut end, note) = match max.checked_sub(note.len()) {
-        Some(end) => (end, note.as_str()),
-        None => (max.saturating_sub(3), "..."),
-    };
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}{note}", &text[..end]).into()
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Io(e) => write!(f, "port I/O: {e}"),
-            Error::Decode(e) => write!(f, "decoding a packet: {e}"),
-            Error::Encode(e) => write!(f, "encoding a reply: {e}"),
-            Error::Truncated { expected, got } => {
-                write!(f, "packet cut short by end of input: {got} of {expected} bytes arrived")
-            }
-            Error::PacketTooLarge { len, max } => write!(f, "packet of {len} bytes, above the {max} allowed"),
-            Error::ReplyTooLarge { len, max } => {
-                write!(f, "reply of {len} bytes, above the {max} the packet size allows")
-            }
-            Error::Cancelled => {
-                f.write_str("the call was cancelled: its caller is gone or gave up, or the port is closing")
-            }
-        }
-    }
-}
-
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io(e) => Some(e),
-            Error::Decode(e) => Some(e),
-            Error::Encode(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<io::Error> for Error {
-    fn from(e: io::Error) -> Self {
-        Error::Io(e)
-    }
-}
-
-impl From<codec::DecodeError> for Error {
-    fn from(e: codec::DecodeError) -> Self {
-        Error::Decode(e)
-    }
-}
-
-impl From<codec::EncodeError> for Error {
-    fn from(e: codec::EncodeError) -> Self {
-        Error::Encode(e)
-    }
-}

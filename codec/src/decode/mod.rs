@@ -2,6 +2,8 @@
 //! compressed terms, size limits and working memory. Validation (`validate`) runs once; what
 //! comes back is a view (`term`) over the input.
 
+#[cfg(doc)]
+use crate::DecodeErrorKind;
 mod decoder;
 
 pub use decoder::Decoder;

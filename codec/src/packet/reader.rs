@@ -26,7 +26,7 @@ pub enum Feed<'p, 'a> {
 
 /// A push-style packet reader over a buffer the caller owns: feed it bytes as they arrive,
 /// in chunks of any size, and it hands out whole packets. Packets longer than the buffer are
-/// skipped, never stored, and reported once. See the [module docs](self) for a loop.
+/// skipped, never stored, and reported once. See the [module docs](crate::packet) for a loop.
 #[derive(Debug)]
 pub struct PacketReader<'buf> {
     framer: Framer,

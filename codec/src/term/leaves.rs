@@ -1,5 +1,7 @@
 //! Leaves with more than a value: big integers, atoms, bitstrings.
 
+#[cfg(doc)]
+use super::Term;
 use crate::wire::{self, AtomChars, AtomText};
 
 /// An integer too large for an `i64`: a sign and a little-endian magnitude.

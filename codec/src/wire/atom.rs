@@ -1,6 +1,6 @@
 //! The characters of an atom's text, latin-1 or UTF-8.
 
-/// The characters of an [`Atom`].
+/// The characters of an [`Atom`](crate::Atom).
 #[derive(Clone, Debug)]
 pub struct AtomChars<'a> {
     inner: AtomCharsInner<'a>,

@@ -15,7 +15,8 @@
 //! The handlers live here, in a function generic over the output, so that a fuzz target
 //! (`fuzz/fuzz_targets/kv.rs`) can drive the same protocol through `Protocol::call_packet`.
 
-use erlport::{Protocol, Stateful, borrowed_arg};
+use erlport::handler::Stateful;
+use erlport::{Protocol, borrowed_arg};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 use std::collections::BTreeMap;

@@ -341,10 +341,8 @@ impl Context {
     /// `{reply, Id, {ok, Value}}` or `{reply, Id, {error, Reason}}`.
     fn read_answer<T: DeserializeOwned>(&self, packet: Option<Vec<u8>>) -> Result<T, CallError> {
         let packet = packet.ok_or(CallError::Closed)?;
-        let mut scratch = Vec::new();
-        let mut inflater = None;
-        let term = crate::concurrent::decode_packet(&packet, &mut scratch, &mut inflater, self.link.inflate_limit())
-            .map_err(|e| CallError::Send(e.into()))?;
+        let mut unpacker = crate::io::Unpacker::default();
+        let term = unpacker.decode(&packet, self.link.inflate_limit()).map_err(|e| CallError::Send(e.into()))?;
         let result = term.as_tuple().and_then(|t| t.get(2)).and_then(|r| r.as_tuple()).filter(|r| r.arity() == 2);
         let (Some(status), Some(value)) = (result.and_then(|r| r.get(0)), result.and_then(|r| r.get(1))) else {
             return Err(CallError::Erlang(OwnedTerm::from_term(&term)));

@@ -3,8 +3,8 @@
 //! and what this side says of itself at start.
 
 use crate::Error;
-use crate::args::Args;
-use crate::port::Sender;
+use crate::dispatch::args::Args;
+use crate::io::Sender;
 use erlport_codec::packet::PacketSize;
 use erlport_codec::{Atom, Tag, Term, VERSION};
 use std::io::Write;

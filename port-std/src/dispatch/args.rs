@@ -2,6 +2,7 @@
 //! which Rust types an argument can be read into ([`Arg`], [`BorrowedArg`]). The reading
 //! itself is serde's, through the codec's mapping (`erlport::codec` docs, "Typed data").
 
+use super::Failure;
 use erlport_codec::{Elements, List, ListIter, Term, Tuple};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -127,12 +128,12 @@ pub trait BorrowedArg {
 #[macro_export]
 macro_rules! borrowed_arg {
     ($name:ident < $lt:lifetime >) => {
-        impl<$lt> $crate::BorrowedArg for $name<$lt> {
+        impl<$lt> $crate::handler::BorrowedArg for $name<$lt> {
             type Of<'__a> = $name<'__a>;
         }
     };
     ($name:ty) => {
-        impl $crate::BorrowedArg for $name {
+        impl $crate::handler::BorrowedArg for $name {
             type Of<'__a> = $name;
         }
     };
@@ -252,4 +253,24 @@ impl Serialize for OwnedTerm {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.term().serialize(s)
     }
+}
+
+/// Reads argument `position` (from 1) of `count` into a parameter type: a missing one or one
+/// that does not fit is `function_clause`, saying which and why.
+pub(crate) fn arg<'a, T: serde::Deserialize<'a>>(
+    term: Option<Term<'a>>,
+    position: usize,
+    count: usize,
+) -> Result<T, Failure> {
+    let term = term.ok_or_else(|| Failure::BadArgs(format!("argument {position} of {count} is missing")))?;
+    erlport_codec::from_term(term).map_err(|e| Failure::BadArgs(format!("argument {position} of {count}: {e}")))
+}
+
+/// `function_clause` unless `found` arguments are the `count` a handler takes.
+pub(crate) fn arity(found: usize, count: usize) -> Result<(), Failure> {
+    if found == count {
+        return Ok(());
+    }
+    let s = if count == 1 { "" } else { "s" };
+    Err(Failure::BadArgs(format!("expected {count} argument{s}, found {found}")))
 }

@@ -86,16 +86,10 @@ impl Error {
 impl serde::Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use codec::Atom;
-        let sized = |tag, len: &usize, max: &usize| (Atom::new(tag), *len as u64, *max as u64);
-        let text = |tag, text: String| (Atom::new(tag), text);
-        match self {
-            Error::PacketTooLarge { len, max } => sized("packet_too_large", len, max).serialize(s),
-            Error::ReplyTooLarge { len, max } => sized("reply_too_large", len, max).serialize(s),
-            Error::Truncated { expected, got } => sized("truncated", expected, got).serialize(s),
-            Error::Decode(e) => text("decode", e.to_string()).serialize(s),
-            Error::Encode(e) => text("encode", e.to_string()).serialize(s),
-            Error::Io(e) => text("io", e.to_string()).serialize(s),
-            Error::Cancelled => Atom::new("cancelled").serialize(s),
+        match self.parts(usize::MAX) {
+            Parts::Sized(tag, a, b) => (Atom::new(tag), a, b).serialize(s),
+            Parts::Text(tag, text) => (Atom::new(tag), text).serialize(s),
+            Parts::Atom(tag) => Atom::new(tag).serialize(s),
         }
     }
 }
@@ -119,24 +113,36 @@ impl Reason<'_> {
 impl codec::Encode for Reason<'_> {
     fn encode<S: codec::Sink>(&self, e: &mut codec::Encoder<S>) -> Result<(), codec::EncodeError> {
         use codec::Atom;
-        fn sized(tag: &str, len: usize, max: usize) -> (Atom<'_>, u64, u64) {
-            (Atom::new(tag), len as u64, max as u64)
-        }
-        match self.error {
-            Error::PacketTooLarge { len, max } => sized("packet_too_large", *len, *max).encode(e),
-            Error::ReplyTooLarge { len, max } => sized("reply_too_large", *len, *max).encode(e),
-            Error::Truncated { expected, got } => sized("truncated", *expected, *got).encode(e),
-            Error::Decode(d) => text("decode", &d.to_string(), self.max_text).encode(e),
-            Error::Encode(x) => text("encode", &x.to_string(), self.max_text).encode(e),
-            Error::Io(x) => text("io", &x.to_string(), self.max_text).encode(e),
-            Error::Cancelled => Atom::new("cancelled").encode(e),
+        match self.error.parts(self.max_text) {
+            Parts::Sized(tag, a, b) => (Atom::new(tag), a, b).encode(e),
+            Parts::Text(tag, text) => (Atom::new(tag), text).encode(e),
+            Parts::Atom(tag) => Atom::new(tag).encode(e),
         }
     }
 }
 
-/// `{Tag, <<Text>>}`, the text cut to `max` bytes.
-fn text<'a>(tag: &'a str, text: &str, max: usize) -> (codec::Atom<'a>, String) {
-    (codec::Atom::new(tag), truncate(text, max).into_owned())
+/// A reason term's parts, in one table for both ways of writing it: `{Tag, A, B}`,
+/// `{Tag, <<Text>>}` or `Tag`.
+enum Parts {
+    Sized(&'static str, u64, u64),
+    Text(&'static str, String),
+    Atom(&'static str),
+}
+
+impl Error {
+    /// The parts of this error's reason, its text cut to `max_text` bytes.
+    fn parts(&self, max_text: usize) -> Parts {
+        let text = |tag, text: String| Parts::Text(tag, truncate(&text, max_text).into_owned());
+        match self {
+            Error::PacketTooLarge { len, max } => Parts::Sized("packet_too_large", *len as u64, *max as u64),
+            Error::ReplyTooLarge { len, max } => Parts::Sized("reply_too_large", *len as u64, *max as u64),
+            Error::Truncated { expected, got } => Parts::Sized("truncated", *expected as u64, *got as u64),
+            Error::Decode(e) => text("decode", e.to_string()),
+            Error::Encode(e) => text("encode", e.to_string()),
+            Error::Io(e) => text("io", e.to_string()),
+            Error::Cancelled => Parts::Atom("cancelled"),
+        }
+    }
 }
 
 /// `text` cut at a character boundary to at most `max` bytes, saying so at its end.

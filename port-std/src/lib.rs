@@ -67,7 +67,6 @@ pub use dispatch::{Args, OwnedTerm};
 pub use erlport_codec as codec;
 pub use erlport_codec::Compression;
 pub use erlport_codec::packet::{DEFAULT_MAX_PACKET, PacketSize};
-pub use erlport_codec::{DeserializeError, from_bytes, from_term, serialized_len, to_slice, to_vec};
 pub use error::{Error, Reason};
 pub use io::{Port, Sender, fds};
 pub use protocol::Protocol;

@@ -132,14 +132,15 @@ impl<W: Sink> Encoder<W> {
     /// `SMALL_BIG_EXT` or `LARGE_BIG_EXT` for a magnitude without high zero bytes.
     fn big_ext(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), EncodeError> {
         let magnitude = strip_high_zeros(magnitude);
+        let sign = u8::from(negative);
         if magnitude.len() <= 255 {
-            self.term(&emit::small_big(magnitude.len() as u8, negative))?;
+            self.term(&emit::small_big(magnitude.len() as u8, sign))?;
         } else {
             let len = u32::try_from(magnitude.len())
                 .ok()
                 .filter(|&n| n <= wire::MAX_BIG_BYTES)
                 .ok_or(EncodeError::OutOfRange)?;
-            self.term(&emit::large_big(len, negative))?;
+            self.term(&emit::large_big(len, sign))?;
         }
         self.raw(magnitude)
     }
@@ -158,7 +159,7 @@ impl<W: Sink> Encoder<W> {
         if text.len() <= 255 && text.is_ascii() {
             let latin1 = self.atoms == AtomEncoding::Latin1;
             if latin1 {
-                self.term(&emit::latin1_atom(text.len() as u16))?;
+                self.term(&emit::latin1_atom(text.len() as u8))?;
             } else {
                 self.term(&emit::small_utf8_atom(text.len() as u8))?;
             }
@@ -185,7 +186,7 @@ impl<W: Sink> Encoder<W> {
             return Err(EncodeError::OutOfRange);
         }
         if self.atoms == AtomEncoding::Latin1 && chars.clone().all(|c| (c as u32) < 256) {
-            self.term(&emit::latin1_atom(count as u16))?;
+            self.term(&emit::latin1_atom(count as u8))?;
             let mut buf = [0u8; 64];
             let mut filled = 0;
             for c in chars {
@@ -206,7 +207,7 @@ impl<W: Sink> Encoder<W> {
             return Err(EncodeError::OutOfRange);
         }
         if self.atoms == AtomEncoding::Latin1 {
-            self.term(&emit::latin1_atom(latin1.len() as u16))?;
+            self.term(&emit::latin1_atom(latin1.len() as u8))?;
             return self.raw(latin1);
         }
         if utf8_len <= 255 {

@@ -25,7 +25,7 @@ pub enum EncodeError {
     /// words or more than 5, an integer magnitude longer than Erlang's limit.
     OutOfRange,
     /// A `Serialize` implementation failed (serde's `Error::custom`); the start of its message.
-    Custom(Message),
+    Custom(ErrorText),
     /// A value the `serde` mapping cannot write: a map of unknown length without the `alloc`
     /// feature, or a capture (`Term`, `ErlString`, ...) serialized in an unexpected shape.
     Unsupported(&'static str),
@@ -33,12 +33,12 @@ pub enum EncodeError {
 
 /// The first bytes of a message, kept inline (an [`EncodeError`] never allocates).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Message {
-    bytes: [u8; Message::CAPACITY],
+pub struct ErrorText {
+    bytes: [u8; ErrorText::CAPACITY],
     len: u8,
 }
 
-impl Message {
+impl ErrorText {
     /// How many bytes of a message are kept.
     pub const CAPACITY: usize = 22;
 
@@ -50,7 +50,7 @@ impl Message {
         }
         let mut bytes = [0; Self::CAPACITY];
         bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
-        Message { bytes, len: len as u8 }
+        ErrorText { bytes, len: len as u8 }
     }
 
     /// The text kept.
@@ -59,13 +59,13 @@ impl Message {
     }
 }
 
-impl fmt::Debug for Message {
+impl fmt::Debug for ErrorText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
-impl fmt::Display for Message {
+impl fmt::Display for ErrorText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -15,7 +15,7 @@ mod impls;
 mod sink;
 
 pub use encoder::{AtomEncoding, Encoder};
-pub use error::{EncodeError, Message};
+pub use error::{EncodeError, ErrorText};
 pub use impls::{ErlString, ImproperList, MapFrom};
 pub use sink::{Counter, Sink, SliceWriter};
 

@@ -125,7 +125,7 @@ pub fn write<W: embedded_io::Write, T: Encode + ?Sized>(
     value: &T,
     buf: &mut [u8],
 ) -> Result<(), PacketError<W::Error>> {
-    let n = encode(size, value, buf).map_err(|e| match e {
+    let n = encode_framed(size, value, buf).map_err(|e| match e {
         PacketError::TooLarge { len, max } => PacketError::TooLarge { len, max },
         PacketError::Truncated { expected, got } => PacketError::Truncated { expected, got },
         PacketError::Encode(e) => PacketError::Encode(e),

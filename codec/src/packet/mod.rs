@@ -9,7 +9,7 @@
 //!   it into a growing `Vec`).
 //! - [`PacketReader`]: a `Framer` with a buffer the caller owns; fed bytes as they arrive
 //!   (from an interrupt, a DMA ring, a socket), it hands out whole packets.
-//! - [`encode`]: a term framed as one packet in a slice the caller owns.
+//! - [`encode_framed`]: a term framed as one packet in a slice the caller owns.
 //! - With the `embedded-io` feature, [`read()`] and [`write()`]: blocking packet I/O over any
 //!   `embedded_io::Read`/`Write` (a UART, a USB serial port, a socket).
 //!
@@ -32,7 +32,7 @@
 //!             Feed::Consumed => break,
 //!             Feed::Packet { packet, rest } => {
 //!                 let n = decode(packet).ok().and_then(|t| t.as_i64()).unwrap_or(-1);
-//!                 let len = packet::encode(PacketSize::Two, &(Atom::new("ok"), n + 1), &mut out)?;
+//!                 let len = packet::encode_framed(PacketSize::Two, &(Atom::new("ok"), n + 1), &mut out)?;
 //!                 // uart.write_all(&out[..len])
 //!                 # let _ = len;
 //!                 replies += 1;
@@ -207,11 +207,11 @@ impl<E> From<EncodeError> for PacketError<E> {
 /// ```
 /// use erlport_codec::packet::{self, PacketSize};
 /// let mut out = [0u8; 8];
-/// let n = packet::encode(PacketSize::Two, &42, &mut out)?;
+/// let n = packet::encode_framed(PacketSize::Two, &42, &mut out)?;
 /// assert_eq!(&out[..n], &[0, 3, 131, 97, 42]);
 /// # Ok::<(), erlport_codec::packet::PacketError>(())
 /// ```
-pub fn encode<T: Encode + ?Sized>(size: PacketSize, value: &T, out: &mut [u8]) -> Result<usize, PacketError> {
+pub fn encode_framed<T: Encode + ?Sized>(size: PacketSize, value: &T, out: &mut [u8]) -> Result<usize, PacketError> {
     let n = size.header_len();
     let body = out.get_mut(n..).ok_or(PacketError::Encode(EncodeError::BufferTooSmall { needed: n + 1 }))?;
     let len = encode_with(value, body, AtomEncoding::Utf8).map_err(|e| match e {

@@ -140,14 +140,14 @@ fn the_default_limit_skips_a_header_announcing_a_gibibyte_without_storing_it() {
 #[test]
 fn encode_frames_a_term_and_says_how_much_room_it_needs() {
     let mut out = [0u8; 64];
-    let n = encode(PacketSize::Four, &(crate::Atom::new("ok"), 1), &mut out).unwrap();
+    let n = encode_framed(PacketSize::Four, &(crate::Atom::new("ok"), 1), &mut out).unwrap();
     assert_eq!(&out[..n], &[0, 0, 0, 9, 131, 104, 2, 119, 2, b'o', b'k', 97, 1]);
     assert_eq!(
-        encode(PacketSize::Four, &(crate::Atom::new("ok"), 1), &mut out[..12]),
+        encode_framed(PacketSize::Four, &(crate::Atom::new("ok"), 1), &mut out[..12]),
         Err(PacketError::Encode(EncodeError::BufferTooSmall { needed: 13 }))
     );
     let big = [7u8; 300];
-    assert_eq!(encode(PacketSize::One, &big[..], &mut [0u8; 400]), Err(PacketError::TooLarge { len: 306, max: 255 }));
+    assert_eq!(encode_framed(PacketSize::One, &big[..], &mut [0u8; 400]), Err(PacketError::TooLarge { len: 306, max: 255 }));
 }
 
 #[cfg(feature = "embedded-io")]

@@ -55,9 +55,9 @@ impl Serialize for BigInt<'_> {
             return s.serialize_i64(v);
         }
         match u8::try_from(magnitude.len()) {
-            Ok(n) => raw(s, &wire::emit::small_big(n, self.is_negative()), magnitude),
+            Ok(n) => raw(s, &wire::emit::small_big(n, u8::from(self.is_negative())), magnitude),
             Err(_) => match u32::try_from(magnitude.len()).ok().filter(|&n| n <= wire::MAX_BIG_BYTES) {
-                Some(n) => raw(s, &wire::emit::large_big(n, self.is_negative()), magnitude),
+                Some(n) => raw(s, &wire::emit::large_big(n, u8::from(self.is_negative())), magnitude),
                 None => Err(S::Error::custom("integer too large for Erlang")),
             },
         }

@@ -35,17 +35,18 @@ pub(crate) const fn integer(value: i32) -> [u8; 5] {
     [INTEGER_EXT, a, b, c, d]
 }
 
-/// `SMALL_BIG_EXT` of a magnitude of `len` bytes.
+/// `SMALL_BIG_EXT` of a magnitude of `len` bytes; `sign` 1 for negative, 0 otherwise.
 #[inline(always)]
-pub(crate) const fn small_big(len: u8, negative: bool) -> [u8; 3] {
-    [SMALL_BIG_EXT, len, negative as u8]
+pub(crate) const fn small_big(len: u8, sign: u8) -> [u8; 3] {
+    [SMALL_BIG_EXT, len, sign]
 }
 
-/// `LARGE_BIG_EXT` of a magnitude of `len` bytes (at most [`MAX_BIG_BYTES`]).
+/// `LARGE_BIG_EXT` of a magnitude of `len` bytes (at most [`MAX_BIG_BYTES`]); `sign` as
+/// [`small_big`]'s.
 #[inline(always)]
-pub(crate) const fn large_big(len: u32, negative: bool) -> [u8; 6] {
+pub(crate) const fn large_big(len: u32, sign: u8) -> [u8; 6] {
     let [a, b, c, d] = len.to_be_bytes();
-    [LARGE_BIG_EXT, a, b, c, d, negative as u8]
+    [LARGE_BIG_EXT, a, b, c, d, sign]
 }
 
 /// `NEW_FLOAT_EXT`: the whole term.
@@ -56,11 +57,10 @@ pub(crate) fn new_float(value: f64) -> [u8; 9] {
     bytes
 }
 
-/// `ATOM_EXT` (latin-1) of `len` bytes.
+/// `ATOM_EXT` (latin-1) of `len` bytes (at most 255: one a character).
 #[inline(always)]
-pub(crate) const fn latin1_atom(len: u16) -> [u8; 3] {
-    let [a, b] = len.to_be_bytes();
-    [ATOM_EXT, a, b]
+pub(crate) const fn latin1_atom(len: u8) -> [u8; 3] {
+    [ATOM_EXT, 0, len]
 }
 
 /// `SMALL_ATOM_UTF8_EXT` of `len` bytes.
@@ -72,8 +72,7 @@ pub(crate) const fn small_utf8_atom(len: u8) -> [u8; 2] {
 /// `ATOM_UTF8_EXT` of `len` bytes.
 #[inline(always)]
 pub(crate) const fn utf8_atom(len: u16) -> [u8; 3] {
-    let [a, b] = len.to_be_bytes();
-    [ATOM_UTF8_EXT, a, b]
+    [ATOM_UTF8_EXT, (len >> 8) as u8, len as u8]
 }
 
 /// The header of an atom of `len` bytes in the encoding it was read in (`utf8` or latin-1),
@@ -81,7 +80,10 @@ pub(crate) const fn utf8_atom(len: u16) -> [u8; 3] {
 #[inline]
 pub(crate) const fn atom_as_written(utf8: bool, len: u16) -> ([u8; 3], usize) {
     match (utf8, len) {
-        (false, _) => (latin1_atom(len), 3),
+        (false, _) => {
+            let [a, b] = len.to_be_bytes();
+            ([ATOM_EXT, a, b], 3)
+        }
         (true, 0..=255) => {
             let [tag, n] = small_utf8_atom(len as u8);
             ([tag, n, 0], 2)

@@ -1,5 +1,5 @@
 //! The packet layer: feed `{packet, 2}` bytes to a PacketReader, decode the packet, frame a
-//! reply with packet::encode.
+//! reply with packet::encode_framed.
 #![no_std]
 #![no_main]
 
@@ -16,7 +16,7 @@ fn work() -> i64 {
     for chunk in chunks {
         if let Feed::Packet { packet, .. } = reader.feed(chunk) {
             let n = decode(packet).ok().and_then(|t| t.as_i64()).unwrap_or(-100);
-            match packet::encode(PacketSize::Two, &(Atom::new("ok"), n + 1), &mut out) {
+            match packet::encode_framed(PacketSize::Two, &(Atom::new("ok"), n + 1), &mut out) {
                 Ok(len) => total += len as i64 + i64::from(out[len - 1]),
                 Err(_) => return -1,
             }

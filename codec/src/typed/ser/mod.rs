@@ -132,9 +132,9 @@ macro_rules! rest_refused {
 
 impl ser::Error for EncodeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        let text: super::error::Text<{ crate::encode::Message::CAPACITY }> =
+        let text: super::error::Text<{ crate::encode::ErrorText::CAPACITY }> =
             super::error::Text::from_fmt(format_args!("{msg}"));
-        EncodeError::Custom(crate::encode::Message::new(text.as_str()))
+        EncodeError::Custom(crate::encode::ErrorText::new(text.as_str()))
     }
 }
 

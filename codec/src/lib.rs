@@ -164,8 +164,8 @@ pub use decode::{Decoder, decode, decode_prefix};
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
 pub use encode::{
-    AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ImproperList, MapFrom, ErrorText, Sink, SliceWriter,
-    encode, encode_to_heapless, encode_with, encoded_len, encoded_len_with,
+    AtomEncoding, Counter, Encode, EncodeError, Encoder, ErlString, ErrorText, ImproperList, MapFrom, Sink,
+    SliceWriter, encode, encode_to_heapless, encode_with, encoded_len, encoded_len_with,
 };
 pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
 pub use fmt::MAX_DISPLAY_DEPTH;

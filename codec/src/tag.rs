@@ -58,7 +58,6 @@ macro_rules! tags {
         impl Tag {
             /// The tag for a byte (a table lookup).
             #[cfg_attr(not(target_os = "none"), inline(always))]
-            #[cfg_attr(target_os = "none", inline)]
             pub const fn from_byte(byte: u8) -> Tag {
                 TAGS[byte as usize]
             }
@@ -72,7 +71,6 @@ macro_rules! tags {
 
             /// The byte of this tag.
             #[cfg_attr(not(target_os = "none"), inline(always))]
-            #[cfg_attr(target_os = "none", inline)]
             pub const fn byte(self) -> u8 {
                 match self {
                     $(Tag::$name => $value,)*

@@ -184,7 +184,6 @@ impl<'a> Walk<'a> {
 
     /// The innermost frame is done.
     #[cfg_attr(not(target_os = "none"), inline(always))]
-    #[cfg_attr(target_os = "none", inline)]
     fn close(&mut self) -> Visit<'a> {
         self.closing = self.top.closes;
         self.top = self.frames.pop().unwrap_or(Frame { kind: Kind::Done, left: 0, closes: 0 });
@@ -223,7 +222,6 @@ impl<'a> Walk<'a> {
 
     /// The next term of the innermost frame; integers, the most common leaves, at once.
     #[cfg_attr(not(target_os = "none"), inline(always))]
-    #[cfg_attr(target_os = "none", inline)]
     fn item(&mut self, last: bool) -> Visit<'a> {
         if let Some((value, rest)) = wire::small_integer(self.rest) {
             self.rest = rest;

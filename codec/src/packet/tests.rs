@@ -147,7 +147,10 @@ fn encode_frames_a_term_and_says_how_much_room_it_needs() {
         Err(PacketError::Encode(EncodeError::BufferTooSmall { needed: 13 }))
     );
     let big = [7u8; 300];
-    assert_eq!(encode_framed(PacketSize::One, &big[..], &mut [0u8; 400]), Err(PacketError::TooLarge { len: 306, max: 255 }));
+    assert_eq!(
+        encode_framed(PacketSize::One, &big[..], &mut [0u8; 400]),
+        Err(PacketError::TooLarge { len: 306, max: 255 })
+    );
 }
 
 #[cfg(feature = "embedded-io")]

@@ -181,7 +181,6 @@ pub(crate) fn term_at(mut raw: &[u8]) -> (Term<'_>, End) {
 /// long (for a leaf, its whole length). A `LIST_EXT` of no elements is not a view: see
 /// [`term_at`].
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn view<'a>(raw: &'a [u8], head: Head<'a>, len: usize) -> Term<'a> {
     match head {
         Head::Int(Int::Small(value)) => Term::Integer(value),

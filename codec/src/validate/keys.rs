@@ -36,7 +36,6 @@ pub(super) fn quick_compare(a: &[u8], b: &[u8]) -> Option<Ordering> {
 /// `a < b` for the bytes of two atoms of one encoding, deciding on the first byte when it
 /// differs (keys Erlang writes mostly differ there) without a call to `memcmp`.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn atom_bytes_less(a: &[u8], b: &[u8]) -> bool {
     match (a.first(), b.first()) {
         (Some(x), Some(y)) if x != y => x < y,

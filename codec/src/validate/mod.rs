@@ -102,7 +102,6 @@ impl<'a> Validator<'a, '_> {
 
     /// Reserves `count` more pending terms, each needing at least one byte.
     #[cfg_attr(not(target_os = "none"), inline(always))]
-    #[cfg_attr(target_os = "none", inline)]
     fn reserve(&mut self, count: u64) -> Result<(), DecodeError> {
         self.pending += count;
         let left = (self.buf.len() - self.pos) as u64;
@@ -182,7 +181,6 @@ impl<'a> Validator<'a, '_> {
     /// The elements of a list just opened (`n` of them pending above its tail) while they are
     /// integers, which need no checks, in one tight loop: no map boundary lies among them.
     #[cfg_attr(not(target_os = "none"), inline(always))]
-    #[cfg_attr(target_os = "none", inline)]
     fn integers(&mut self, n: u32) {
         let (read, rest) = wire::integer_run(self.buf.get(self.pos..).unwrap_or(&[]), n);
         self.pending -= u64::from(read);
@@ -192,7 +190,6 @@ impl<'a> Validator<'a, '_> {
     /// Erlang's value rules for the term at `at`, whose header is `head`: the common leaves
     /// here, the rest out of line.
     #[cfg_attr(not(target_os = "none"), inline(always))]
-    #[cfg_attr(target_os = "none", inline)]
     fn check(&self, head: &Head<'_>, at: usize) -> Result<(), DecodeError> {
         match *head {
             Head::Atom(text) => {

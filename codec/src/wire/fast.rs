@@ -7,7 +7,6 @@ use super::*;
 /// elements Erlang writes most), with the bytes after it: the hottest path, without building
 /// a `Head`.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn small_integer(input: &[u8]) -> Option<(i64, &[u8])> {
     let (&tag, body) = input.split_first()?;
     if tag == SMALL_INTEGER_EXT {
@@ -40,7 +39,6 @@ pub(crate) enum Leaf<'a> {
 /// [`read_fast`], for the items of lists, tuples and maps: no header to build, no container
 /// to tell apart, one jump on the tag.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
     let (&tag, body) = input.split_first()?;
     match tag {
@@ -73,7 +71,6 @@ pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
 /// measured cheaper than plain [`read_fast`] there (b: 10.2 M against 10.5 M instructions a
 /// decode, `rounds decode 5 b` under callgrind).
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn read_leaf_first(input: &[u8]) -> Option<(Head<'_>, usize)> {
     if FAST_PATHS && let Some((leaf, len)) = common_leaf(input) {
         let head = match leaf {
@@ -91,7 +88,6 @@ pub(crate) fn read_leaf_first(input: &[u8]) -> Option<(Head<'_>, usize)> {
 /// (`lists:seq/2` beyond 255, most lists of numbers): the accumulator, how many, and the bytes
 /// after them.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn fold_int32_run<B>(input: &[u8], max: u64, init: B, mut f: impl FnMut(B, i64) -> B) -> (B, u64, &[u8]) {
     let mut acc = init;
     let mut at = 0;
@@ -119,7 +115,6 @@ pub(crate) fn after_nil(input: &[u8]) -> Option<&[u8]> {
 /// `max`: the count and the bytes after them. Runs of one kind (`lists:seq/2`, lists of
 /// bytes or numbers) are stepped over four at a time, by looking at the four tags only.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn integer_run(input: &[u8], max: u32) -> (u32, &[u8]) {
     let mut rest = input;
     let mut count = 0;

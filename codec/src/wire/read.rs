@@ -6,7 +6,6 @@ use super::*;
 /// Reads the header of the term at the start of `input`: what it is and the header's length
 /// (the whole term's length for leaves).
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
     match read_fast(input) {
         Some(read) => Ok(read),
@@ -18,7 +17,6 @@ pub(crate) fn read(input: &[u8]) -> Result<(Head<'_>, usize), WireError> {
 /// machinery; `None` for the rest and for every error. Callers on hot paths use it with a
 /// fallback out of line, so the header stays in registers.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn read_fast(input: &[u8]) -> Option<(Head<'_>, usize)> {
     if let Some((&tag, body)) = input.split_first() {
         match tag {

@@ -4,7 +4,6 @@ use super::*;
 
 /// The header of validated bytes (a term's first bytes), or `Nil` on anything else.
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(crate) fn head_of(raw: &[u8]) -> (Head<'_>, usize) {
     match read_fast(raw) {
         Some(read) => read,
@@ -21,7 +20,6 @@ pub(super) fn head_of_slow(raw: &[u8]) -> (Head<'_>, usize) {
 /// follow it as its contents: lengths only, by one jump on the tag. `None` for the layouts
 /// whose length needs their fields read (pids, ports, references, funs, exports).
 #[cfg_attr(not(target_os = "none"), inline(always))]
-#[cfg_attr(target_os = "none", inline)]
 pub(super) fn step(bytes: &[u8]) -> Option<(usize, u64)> {
     let (&tag, body) = bytes.split_first()?;
     let u8_at = |i: usize| body.get(i).map_or(0, |&n| usize::from(n));

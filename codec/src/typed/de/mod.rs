@@ -111,7 +111,6 @@ impl<'de> Deserializer<'de> {
     /// Moves past `len` bytes that held one term (or a container's header, whose `children`
     /// terms follow); when checking, counts them against the bytes left.
     #[cfg_attr(not(target_os = "none"), inline(always))]
-    #[cfg_attr(target_os = "none", inline)]
     fn advance(&mut self, len: usize, children: u64) -> Result<()> {
         self.input = self.input.get(len..).unwrap_or(&[]);
         // Counted in both modes (it costs less than a test: a validated map is read without

@@ -160,7 +160,7 @@ mod tests;
 #[cfg(feature = "alloc")]
 pub use compress::{Compression, Deflater, encode_to_vec_compressed};
 pub use compress::{DEFAULT_INFLATE_LIMIT, Inflater, compressed_size};
-pub use decode::{Decoder, decode, decode_prefix};
+pub use decode::{Decoder, TuplePrefix, decode, decode_prefix, decode_tuple_prefix};
 #[cfg(feature = "alloc")]
 pub use encode::encode_to_vec;
 pub use encode::{

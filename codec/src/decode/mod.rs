@@ -5,9 +5,11 @@
 #[cfg(doc)]
 use crate::DecodeErrorKind;
 mod decoder;
+mod tuple_prefix;
 
 pub use decoder::Decoder;
 pub(crate) use decoder::{decode_prefix_plain, whole};
+pub use tuple_prefix::{TuplePrefix, decode_tuple_prefix};
 
 use crate::error::DecodeError;
 use crate::term::Term;

@@ -177,7 +177,6 @@ pub(crate) fn is_compressed(input: &[u8]) -> bool {
 }
 
 /// What follows the version byte at the start of `input`; `None` without one.
-#[cfg(feature = "serde")]
 pub(crate) fn after_version(input: &[u8]) -> Option<&[u8]> {
     match input {
         [VERSION, rest @ ..] => Some(rest),

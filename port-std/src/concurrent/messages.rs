@@ -6,7 +6,7 @@ use crate::Error;
 use crate::dispatch::args::Args;
 use crate::io::Sender;
 use erlport_codec::packet::PacketSize;
-use erlport_codec::{Atom, Tag, Term, VERSION};
+use erlport_codec::{Atom, Term, decode_tuple_prefix};
 use std::io::Write;
 
 /// The version of the terms a [`ConcurrentProtocol`](super::ConcurrentProtocol) and
@@ -52,16 +52,11 @@ pub(super) fn hello_in_other_size(ours: PacketSize, first: &[u8]) -> Option<Pack
 }
 
 /// Whether `bytes` start with a frame of `size` holding `{hello, ...}` (a 3-tuple led by the
-/// atom `hello`, in any atom encoding).
+/// atom `hello`, in any atom encoding), as far as it has arrived.
 fn is_hello(size: PacketSize, bytes: &[u8]) -> bool {
     let Some(len) = size.read_header(bytes) else { return false };
-    let body = &bytes[size.header_len()..];
-    let Some(rest) = body.strip_prefix(&[VERSION, Tag::SmallTuple.byte(), 3][..]) else { return false };
-    let atom: &[u8] = match rest {
-        [100 | 118, 0, 5, atom @ ..] | [115 | 119, 5, atom @ ..] => atom,
-        _ => return false,
-    };
-    len >= 14 && atom.starts_with(b"hello")
+    let Some(mut elements) = decode_tuple_prefix(&bytes[size.header_len()..]) else { return false };
+    len >= 14 && elements.arity() == 3 && matches!(elements.next(), Some(Ok(first)) if first.is_atom("hello"))
 }
 
 /// Answers a hello framed in `theirs` with `{hello, Version, {error, {packet, Ours}}}` in
@@ -105,33 +100,24 @@ pub(super) enum Message<'a> {
 /// its id, or over the size limit: `start` is as much of it as there is), read on its own so
 /// that its caller gets the error at once. `None` when `start` is not the start of a call
 /// with a valid id.
-pub(super) fn call_tag(start: &mut [u8]) -> Option<Term<'_>> {
-    tagged_id(start, 4, b"call")
+pub(super) fn call_tag(start: &[u8]) -> Option<Term<'_>> {
+    tagged_id(start, 4, "call")
 }
 
 /// The `RustId` of a `{reply, RustId, Answer}` packet that cannot be read whole, as
 /// [`call_tag`] reads a call's id.
-pub(super) fn answer_id(start: &mut [u8]) -> Option<u64> {
-    tagged_id(start, 3, b"reply")?.as_i64().and_then(|id| u64::try_from(id).ok())
+pub(super) fn answer_id(start: &[u8]) -> Option<u64> {
+    tagged_id(start, 3, "reply")?.as_i64().and_then(|id| u64::try_from(id).ok())
 }
 
-/// The second element of the tuple of `arity` (small or large header) led by the atom
-/// `kind` at the start of `start`, each read on its own: the bytes before each are
-/// overwritten with a version byte (the packet is not used again).
-fn tagged_id<'a>(start: &'a mut [u8], arity: u8, kind: &[u8]) -> Option<Term<'a>> {
-    let kind_at = match start {
-        [VERSION, tag, n, ..] if Tag::from_byte(*tag) == Tag::SmallTuple && *n == arity => 2,
-        [VERSION, tag, 0, 0, 0, n, ..] if Tag::from_byte(*tag) == Tag::LargeTuple && *n == arity => 5,
-        _ => return None,
-    };
-    *start.get_mut(kind_at)? = VERSION;
-    let used = match erlport_codec::decode_prefix(start.get(kind_at..)?) {
-        Ok((Term::Atom(atom), used)) if atom.as_bytes() == kind => used,
-        _ => return None,
-    };
-    let id_at = kind_at + used - 1;
-    *start.get_mut(id_at)? = VERSION;
-    erlport_codec::decode_prefix(start.get(id_at..)?).ok().map(|(id, _)| id)
+/// The second element of the tuple of `arity` led by the atom `kind` at the start of
+/// `start`, read element by element (what follows it may be cut short or invalid).
+fn tagged_id<'a>(start: &'a [u8], arity: usize, kind: &str) -> Option<Term<'a>> {
+    let mut elements = decode_tuple_prefix(start).filter(|t| t.arity() == arity)?;
+    match elements.next()? {
+        Ok(first) if first.is_atom(kind) => elements.next()?.ok(),
+        _ => None,
+    }
 }
 
 pub(super) fn classify(term: Term<'_>) -> Message<'_> {

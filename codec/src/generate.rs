@@ -241,7 +241,7 @@ fn generate(u: &mut Unstructured<'_>, depth: u32, funs: bool) -> arbitrary::Resu
 /// encoded and decoded once; the sort compares the views.
 fn in_key_order(pairs: Vec<(ArbitraryTerm, ArbitraryTerm)>) -> Vec<(ArbitraryTerm, ArbitraryTerm)> {
     let encoded: Vec<Vec<u8>> = pairs.iter().map(|(key, _)| encode_to_vec(key).unwrap_or_default()).collect();
-    let views: Vec<Option<crate::Term<'_>>> = encoded.iter().map(|bytes| decode(bytes).ok()).collect();
+    let views: Vec<Option<crate::term::Term<'_>>> = encoded.iter().map(|bytes| decode(bytes).ok()).collect();
     let order = |a: usize, b: usize| match (views[a], views[b]) {
         (Some(x), Some(y)) => x.exact_cmp(&y),
         _ => Ordering::Equal,

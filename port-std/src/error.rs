@@ -1,8 +1,6 @@
 //! [`Error`]: why a port could not read or write, and the `{error, Reason}` term for it.
 
 use crate::codec;
-#[cfg(doc)]
-use crate::{Context, Port, Protocol};
 use std::fmt;
 use std::io;
 
@@ -10,7 +8,7 @@ use std::io;
 ///
 /// Some errors concern one packet and leave the port in step (the next read gets the next
 /// packet): [`Error::Decode`], [`Error::PacketTooLarge`], [`Error::ReplyTooLarge`],
-/// [`Error::Encode`]. The others end the stream ([`Error::is_fatal`]). A [`Protocol`] answers
+/// [`Error::Encode`]. The others end the stream ([`Error::is_fatal`]). A [`Protocol`](crate::Protocol) answers
 /// the first kind with `{error, Reason}` ([`Error::reason`]) and serves on.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -30,7 +28,7 @@ pub enum Error {
         /// The bytes that arrived.
         got: usize,
     },
-    /// A packet longer than the port's limit ([`Port::max_packet`]) was announced; its body
+    /// A packet longer than the port's limit ([`Port::max_packet`](crate::Port::max_packet)) was announced; its body
     /// is skipped, never stored.
     PacketTooLarge {
         /// The length its header announced.
@@ -46,7 +44,7 @@ pub enum Error {
         max: usize,
     },
     /// The call a concurrent handler answers was cancelled: its caller died or gave up, or
-    /// the port is closing ([`Context::is_cancelled`]). Nothing was sent.
+    /// the port is closing ([`Context::is_cancelled`](crate::Context::is_cancelled)). Nothing was sent.
     Cancelled,
 }
 
@@ -57,7 +55,7 @@ impl Error {
         matches!(self, Error::Io(_) | Error::Truncated { .. })
     }
 
-    /// The `Reason` of the `{error, Reason}` reply a [`Protocol`] gives for this error:
+    /// The `Reason` of the `{error, Reason}` reply a [`Protocol`](crate::Protocol) gives for this error:
     ///
     /// | Error | Reason |
     /// |---|---|

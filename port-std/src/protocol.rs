@@ -1,13 +1,13 @@
 //! `Protocol`: dispatch of `{name, A1, ..., An}` (or the bare atom `name`) to typed handlers,
 //! one reply per message, in order, with erlport's error shapes.
 
-use crate::Error;
 use crate::dispatch::args::Args;
 use crate::dispatch::handler::{
     ArgList, BorrowedArgList, BorrowedHandler, Handler, Reply, Stateful, StatefulBorrowedHandler, StatefulHandler,
     Stateless,
 };
 use crate::dispatch::{self, Caller, Outcome, install_panic_hook};
+use crate::error::Error;
 use crate::io::{Loopback, Port, Sender};
 use erlport_codec::Term;
 use std::collections::HashMap;

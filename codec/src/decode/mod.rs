@@ -2,8 +2,6 @@
 //! compressed terms, size limits and working memory. Validation (`validate`) runs once; what
 //! comes back is a view (`term`) over the input.
 
-#[cfg(doc)]
-use crate::DecodeErrorKind;
 mod decoder;
 mod tuple_prefix;
 
@@ -16,7 +14,7 @@ use crate::term::Term;
 
 /// Decodes one term from `input`: the version byte 131, one term, and nothing after it.
 ///
-/// Bytes after the term are an error ([`DecodeErrorKind::TrailingBytes`], at the offset where
+/// Bytes after the term are an error ([`DecodeErrorKind::TrailingBytes`](crate::DecodeErrorKind::TrailingBytes), at the offset where
 /// they begin); [`decode_prefix`] allows them, as `binary_to_term/1` does. Compressed terms,
 /// a size limit and working memory are configured with a [`Decoder`].
 ///

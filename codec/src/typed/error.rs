@@ -1,6 +1,6 @@
 //! [`DeserializeError`]: what did not fit, and where, kept without allocating.
 
-use crate::DecodeError;
+use crate::error::DecodeError;
 use core::fmt::{self, Write};
 
 /// Text of at most `N` (< 256) bytes: writes past the end are dropped (at a character boundary) and

@@ -1,7 +1,8 @@
 //! What a concurrent handler holds: its [`Context`], through which it sends progress to its
 //! caller and calls functions in Erlang.
 
-use crate::{Error, OwnedTerm};
+use crate::dispatch::OwnedTerm;
+use crate::error::Error;
 use erlport_codec::{Atom, DeserializeError, Encoder, Serializer, Term, decode, from_term};
 use serde::de::DeserializeOwned;
 use serde::ser::SerializeSeq;

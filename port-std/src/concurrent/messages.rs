@@ -2,8 +2,8 @@
 //! answers: which packet is which (`classify`), the id of a call that cannot be read whole,
 //! and what this side says of itself at start.
 
-use crate::Error;
 use crate::dispatch::args::Args;
+use crate::error::Error;
 use crate::io::Sender;
 use erlport_codec::packet::PacketSize;
 use erlport_codec::{Atom, Term, decode_tuple_prefix};

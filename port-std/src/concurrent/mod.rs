@@ -25,12 +25,12 @@ pub(crate) use context::{CallState, Window};
 pub use messages::PROTOCOL_VERSION;
 pub use params::{Param, ParamList};
 
-use crate::Error;
 #[cfg(feature = "tokio")]
-use crate::OwnedTerm;
+use crate::dispatch::OwnedTerm;
 use crate::dispatch::args::Args;
 use crate::dispatch::handler::{Handler, Reply};
 use crate::dispatch::{self, Caller, Failure, Outcome, install_panic_hook};
+use crate::error::Error;
 use crate::io::{Port, Reader, Sender, Tagged, Unpacker, error_reply};
 use context::{Link, Pending};
 use erlport_codec::{Atom, Term};

@@ -5,8 +5,6 @@
 
 use super::Failure;
 use super::args::{Arg, Args, BorrowedArg, arg, arity};
-#[cfg(doc)]
-use crate::Protocol;
 use serde::Serialize;
 
 mod sealed {
@@ -15,11 +13,11 @@ mod sealed {
 }
 use sealed::Params;
 
-/// The state of a [`Protocol`] without one ([`Protocol::new`]): handlers take only the
+/// The state of a [`Protocol`](crate::Protocol) without one ([`Protocol::new`](crate::Protocol::new)): handlers take only the
 /// message's arguments.
 pub struct Stateless;
 
-/// The state of a [`Protocol`] made by [`Protocol::with_state`]: every handler takes `&mut T`
+/// The state of a [`Protocol`](crate::Protocol) made by [`Protocol::with_state`](crate::Protocol::with_state): every handler takes `&mut T`
 /// first.
 pub struct Stateful<T>(pub(crate) T);
 
@@ -34,14 +32,14 @@ pub trait Reply: Serialize {}
 
 impl<T: Serialize + ?Sized> Reply for T {}
 
-/// The parameter types of a [`Protocol::handle`] handler, as a tuple: each an owned
+/// The parameter types of a [`Protocol::handle`](crate::Protocol::handle) handler, as a tuple: each an owned
 /// `Deserialize` type ([`Arg`]).
 pub trait ArgList: Params + Sized {
     #[doc(hidden)]
     fn read(args: &Args<'_>) -> Result<Self, Failure>;
 }
 
-/// The parameter types of a [`Protocol::handle_borrowed`] handler, as a tuple: each a
+/// The parameter types of a [`Protocol::handle_borrowed`](crate::Protocol::handle_borrowed) handler, as a tuple: each a
 /// [`BorrowedArg`]; `Of<'a>` the same borrowing from a request that lives for `'a`.
 pub trait BorrowedArgList: Params {
     /// The parameters, borrowing for `'a`.
@@ -50,7 +48,7 @@ pub trait BorrowedArgList: Params {
     fn read<'a>(args: &Args<'a>) -> Result<Self::Of<'a>, Failure>;
 }
 
-/// A function usable with [`Protocol::handle`] on a protocol without state:
+/// A function usable with [`Protocol::handle`](crate::Protocol::handle) on a protocol without state:
 /// `Fn(A1, ..., An) -> R`, for up to 6 arguments. `Params` is inferred: `(A1, ..., An)`.
 #[diagnostic::on_unimplemented(
     message = "this closure cannot be a handler: take at most 6 arguments",
@@ -64,7 +62,7 @@ pub trait Handler<Params>: 'static {
     fn call(&self, args: Params) -> Self::Output;
 }
 
-/// A function usable with [`Protocol::handle`] on a [protocol with state](Protocol::with_state):
+/// A function usable with [`Protocol::handle`](crate::Protocol::handle) on a [protocol with state](crate::Protocol::with_state):
 /// `Fn(&mut T, A1, ..., An) -> R`, for up to 6 arguments after the state, or
 /// `Fn(A1, ..., An) -> R` for a handler that does not need the state.
 #[diagnostic::on_unimplemented(
@@ -78,7 +76,7 @@ pub trait StatefulHandler<T, Params>: 'static {
     fn call(&self, state: &mut T, args: Params) -> Self::Output;
 }
 
-/// A function usable with [`Protocol::handle_borrowed`]: like [`Handler`], its arguments
+/// A function usable with [`Protocol::handle_borrowed`](crate::Protocol::handle_borrowed): like [`Handler`], its arguments
 /// [`BorrowedArg`]s that may borrow from the request.
 #[diagnostic::on_unimplemented(
     message = "this closure cannot be a borrowing handler: each argument must implement `erlport::BorrowedArg`, and the reply may not borrow from them",
@@ -92,7 +90,7 @@ pub trait BorrowedHandler<Params: BorrowedArgList>: 'static {
     fn call<'a>(&self, args: Params::Of<'a>) -> Self::Output;
 }
 
-/// [`BorrowedHandler`] on a [protocol with state](Protocol::with_state): the state first.
+/// [`BorrowedHandler`] on a [protocol with state](crate::Protocol::with_state): the state first.
 #[diagnostic::on_unimplemented(
     message = "this closure cannot be a borrowing handler of a protocol with state: take `&mut {T}` first; each argument must implement `erlport::BorrowedArg`",
     label = "not a handler"
@@ -105,7 +103,7 @@ pub trait StatefulBorrowedHandler<T, Params: BorrowedArgList>: 'static {
 }
 
 /// The parameters of a handler that does not take the state, registered on a
-/// [protocol with state](Protocol::with_state): what tells it apart from one that does.
+/// [protocol with state](crate::Protocol::with_state): what tells it apart from one that does.
 #[doc(hidden)]
 pub struct NoState<P>(P);
 

@@ -18,7 +18,7 @@ mod reply;
 pub use args::{Args, OwnedTerm};
 pub(crate) use panic::install_panic_hook;
 
-use crate::Error;
+use crate::error::Error;
 use crate::io::{Sender, Tagged, error_reply};
 use erlport_codec::{Atom, Term};
 use serde::Serialize;

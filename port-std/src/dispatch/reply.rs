@@ -2,7 +2,7 @@
 //! reason), `{error, {exception, {Kind, Message, Trace}}}` cut to fit the packet size.
 
 use super::Failure;
-use crate::Error;
+use crate::error::Error;
 use crate::error::truncate;
 use crate::io::{Sender, Tagged, error_reply};
 use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, encoded_len};

@@ -4,7 +4,7 @@ use super::Unpacker;
 use super::reader::Reader;
 use super::sender::Sender;
 use super::writer::Writer;
-use crate::Error;
+use crate::error::Error;
 #[cfg(doc)]
 use erlport_codec::packet::DEFAULT_MAX_PACKET;
 use erlport_codec::packet::Framer;

@@ -1,7 +1,7 @@
 //! Reading packets: buffered input, the codec's framing, limits, oversized packets skipped.
 
 use super::{REFUSED_START, Unpacker, shrink};
-use crate::Error;
+use crate::error::Error;
 use erlport_codec::Term;
 use erlport_codec::packet::{Frame, Framer, PacketError, PacketSize};
 use std::io::{self, BufRead, BufReader, Read};

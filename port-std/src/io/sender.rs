@@ -1,19 +1,15 @@
 //! [`Sender`]: writing to a port from anywhere; the shapes of replies; the in-memory port.
 
-#[cfg(doc)]
-use super::Port;
 use super::Unpacker;
 use super::writer::{Typed, Writer};
-use crate::Error;
-#[cfg(doc)]
-use crate::Protocol;
+use crate::error::Error;
 use erlport_codec::packet::PacketSize;
 use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term};
 use serde::Serialize;
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Writes terms to a [`Port`] from anywhere (cloneable, and `Send` when the output is).
+/// Writes terms to a [`Port`](crate::Port) from anywhere (cloneable, and `Send` when the output is).
 pub struct Sender<W> {
     pub(super) writer: Arc<Mutex<Writer<W>>>,
 }
@@ -64,7 +60,7 @@ impl<W> Sender<W> {
 }
 
 impl<W: Write> Sender<W> {
-    /// Writes `value` (any `Serialize` type) as one packet, like [`Port::write`].
+    /// Writes `value` (any `Serialize` type) as one packet, like [`Port::write`](crate::Port::write).
     pub fn send<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), Error> {
         self.lock().write_typed(value)
     }

@@ -2,7 +2,7 @@
 //! `{packet, N}` header, and writes gathered while more requests wait.
 
 use super::{KEEP, shrink};
-use crate::Error;
+use crate::error::Error;
 use erlport_codec::packet::PacketSize;
 use erlport_codec::{Compression, Deflater, Encode, EncodeError, Encoder, Serializer, Sink, encoded_len};
 use serde::Serialize;

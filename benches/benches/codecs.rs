@@ -4,7 +4,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use erlport_benches::{decode_walk, input, walk};
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, decode, encode, encoded_len};
+use erlport_codec::{Atom, Encode, Encoder, Sink, Term, decode, encode, encoded_len};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -66,7 +66,7 @@ struct User {
 }
 
 impl Encode for User {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.map(4, |e| {
             e.atom("id")?;
             e.integer(self.id)?;

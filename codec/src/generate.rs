@@ -2,7 +2,7 @@
 //! bytes (feature `arbitrary`).
 
 use crate::decode::decode;
-use crate::encode::{Encode, EncodeError, Encoder, Sink, encode_to_vec};
+use crate::encode::{Encode, Encoder, Sink, encode_to_vec};
 use crate::term::{Atom, BitBinary};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -254,7 +254,7 @@ fn in_key_order(pairs: Vec<(ArbitraryTerm, ArbitraryTerm)>) -> Vec<(ArbitraryTer
 }
 
 impl Encode for ArbitraryTerm {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         match self {
             ArbitraryTerm::Integer(v) => e.integer(*v),
             ArbitraryTerm::BigInt { negative, magnitude } => e.big(*negative, magnitude),

@@ -39,7 +39,7 @@ enum V {
 }
 
 impl Encode for V {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         match self {
             V::Small(v) => v.encode(e),
             V::Int(v) => v.encode(e),

@@ -109,7 +109,7 @@ impl Reason<'_> {
 }
 
 impl codec::Encode for Reason<'_> {
-    fn encode<S: codec::Sink>(&self, e: &mut codec::Encoder<S>) -> Result<(), codec::EncodeError> {
+    fn encode<S: codec::Sink>(&self, e: &mut codec::Encoder<S>) -> Result<(), S::Error> {
         use codec::Atom;
         match self.error.parts(self.max_text) {
             Parts::Sized(tag, a, b) => (Atom::new(tag), a, b).encode(e),

@@ -46,14 +46,14 @@ impl<W: Sink> Encoder<W> {
     /// Writes bytes that are part of a term already counted.
     #[cfg_attr(not(target_os = "none"), inline(always))]
     #[cfg_attr(target_os = "none", inline)]
-    pub(super) fn raw(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    pub(super) fn raw(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         self.sink.write(bytes)
     }
 
     /// Writes the header (or the whole) of one term and counts it.
     #[cfg_attr(not(target_os = "none"), inline(always))]
     #[cfg_attr(target_os = "none", inline)]
-    pub(super) fn term(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    pub(super) fn term(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         self.count_one();
         self.sink.write(bytes)
     }
@@ -67,33 +67,29 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// The version byte 131 that starts an external term (not a term itself).
-    pub fn version(&mut self) -> Result<(), EncodeError> {
+    pub fn version(&mut self) -> Result<(), W::Error> {
         self.raw(&[VERSION])
     }
 
     /// Writes any [`Encode`] value.
-    pub fn encode<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
+    pub fn encode<T: Encode + ?Sized>(&mut self, value: &T) -> Result<(), W::Error> {
         value.encode(self)
     }
 
     /// Runs `body`, which must write exactly `count` terms (a container's elements, or the
     /// fields of a pid or export); the enclosing count resumes after it.
-    fn contents(
-        &mut self,
-        count: u64,
-        body: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
-    ) -> Result<(), EncodeError> {
+    fn contents(&mut self, count: u64, body: impl FnOnce(&mut Self) -> Result<(), W::Error>) -> Result<(), W::Error> {
         let outer = core::mem::replace(&mut self.written, 0);
         body(self)?;
         let written = core::mem::replace(&mut self.written, outer);
         if written != count {
-            return Err(EncodeError::CountMismatch { declared: count, written });
+            return Err(EncodeError::CountMismatch { declared: count, written }.into());
         }
         Ok(())
     }
 
     /// An integer, in the smallest form Erlang uses (97, 98, 110).
-    pub fn integer(&mut self, value: i64) -> Result<(), EncodeError> {
+    pub fn integer(&mut self, value: i64) -> Result<(), W::Error> {
         if (0..=255).contains(&value) {
             self.term(&emit::small_integer(value as u8))
         } else if let Ok(small) = i32::try_from(value) {
@@ -104,7 +100,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// An unsigned 128-bit integer, in the smallest form.
-    pub fn u128(&mut self, value: u128) -> Result<(), EncodeError> {
+    pub fn u128(&mut self, value: u128) -> Result<(), W::Error> {
         match i64::try_from(value) {
             Ok(small) => self.integer(small),
             Err(_) => self.big_ext(false, &value.to_le_bytes()),
@@ -112,7 +108,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// A signed 128-bit integer, in the smallest form.
-    pub fn i128(&mut self, value: i128) -> Result<(), EncodeError> {
+    pub fn i128(&mut self, value: i128) -> Result<(), W::Error> {
         match i64::try_from(value) {
             Ok(small) => self.integer(small),
             Err(_) => self.big_ext(value < 0, &value.unsigned_abs().to_le_bytes()),
@@ -121,7 +117,7 @@ impl<W: Sink> Encoder<W> {
 
     /// An integer given as a sign and a little-endian magnitude (high zero bytes are
     /// dropped), in the smallest form Erlang uses.
-    pub fn big(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), EncodeError> {
+    pub fn big(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), W::Error> {
         let magnitude = strip_high_zeros(magnitude);
         match wire::big_to_i64(negative, magnitude) {
             Some(value) if i32::try_from(value).is_ok() => self.integer(value),
@@ -130,7 +126,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// `SMALL_BIG_EXT` or `LARGE_BIG_EXT` for a magnitude without high zero bytes.
-    fn big_ext(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), EncodeError> {
+    fn big_ext(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), W::Error> {
         let magnitude = strip_high_zeros(magnitude);
         let sign = u8::from(negative);
         if magnitude.len() <= 255 {
@@ -146,15 +142,15 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// A float (`NEW_FLOAT_EXT`); infinities and NaN are an error.
-    pub fn float(&mut self, value: f64) -> Result<(), EncodeError> {
+    pub fn float(&mut self, value: f64) -> Result<(), W::Error> {
         if !value.is_finite() {
-            return Err(EncodeError::NonFiniteFloat);
+            return Err(EncodeError::NonFiniteFloat.into());
         }
         self.term(&emit::new_float(value))
     }
 
     /// An atom with this text.
-    pub fn atom(&mut self, text: &str) -> Result<(), EncodeError> {
+    pub fn atom(&mut self, text: &str) -> Result<(), W::Error> {
         // ASCII, the common case: one byte a character, the same bytes in both encodings.
         if text.len() <= 255 && text.is_ascii() {
             let latin1 = self.atoms == AtomEncoding::Latin1;
@@ -169,7 +165,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// An atom, written in this encoder's atom encoding.
-    pub fn atom_view(&mut self, atom: &Atom<'_>) -> Result<(), EncodeError> {
+    pub fn atom_view(&mut self, atom: &Atom<'_>) -> Result<(), W::Error> {
         match atom.as_str() {
             Some(text) => self.atom(text),
             None => {
@@ -180,10 +176,10 @@ impl<W: Sink> Encoder<W> {
         }
     }
 
-    fn atom_chars(&mut self, utf8_len: usize, chars: core::str::Chars<'_>, utf8: &[u8]) -> Result<(), EncodeError> {
+    fn atom_chars(&mut self, utf8_len: usize, chars: core::str::Chars<'_>, utf8: &[u8]) -> Result<(), W::Error> {
         let count = chars.clone().count();
         if count > 255 {
-            return Err(EncodeError::OutOfRange);
+            return Err(EncodeError::OutOfRange.into());
         }
         if self.atoms == AtomEncoding::Latin1 && chars.clone().all(|c| (c as u32) < 256) {
             self.term(&emit::latin1_atom(count as u8))?;
@@ -202,9 +198,9 @@ impl<W: Sink> Encoder<W> {
         self.utf8_atom(utf8_len, utf8)
     }
 
-    fn atom_chars_latin1(&mut self, latin1: &[u8], utf8_len: usize) -> Result<(), EncodeError> {
+    fn atom_chars_latin1(&mut self, latin1: &[u8], utf8_len: usize) -> Result<(), W::Error> {
         if latin1.len() > 255 {
-            return Err(EncodeError::OutOfRange);
+            return Err(EncodeError::OutOfRange.into());
         }
         if self.atoms == AtomEncoding::Latin1 {
             self.term(&emit::latin1_atom(latin1.len() as u8))?;
@@ -222,7 +218,7 @@ impl<W: Sink> Encoder<W> {
         Ok(())
     }
 
-    fn utf8_atom(&mut self, len: usize, utf8: &[u8]) -> Result<(), EncodeError> {
+    fn utf8_atom(&mut self, len: usize, utf8: &[u8]) -> Result<(), W::Error> {
         if len <= 255 {
             self.term(&emit::small_utf8_atom(len as u8))?;
         } else {
@@ -232,7 +228,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// An atom in the encoding its view has, whatever this encoder's setting.
-    pub(super) fn atom_as_written(&mut self, atom: &Atom<'_>) -> Result<(), EncodeError> {
+    pub(super) fn atom_as_written(&mut self, atom: &Atom<'_>) -> Result<(), W::Error> {
         let bytes = atom.as_bytes();
         let (header, len) = emit::atom_as_written(atom.is_utf8(), bytes.len() as u16);
         self.term(&header[..len])?;
@@ -240,7 +236,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// A boolean: the atom `true` or `false`.
-    pub fn boolean(&mut self, value: bool) -> Result<(), EncodeError> {
+    pub fn boolean(&mut self, value: bool) -> Result<(), W::Error> {
         self.atom(if value { "true" } else { "false" })
     }
 
@@ -249,20 +245,20 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// A binary (`BINARY_EXT`).
-    pub fn binary(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    pub fn binary(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         self.term(&emit::binary(Self::length(bytes.len())?))?;
         self.raw(bytes)
     }
 
     /// A bitstring of `bytes.len() - 1` whole bytes and `bits` (1..=7) high bits of the last
     /// byte; its unused low bits are written as zero. With `bits` 8 it is a binary.
-    pub fn bit_binary(&mut self, bytes: &[u8], bits: u8) -> Result<(), EncodeError> {
+    pub fn bit_binary(&mut self, bytes: &[u8], bits: u8) -> Result<(), W::Error> {
         if bits == 8 {
             return self.binary(bytes);
         }
-        let Some((&last, whole)) = bytes.split_last() else { return Err(EncodeError::OutOfRange) };
+        let Some((&last, whole)) = bytes.split_last() else { return Err(EncodeError::OutOfRange.into()) };
         if !(1..=7).contains(&bits) {
-            return Err(EncodeError::OutOfRange);
+            return Err(EncodeError::OutOfRange.into());
         }
         self.term(&emit::bit_binary(Self::length(bytes.len())?, bits))?;
         self.raw(whole)?;
@@ -271,7 +267,7 @@ impl<W: Sink> Encoder<W> {
 
     /// A list of integers 0..=255 written as bytes, as Erlang writes such lists: `STRING_EXT`
     /// up to 65,535 elements, a `LIST_EXT` of small integers beyond, `[]` when empty.
-    pub fn string(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    pub fn string(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         match bytes.len() {
             0 => self.nil(),
             len @ 1..=65535 => {
@@ -283,7 +279,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// `[]`.
-    pub fn nil(&mut self) -> Result<(), EncodeError> {
+    pub fn nil(&mut self) -> Result<(), W::Error> {
         self.term(&emit::NIL)
     }
 
@@ -291,8 +287,8 @@ impl<W: Sink> Encoder<W> {
     pub fn tuple(
         &mut self,
         arity: usize,
-        elements: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
-    ) -> Result<(), EncodeError> {
+        elements: impl FnOnce(&mut Self) -> Result<(), W::Error>,
+    ) -> Result<(), W::Error> {
         if arity <= 255 {
             self.term(&emit::small_tuple(arity as u8))?;
         } else {
@@ -305,8 +301,8 @@ impl<W: Sink> Encoder<W> {
     pub fn list(
         &mut self,
         len: usize,
-        elements: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
-    ) -> Result<(), EncodeError> {
+        elements: impl FnOnce(&mut Self) -> Result<(), W::Error>,
+    ) -> Result<(), W::Error> {
         if len == 0 {
             self.contents(0, elements)?;
             return self.nil();
@@ -323,8 +319,8 @@ impl<W: Sink> Encoder<W> {
     pub fn improper_list(
         &mut self,
         len: usize,
-        elements_and_tail: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
-    ) -> Result<(), EncodeError> {
+        elements_and_tail: impl FnOnce(&mut Self) -> Result<(), W::Error>,
+    ) -> Result<(), W::Error> {
         if len == 0 {
             // The tail alone is the term written here.
             self.contents(1, elements_and_tail)?;
@@ -340,13 +336,13 @@ impl<W: Sink> Encoder<W> {
     pub fn map(
         &mut self,
         pairs: usize,
-        keys_and_values: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
-    ) -> Result<(), EncodeError> {
+        keys_and_values: impl FnOnce(&mut Self) -> Result<(), W::Error>,
+    ) -> Result<(), W::Error> {
         self.term(&emit::map(Self::length(pairs)?))?;
         self.contents(2 * pairs as u64, keys_and_values)
     }
 
-    pub(super) fn list_of<T: Encode>(&mut self, items: &[T]) -> Result<(), EncodeError> {
+    pub(super) fn list_of<T: Encode>(&mut self, items: &[T]) -> Result<(), W::Error> {
         if !items.is_empty() && items.len() <= 65535 && items.iter().all(|i| i.as_byte().is_some()) {
             self.term(&emit::string(items.len() as u16))?;
             for chunk in items.chunks(64) {
@@ -362,12 +358,12 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// The node of a pid, port or reference: a field, not a term of the enclosing container.
-    fn node_creation(&mut self, node: &Atom<'_>) -> Result<(), EncodeError> {
+    fn node_creation(&mut self, node: &Atom<'_>) -> Result<(), W::Error> {
         self.contents(1, |e| e.atom_view(node))
     }
 
     /// A process identifier (`NEW_PID_EXT`).
-    pub fn pid(&mut self, node: &Atom<'_>, id: u32, serial: u32, creation: u32) -> Result<(), EncodeError> {
+    pub fn pid(&mut self, node: &Atom<'_>, id: u32, serial: u32, creation: u32) -> Result<(), W::Error> {
         self.term(&emit::NEW_PID)?;
         self.node_creation(node)?;
         let mut fields = [0u8; 12];
@@ -379,7 +375,7 @@ impl<W: Sink> Encoder<W> {
 
     /// A port identifier: `NEW_PORT_EXT` when the number fits 28 bits (as OTP 25 writes),
     /// `V4_PORT_EXT` otherwise.
-    pub fn port(&mut self, node: &Atom<'_>, id: u64, creation: u32) -> Result<(), EncodeError> {
+    pub fn port(&mut self, node: &Atom<'_>, id: u64, creation: u32) -> Result<(), W::Error> {
         if id < 1 << 28 {
             self.term(&emit::NEW_PORT)?;
             self.node_creation(node)?;
@@ -393,9 +389,9 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// A reference (`NEWER_REFERENCE_EXT`) of 1 to 5 identifier words.
-    pub fn reference(&mut self, node: &Atom<'_>, creation: u32, ids: &[u32]) -> Result<(), EncodeError> {
+    pub fn reference(&mut self, node: &Atom<'_>, creation: u32, ids: &[u32]) -> Result<(), W::Error> {
         if ids.is_empty() || ids.len() > 5 {
-            return Err(EncodeError::OutOfRange);
+            return Err(EncodeError::OutOfRange.into());
         }
         self.term(&emit::newer_reference(ids.len() as u16))?;
         self.node_creation(node)?;
@@ -404,7 +400,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// An export fun, `fun Module:Function/Arity`.
-    pub fn export(&mut self, module: &str, function: &str, arity: u8) -> Result<(), EncodeError> {
+    pub fn export(&mut self, module: &str, function: &str, arity: u8) -> Result<(), W::Error> {
         self.term(&emit::EXPORT)?;
         // Three fields, not terms of the enclosing container.
         self.contents(3, |e| {
@@ -418,25 +414,51 @@ impl<W: Sink> Encoder<W> {
     /// closure (serde's `SerializeSeq` and friends): writes `header` as one term of the
     /// enclosing container and returns that container's count, to give back to [`Encoder::close`].
     #[cfg(feature = "serde")]
-    pub(crate) fn open(&mut self, header: &[u8]) -> Result<u64, EncodeError> {
+    pub(crate) fn open(&mut self, header: &[u8]) -> Result<u64, W::Error> {
         self.term(header)?;
         Ok(core::mem::replace(&mut self.written, 0))
     }
 
     /// Ends what [`Encoder::open`] started: exactly `declared` terms must have been written.
     #[cfg(feature = "serde")]
-    pub(crate) fn close(&mut self, outer: u64, declared: u64) -> Result<(), EncodeError> {
+    pub(crate) fn close(&mut self, outer: u64, declared: u64) -> Result<(), W::Error> {
         let written = core::mem::replace(&mut self.written, outer);
         if written != declared {
-            return Err(EncodeError::CountMismatch { declared, written });
+            return Err(EncodeError::CountMismatch { declared, written }.into());
         }
         Ok(())
     }
 
     /// Writes bytes that are part of a term already counted (serde's raw captures).
     #[cfg(feature = "serde")]
-    pub(crate) fn raw_bytes(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    pub(crate) fn raw_bytes(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         self.raw(bytes)
+    }
+
+    /// The sink, the atom setting and the count of terms written, for an encoder over an
+    /// adapter of the sink that continues this one ([`Encoder::from_parts`]).
+    #[cfg(feature = "serde")]
+    pub(crate) fn parts(&mut self) -> (&mut W, AtomEncoding, u64) {
+        (&mut self.sink, self.atoms, self.written)
+    }
+
+    /// An encoder continuing one taken apart with [`Encoder::parts`].
+    #[cfg(feature = "serde")]
+    pub(crate) fn from_parts(sink: W, atoms: AtomEncoding, written: u64) -> Self {
+        Encoder { sink, atoms, written }
+    }
+
+    /// The sink and the count of terms written.
+    #[cfg(feature = "serde")]
+    pub(crate) fn into_parts(self) -> (W, u64) {
+        (self.sink, self.written)
+    }
+
+    /// Sets the count of terms written (taken back from an encoder made by
+    /// [`Encoder::from_parts`]).
+    #[cfg(feature = "serde")]
+    pub(crate) fn set_written(&mut self, written: u64) {
+        self.written = written;
     }
 
     /// Counts one term whose bytes are written with [`Encoder::raw_bytes`].
@@ -455,13 +477,13 @@ impl<W: Sink> Encoder<W> {
     /// they are encoded twice (counted, then written): funs nested in free variables would cost
     /// twice per level, and `ArbitraryTerm` makes none.
     #[cfg(feature = "arbitrary")]
-    pub(crate) fn fun<T: Encode>(&mut self, fun: &super::FunParts<'_>, free: &[T]) -> Result<(), EncodeError> {
+    pub(crate) fn fun<T: Encode>(&mut self, fun: &super::FunParts<'_>, free: &[T]) -> Result<(), W::Error> {
         /// The module, old index, old uniq, creator pid and free variables.
         fn fields<S: Sink, T: Encode>(
             e: &mut Encoder<S>,
             fun: &super::FunParts<'_>,
             free: &[T],
-        ) -> Result<(), EncodeError> {
+        ) -> Result<(), S::Error> {
             let (node, id, serial, creation) = fun.creator;
             e.atom(fun.module)?;
             e.integer(fun.old_index)?;
@@ -484,7 +506,7 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// Copies bytes that already are one complete, valid term.
-    pub(super) fn verbatim(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    pub(super) fn verbatim(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         self.term(bytes)
     }
 }

@@ -29,6 +29,9 @@ pub enum EncodeError {
     /// A value the `serde` mapping cannot write: a map of unknown length without the `alloc`
     /// feature, or a capture (`Term`, `ErlString`, ...) serialized in an unexpected shape.
     Unsupported(&'static str),
+    /// The sink failed with an error of its own, which [`Encoder::serialize`](crate::Encoder::serialize)
+    /// returns in place of this one (serde's machinery carries only `EncodeError`).
+    Sink,
 }
 
 /// The first bytes of a message, kept inline (an [`EncodeError`] never allocates).
@@ -82,6 +85,7 @@ impl fmt::Display for EncodeError {
             EncodeError::OutOfRange => f.write_str("value outside what the external term format carries"),
             EncodeError::Custom(message) => write!(f, "serialize failed: {message}"),
             EncodeError::Unsupported(what) => write!(f, "cannot serialize {what}"),
+            EncodeError::Sink => f.write_str("the sink failed"),
         }
     }
 }
@@ -100,6 +104,7 @@ impl defmt::Format for EncodeError {
             EncodeError::OutOfRange => defmt::write!(f, "out of range"),
             EncodeError::Custom(message) => defmt::write!(f, "serialize failed: {=str}", message.as_str()),
             EncodeError::Unsupported(what) => defmt::write!(f, "cannot serialize {=str}", what),
+            EncodeError::Sink => defmt::write!(f, "the sink failed"),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! [`Encode`] for Rust values and for views, and the wrappers that say how a value is
 //! written (a charlist, an improper list, a map from pairs).
 
-use super::{Encode, EncodeError, Encoder, Sink};
+use super::{Encode, Encoder, Sink};
 use crate::term::{Atom, BigInt, BitBinary, Term};
 use crate::wire;
 use core::fmt;
@@ -9,7 +9,7 @@ use core::fmt;
 macro_rules! encode_signed {
     ($($t:ty)*) => {$(
         impl Encode for $t {
-            fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+            fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
                 e.integer(i64::from(*self))
             }
             fn as_byte(&self) -> Option<u8> {
@@ -21,11 +21,11 @@ macro_rules! encode_signed {
 encode_signed!(i8 i16 i32 i64 u16 u32);
 
 impl Encode for u8 {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.integer(i64::from(*self))
     }
     /// Byte slices are binaries.
-    fn encode_slice<W: Sink>(items: &[u8], e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode_slice<W: Sink>(items: &[u8], e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.binary(items)
     }
     fn as_byte(&self) -> Option<u8> {
@@ -36,7 +36,7 @@ impl Encode for u8 {
 macro_rules! encode_wide {
     ($($t:ty => $via:ty, $method:ident;)*) => {$(
         impl Encode for $t {
-            fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+            fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
                 e.$method(*self as $via)
             }
             fn as_byte(&self) -> Option<u8> {
@@ -54,64 +54,64 @@ encode_wide! {
 }
 
 impl Encode for f64 {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.float(*self)
     }
 }
 
 impl Encode for f32 {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.float(f64::from(*self))
     }
 }
 
 impl Encode for bool {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.boolean(*self)
     }
 }
 
 /// Strings are binaries (UTF-8), as erlport sends them; use [`ErlString`] for a list.
 impl Encode for str {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.binary(self.as_bytes())
     }
 }
 
 #[cfg(feature = "alloc")]
 impl Encode for alloc::string::String {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.binary(self.as_bytes())
     }
 }
 
 impl<T: Encode> Encode for [T] {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         T::encode_slice(self, e)
     }
 }
 
 impl<T: Encode, const N: usize> Encode for [T; N] {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         T::encode_slice(self, e)
     }
 }
 
 #[cfg(feature = "alloc")]
 impl<T: Encode> Encode for alloc::vec::Vec<T> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         T::encode_slice(self, e)
     }
 }
 
 impl<T: Encode, const N: usize> Encode for heapless::Vec<T, N> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         T::encode_slice(self, e)
     }
 }
 
 impl<T: Encode + ?Sized> Encode for &T {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         (**self).encode(e)
     }
     fn as_byte(&self) -> Option<u8> {
@@ -121,14 +121,14 @@ impl<T: Encode + ?Sized> Encode for &T {
 
 #[cfg(feature = "alloc")]
 impl<T: Encode + ?Sized> Encode for alloc::boxed::Box<T> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         (**self).encode(e)
     }
 }
 
 /// `None` is the atom `undefined`, `Some(v)` is `v`.
 impl<T: Encode> Encode for Option<T> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         match self {
             Some(value) => value.encode(e),
             None => e.atom("undefined"),
@@ -138,7 +138,7 @@ impl<T: Encode> Encode for Option<T> {
 
 impl Encode for () {
     /// `{}`
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.tuple(0, |_| Ok(()))
     }
 }
@@ -146,7 +146,7 @@ impl Encode for () {
 macro_rules! encode_tuple {
     ($($n:literal => ($($name:ident $idx:tt),+);)*) => {$(
         impl<$($name: Encode),+> Encode for ($($name,)+) {
-            fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+            fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
                 e.tuple($n, |e| {
                     $(self.$idx.encode(e)?;)+
                     Ok(())
@@ -171,37 +171,37 @@ encode_tuple! {
 }
 
 impl Encode for Atom<'_> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.atom_view(self)
     }
 }
 
 impl Encode for BigInt<'_> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.big(self.is_negative(), self.magnitude())
     }
 }
 
 impl Encode for BitBinary<'_> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.bit_binary(self.bytes(), self.bits_in_last_byte())
     }
 }
 
 impl Encode for crate::term::Pid<'_> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.pid(&self.node(), self.id(), self.serial(), self.creation())
     }
 }
 
 impl Encode for crate::term::PortId<'_> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.port(&self.node(), self.id(), self.creation())
     }
 }
 
 impl Encode for crate::term::Reference<'_> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         let mut ids = [0u32; 5];
         let mut n = 0;
         for (slot, id) in ids.iter_mut().zip(self.ids()) {
@@ -217,7 +217,7 @@ impl Encode for crate::term::Reference<'_> {
 /// input written by `term_to_binary` (minor version 1 or 2) comes back byte for byte; integers,
 /// floats and binaries are written in Erlang's own form.
 impl Encode for Term<'_> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         match self {
             Term::Integer(value) => e.integer(*value),
             Term::Float(value) => e.float(*value),
@@ -246,7 +246,7 @@ impl Encode for Term<'_> {
 pub struct ErlString<S>(pub S);
 
 impl<S: AsRef<str>> Encode for ErlString<S> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         let text = self.0.as_ref();
         let count = text.chars().count();
         if count <= 65535 && text.chars().all(|c| (c as u32) < 256) {
@@ -276,7 +276,7 @@ pub struct ImproperList<'a, T, U> {
 }
 
 impl<T: Encode, U: Encode> Encode for ImproperList<'_, T, U> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         e.improper_list(self.elements.len(), |e| {
             self.elements.iter().try_for_each(|item| item.encode(e))?;
             self.tail.encode(e)
@@ -295,7 +295,7 @@ where
     K: Encode,
     V: Encode,
 {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         let pairs = self.0.clone().count();
         e.map(pairs, |e| {
             self.0.clone().try_for_each(|(k, v)| {
@@ -308,14 +308,14 @@ where
 
 #[cfg(feature = "alloc")]
 impl<K: Encode, V: Encode> Encode for alloc::collections::BTreeMap<K, V> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         MapFrom(self.iter()).encode(e)
     }
 }
 
 #[cfg(feature = "std")]
 impl<K: Encode, V: Encode, S> Encode for std::collections::HashMap<K, V, S> {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         MapFrom(self.iter()).encode(e)
     }
 }

@@ -34,11 +34,11 @@ pub(crate) struct FunParts<'a> {
 /// A value that can be written as an Erlang term.
 pub trait Encode {
     /// Writes the value as one term.
-    fn encode<W: Sink>(&self, encoder: &mut Encoder<W>) -> Result<(), EncodeError>;
+    fn encode<W: Sink>(&self, encoder: &mut Encoder<W>) -> Result<(), W::Error>;
 
     /// Writes a slice of these values. Lists by default (`STRING_EXT` when every element is an
     /// integer 0..=255, as Erlang does); `u8` writes a binary.
-    fn encode_slice<W: Sink>(items: &[Self], encoder: &mut Encoder<W>) -> Result<(), EncodeError>
+    fn encode_slice<W: Sink>(items: &[Self], encoder: &mut Encoder<W>) -> Result<(), W::Error>
     where
         Self: Sized,
     {

@@ -2,10 +2,53 @@
 
 use super::EncodeError;
 
-/// A sink for encoded bytes.
+/// A sink for encoded bytes, with an error type of its own: a writer's I/O error passes
+/// through the [`Encoder`](crate::Encoder) and every [`Encode`](crate::Encode) impl unchanged,
+/// and the encoder's own errors (a non-finite float, a count that does not match its header)
+/// become one through `From<EncodeError>`. The crate's sinks fail with [`EncodeError`].
+///
+/// ```
+/// use erlport_codec::{Encode, EncodeError, Encoder, Sink};
+///
+/// /// Writes into a `std::io::Write`.
+/// struct Io<W>(W);
+///
+/// #[derive(Debug)]
+/// enum Failed {
+///     Io(std::io::Error),
+///     Encode(EncodeError),
+/// }
+///
+/// impl From<EncodeError> for Failed {
+///     fn from(e: EncodeError) -> Self {
+///         Failed::Encode(e)
+///     }
+/// }
+///
+/// impl<W: std::io::Write> Sink for Io<W> {
+///     type Error = Failed;
+///     fn write(&mut self, bytes: &[u8]) -> Result<(), Failed> {
+///         self.0.write_all(bytes).map_err(Failed::Io)
+///     }
+/// }
+///
+/// let mut encoder = Encoder::new(Io(Vec::new()));
+/// encoder.version()?;
+/// (1, 2.5).encode(&mut encoder)?;
+/// assert_eq!(encoder.into_inner().0.len(), 14);
+///
+/// let mut four = [0u8; 4];
+/// let mut full = Encoder::new(Io(&mut four[..]));
+/// assert!(matches!(full.encode(&"too long for four bytes"), Err(Failed::Io(_))));
+/// assert!(matches!(Encoder::new(Io(Vec::new())).float(f64::NAN), Err(Failed::Encode(EncodeError::NonFiniteFloat))));
+/// # Ok::<(), Failed>(())
+/// ```
 pub trait Sink {
-    /// Appends `bytes`, or fails (a full fixed-size buffer).
-    fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError>;
+    /// What a write fails with; the encoder's own errors convert into it.
+    type Error: From<EncodeError>;
+
+    /// Appends `bytes`, or fails (a full fixed-size buffer, an I/O error).
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
 }
 
 /// Writes into a `&mut [u8]`. When the slice is full it keeps counting, so the error can say
@@ -32,6 +75,8 @@ impl<'a> SliceWriter<'a> {
 }
 
 impl Sink for SliceWriter<'_> {
+    type Error = EncodeError;
+
     #[cfg_attr(not(target_os = "none"), inline(always))]
     #[cfg_attr(target_os = "none", inline)]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
@@ -49,6 +94,8 @@ impl Sink for SliceWriter<'_> {
 pub struct Counter(pub usize);
 
 impl Sink for Counter {
+    type Error = EncodeError;
+
     #[inline]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.0 += bytes.len();
@@ -59,6 +106,8 @@ impl Sink for Counter {
 /// A full vector fails with `BufferTooSmall`, whose `needed` counts the bytes up to and
 /// including the write that did not fit ([`encode_to_heapless`](crate::encode_to_heapless) reports the whole size).
 impl<const N: usize> Sink for heapless::Vec<u8, N> {
+    type Error = EncodeError;
+
     #[inline]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let needed = self.len() + bytes.len();
@@ -68,6 +117,8 @@ impl<const N: usize> Sink for heapless::Vec<u8, N> {
 
 #[cfg(feature = "alloc")]
 impl Sink for alloc::vec::Vec<u8> {
+    type Error = EncodeError;
+
     #[inline]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         self.extend_from_slice(bytes);
@@ -76,7 +127,9 @@ impl Sink for alloc::vec::Vec<u8> {
 }
 
 impl<W: Sink + ?Sized> Sink for &mut W {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+    type Error = W::Error;
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         (**self).write(bytes)
     }
 }

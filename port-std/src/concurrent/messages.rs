@@ -22,10 +22,7 @@ pub(super) struct Hello {
 }
 
 impl erlport_codec::Encode for Hello {
-    fn encode<S: erlport_codec::Sink>(
-        &self,
-        e: &mut erlport_codec::Encoder<S>,
-    ) -> Result<(), erlport_codec::EncodeError> {
+    fn encode<S: erlport_codec::Sink>(&self, e: &mut erlport_codec::Encoder<S>) -> Result<(), S::Error> {
         e.tuple(3, |e| {
             e.atom("hello")?;
             e.integer(PROTOCOL_VERSION)?;

@@ -98,7 +98,7 @@ impl<T: DeserializeOwned> Arg for T {}
 /// tuples of such types. For a derived type of your own, owned or borrowing, one line:
 /// [`borrowed_arg!`](crate::borrowed_arg).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be an argument of a `handle_borrowed` handler: it does not implement `erlport::BorrowedArg`",
+    message = "`{Self}` cannot be an argument of a `handle_borrowed` handler: it does not implement `erlport::handler::BorrowedArg`",
     label = "this argument's type",
     note = "for a type of your own, add `erlport::borrowed_arg!(YourType);` (or `erlport::borrowed_arg!(YourType<'a>);`) next to its `#[derive(Deserialize)]`"
 )]

@@ -79,7 +79,7 @@ pub trait StatefulHandler<T, Params>: 'static {
 /// A function usable with [`Protocol::handle_borrowed`](crate::Protocol::handle_borrowed): like [`Handler`], its arguments
 /// [`BorrowedArg`]s that may borrow from the request.
 #[diagnostic::on_unimplemented(
-    message = "this closure cannot be a borrowing handler: each argument must implement `erlport::BorrowedArg`, and the reply may not borrow from them",
+    message = "this closure cannot be a borrowing handler: each argument must implement `erlport::handler::BorrowedArg`, and the reply may not borrow from them",
     label = "not a handler",
     note = "for a type of your own, add `erlport::borrowed_arg!(YourType);` (or `YourType<'a>`)"
 )]
@@ -92,7 +92,7 @@ pub trait BorrowedHandler<Params: BorrowedArgList>: 'static {
 
 /// [`BorrowedHandler`] on a [protocol with state](crate::Protocol::with_state): the state first.
 #[diagnostic::on_unimplemented(
-    message = "this closure cannot be a borrowing handler of a protocol with state: take `&mut {T}` first; each argument must implement `erlport::BorrowedArg`",
+    message = "this closure cannot be a borrowing handler of a protocol with state: take `&mut {T}` first; each argument must implement `erlport::handler::BorrowedArg`",
     label = "not a handler"
 )]
 pub trait StatefulBorrowedHandler<T, Params: BorrowedArgList>: 'static {

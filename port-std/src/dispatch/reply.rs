@@ -5,7 +5,7 @@ use super::Failure;
 use crate::error::Error;
 use crate::error::truncate;
 use crate::io::{Sender, Tagged, error_reply};
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term, encoded_len};
+use erlport_codec::{Atom, Encode, Encoder, Sink, Term, encoded_len};
 use std::io::Write;
 
 /// Answers a call that did not produce a value (tagged `{reply, Tag, _}` when `tag` is given).
@@ -89,7 +89,7 @@ struct ExceptionReply<'a> {
 }
 
 impl Encode for ExceptionReply<'_> {
-    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), EncodeError> {
+    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), S::Error> {
         let trace: Vec<&str> = self.trace.iter().map(String::as_str).collect();
         (Atom::new("error"), (Atom::new("exception"), (Atom::new(self.kind), self.message, trace))).encode(e)
     }

@@ -4,7 +4,7 @@ use super::Unpacker;
 use super::writer::{Typed, Writer};
 use crate::error::Error;
 use erlport_codec::packet::PacketSize;
-use erlport_codec::{Atom, Encode, EncodeError, Encoder, Sink, Term};
+use erlport_codec::{Atom, Encode, Encoder, Sink, Term};
 use serde::Serialize;
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -152,7 +152,7 @@ pub(crate) struct Tagged<'t, T> {
 }
 
 impl<T: Encode> Encode for Tagged<'_, T> {
-    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), EncodeError> {
+    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), S::Error> {
         match self.tag {
             Some(tag) => e.tuple(3, |e| {
                 e.atom("reply")?;

@@ -4,7 +4,7 @@
 use super::{KEEP, shrink};
 use crate::error::Error;
 use erlport_codec::packet::PacketSize;
-use erlport_codec::{Compression, Deflater, Encode, EncodeError, Encoder, Serializer, Sink, encoded_len};
+use erlport_codec::{Compression, Deflater, Encode, EncodeError, Encoder, Sink, encoded_len};
 use serde::Serialize;
 use std::io::Write;
 
@@ -31,8 +31,8 @@ pub(crate) struct Typed<'a, T: ?Sized> {
 }
 
 impl<T: Serialize + ?Sized> Encode for Typed<'_, T> {
-    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), EncodeError> {
-        Serializer::new(e).none_as_nil(self.nil).write(self.value)
+    fn encode<S: Sink>(&self, e: &mut Encoder<S>) -> Result<(), S::Error> {
+        e.serialize(self.value, self.nil)
     }
 }
 
@@ -125,6 +125,8 @@ pub(super) struct Capped<'a> {
 }
 
 impl Sink for Capped<'_> {
+    type Error = EncodeError;
+
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
         let needed = self.out.len().saturating_add(bytes.len());
         if needed > self.cap {

@@ -138,7 +138,7 @@ pub enum Value {
 }
 
 impl Encode for Value {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), EncodeError> {
+    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
         match self {
             Value::Int(v) => e.integer(*v),
             Value::Wide(v) => e.i128(*v),

@@ -11,13 +11,13 @@ impl fmt::Write for Count {
     }
 }
 
-pub(super) struct Through<'a, W: Sink> {
+pub(super) struct Through<'a, W: Sink<Error = EncodeError>> {
     pub(super) encoder: &'a mut Encoder<W>,
     pub(super) left: usize,
     pub(super) error: Option<EncodeError>,
 }
 
-impl<W: Sink> fmt::Write for Through<'_, W> {
+impl<W: Sink<Error = EncodeError>> fmt::Write for Through<'_, W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         if s.len() > self.left {
             return Err(fmt::Error);
@@ -40,14 +40,14 @@ pub(super) enum SeqKind {
 }
 
 #[doc(hidden)]
-pub struct Seq<'a, 'e, W: Sink> {
+pub struct Seq<'a, 'e, W: Sink<Error = EncodeError>> {
     pub(super) ser: &'a mut Serializer<'e, W>,
     pub(super) outer: u64,
     pub(super) written: u64,
     pub(super) kind: SeqKind,
 }
 
-impl<W: Sink> ser::SerializeSeq for Seq<'_, '_, W> {
+impl<W: Sink<Error = EncodeError>> ser::SerializeSeq for Seq<'_, '_, W> {
     type Ok = ();
     type Error = EncodeError;
 
@@ -93,7 +93,7 @@ impl<W: Sink> ser::SerializeSeq for Seq<'_, '_, W> {
 
 /// Tuples, structs (maps) and variants: a header, then a known number of terms.
 #[doc(hidden)]
-pub struct Compound<'a, 'e, W: Sink> {
+pub struct Compound<'a, 'e, W: Sink<Error = EncodeError>> {
     pub(super) ser: &'a mut Serializer<'e, W>,
     pub(super) outer: u64,
     pub(super) declared: u64,
@@ -101,7 +101,7 @@ pub struct Compound<'a, 'e, W: Sink> {
     pub(super) inner: Option<u64>,
 }
 
-impl<W: Sink> Compound<'_, '_, W> {
+impl<W: Sink<Error = EncodeError>> Compound<'_, '_, W> {
     pub(super) fn finish(self) -> Result<()> {
         self.ser.encoder.close(self.outer, self.declared)?;
         match self.inner {
@@ -120,7 +120,7 @@ impl<W: Sink> Compound<'_, '_, W> {
 /// what was opened.
 macro_rules! compound_impls {
     ($($trait:ident :: $method:ident;)*) => {$(
-        impl<W: Sink> ser::$trait for Compound<'_, '_, W> {
+        impl<W: Sink<Error = EncodeError>> ser::$trait for Compound<'_, '_, W> {
             type Ok = ();
             type Error = EncodeError;
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
@@ -132,7 +132,7 @@ macro_rules! compound_impls {
         }
     )*};
     ($($trait:ident :: $method:ident with keys;)*) => {$(
-        impl<W: Sink> ser::$trait for Compound<'_, '_, W> {
+        impl<W: Sink<Error = EncodeError>> ser::$trait for Compound<'_, '_, W> {
             type Ok = ();
             type Error = EncodeError;
             fn $method<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
@@ -157,7 +157,7 @@ compound_impls! {
 
 /// A map: its count known up front, or (with `alloc`) counted while its pairs are buffered.
 #[doc(hidden)]
-pub enum MapWriter<'a, 'e, W: Sink> {
+pub enum MapWriter<'a, 'e, W: Sink<Error = EncodeError>> {
     Known(Compound<'a, 'e, W>),
     #[cfg(feature = "alloc")]
     Buffered {
@@ -168,7 +168,7 @@ pub enum MapWriter<'a, 'e, W: Sink> {
     },
 }
 
-impl<W: Sink> ser::SerializeMap for MapWriter<'_, '_, W> {
+impl<W: Sink<Error = EncodeError>> ser::SerializeMap for MapWriter<'_, '_, W> {
     type Ok = ();
     type Error = EncodeError;
 

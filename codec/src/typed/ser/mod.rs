@@ -138,6 +138,54 @@ impl ser::Error for EncodeError {
     }
 }
 
+/// A sink of any error type seen as one that fails with [`EncodeError::Sink`], keeping its
+/// own error to hand back: how [`Encoder::serialize`] runs serde over any sink.
+struct Kept<'a, W: Sink> {
+    sink: &'a mut W,
+    error: Option<W::Error>,
+}
+
+impl<W: Sink> Sink for Kept<'_, W> {
+    type Error = EncodeError;
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.sink.write(bytes).map_err(|e| {
+            self.error = Some(e);
+            EncodeError::Sink
+        })
+    }
+}
+
+impl<W: Sink> Encoder<W> {
+    /// Writes any `Serialize` value as one term, with the [`Serializer`]'s mapping (`None` as
+    /// `nil` when `none_as_nil`, else `undefined`), into a sink of any error type: the sink's
+    /// own error comes back as it is. (A [`Serializer`] writes into the crate's sinks, whose
+    /// error is [`EncodeError`].)
+    ///
+    /// ```
+    /// use erlport_codec::{Encoder, decode};
+    ///
+    /// let mut encoder = Encoder::new(Vec::new());
+    /// encoder.version()?;
+    /// encoder.serialize(&(Some("x"), None::<u8>), true)?;
+    /// assert_eq!(decode(&encoder.into_inner()).unwrap().to_string(), "{<<120>>,nil}");
+    /// # Ok::<(), erlport_codec::EncodeError>(())
+    /// ```
+    pub fn serialize<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        none_as_nil: bool,
+    ) -> core::result::Result<(), W::Error> {
+        let (sink, atoms, written) = self.parts();
+        let mut inner = Encoder::from_parts(Kept { sink, error: None }, atoms, written);
+        let result = Serializer::new(&mut inner).none_as_nil(none_as_nil).write(value);
+        let (kept, written) = inner.into_parts();
+        let own = kept.error;
+        self.set_written(written);
+        result.map_err(|e| own.unwrap_or_else(|| e.into()))
+    }
+}
+
 /// Writes `Serialize` values as Erlang terms through an [`Encoder`], with the mapping
 /// described in [the crate docs](crate#typed-data-serde).
 ///
@@ -157,14 +205,14 @@ impl ser::Error for EncodeError {
 /// assert_eq!(decode(&buf[..len]).unwrap().to_string(), "{1,nil}");
 /// # Ok::<(), erlport_codec::EncodeError>(())
 /// ```
-pub struct Serializer<'e, W: Sink> {
+pub struct Serializer<'e, W: Sink<Error = EncodeError>> {
     encoder: &'e mut Encoder<W>,
     nil: bool,
     /// The next sequence is a list of this many small integers: `STRING_EXT`, as Erlang writes.
     string: Option<u16>,
 }
 
-impl<'e, W: Sink> Serializer<'e, W> {
+impl<'e, W: Sink<Error = EncodeError>> Serializer<'e, W> {
     /// Writes into `encoder` (after whatever it holds; the version byte is the caller's).
     pub fn new(encoder: &'e mut Encoder<W>) -> Self {
         Serializer { encoder, nil: false, string: None }
@@ -221,7 +269,7 @@ fn variant_atom(name: &str, variant: &'static str) -> &'static str {
     }
 }
 
-impl<'a, 'e, W: Sink> ser::Serializer for &'a mut Serializer<'e, W> {
+impl<'a, 'e, W: Sink<Error = EncodeError>> ser::Serializer for &'a mut Serializer<'e, W> {
     type Ok = ();
     type Error = EncodeError;
     type SerializeSeq = Seq<'a, 'e, W>;

@@ -159,11 +159,11 @@ impl ser::SerializeSeq for ProbeSeq {
 }
 
 /// Copies the byte slices of a captured term (see `super::views`).
-pub(super) struct Raw<'a, W: Sink> {
+pub(super) struct Raw<'a, W: Sink<Error = EncodeError>> {
     pub(super) encoder: &'a mut Encoder<W>,
 }
 
-impl<W: Sink> ser::Serializer for Raw<'_, W> {
+impl<W: Sink<Error = EncodeError>> ser::Serializer for Raw<'_, W> {
     type Ok = ();
     type Error = EncodeError;
     type SerializeSeq = Impossible<(), EncodeError>;
@@ -183,7 +183,7 @@ impl<W: Sink> ser::Serializer for Raw<'_, W> {
     rest_refused!();
 }
 
-impl<W: Sink> ser::SerializeTuple for Raw<'_, W> {
+impl<W: Sink<Error = EncodeError>> ser::SerializeTuple for Raw<'_, W> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
@@ -199,12 +199,12 @@ impl<W: Sink> ser::SerializeTuple for Raw<'_, W> {
 }
 
 /// An atom: `(utf8, bytes)`, written with the encoder's atom encoding.
-pub(super) struct AtomParts<'a, W: Sink> {
+pub(super) struct AtomParts<'a, W: Sink<Error = EncodeError>> {
     pub(super) encoder: &'a mut Encoder<W>,
     pub(super) utf8: Option<bool>,
 }
 
-impl<W: Sink> ser::Serializer for AtomParts<'_, W> {
+impl<W: Sink<Error = EncodeError>> ser::Serializer for AtomParts<'_, W> {
     type Ok = ();
     type Error = EncodeError;
     type SerializeSeq = Impossible<(), EncodeError>;
@@ -222,7 +222,7 @@ impl<W: Sink> ser::Serializer for AtomParts<'_, W> {
     rest_refused!();
 }
 
-impl<W: Sink> ser::SerializeTuple for AtomParts<'_, W> {
+impl<W: Sink<Error = EncodeError>> ser::SerializeTuple for AtomParts<'_, W> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
@@ -250,11 +250,11 @@ impl<W: Sink> ser::SerializeTuple for AtomParts<'_, W> {
 }
 
 /// `ImproperList`: `(n, e1, ..., en, tail)`.
-pub(super) struct Improper<'a, 'e, W: Sink> {
+pub(super) struct Improper<'a, 'e, W: Sink<Error = EncodeError>> {
     pub(super) ser: &'a mut Serializer<'e, W>,
 }
 
-impl<'a, 'e, W: Sink> ser::Serializer for Improper<'a, 'e, W> {
+impl<'a, 'e, W: Sink<Error = EncodeError>> ser::Serializer for Improper<'a, 'e, W> {
     type Ok = ();
     type Error = EncodeError;
     type SerializeSeq = Impossible<(), EncodeError>;
@@ -273,13 +273,13 @@ impl<'a, 'e, W: Sink> ser::Serializer for Improper<'a, 'e, W> {
 }
 
 #[doc(hidden)]
-pub struct ImproperParts<'a, 'e, W: Sink> {
+pub struct ImproperParts<'a, 'e, W: Sink<Error = EncodeError>> {
     pub(super) ser: &'a mut Serializer<'e, W>,
     /// The element count and, when there are elements, the enclosing count.
     pub(super) state: Option<(u64, Option<u64>)>,
 }
 
-impl<W: Sink> ser::SerializeTuple for ImproperParts<'_, '_, W> {
+impl<W: Sink<Error = EncodeError>> ser::SerializeTuple for ImproperParts<'_, '_, W> {
     type Ok = ();
     type Error = EncodeError;
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {

@@ -163,12 +163,14 @@ impl<W: Sink> Encoder<W> {
     /// error is [`EncodeError`].)
     ///
     /// ```
-    /// use erlport_codec::{Encoder, decode};
+    /// use erlport_codec::{Encoder, SliceWriter, decode};
     ///
-    /// let mut encoder = Encoder::new(Vec::new());
+    /// let mut buf = [0u8; 16];
+    /// let mut encoder = Encoder::new(SliceWriter::new(&mut buf));
     /// encoder.version()?;
     /// encoder.serialize(&(Some("x"), None::<u8>), true)?;
-    /// assert_eq!(decode(&encoder.into_inner()).unwrap().to_string(), "{<<120>>,nil}");
+    /// let bytes = encoder.into_inner().finish()?;
+    /// assert_eq!(decode(bytes).unwrap().to_string(), "{<<120>>,nil}");
     /// # Ok::<(), erlport_codec::EncodeError>(())
     /// ```
     pub fn serialize<T: Serialize + ?Sized>(

@@ -19,8 +19,6 @@ pub(crate) struct Reader<R> {
 }
 
 impl<R: Read> Reader<R> {
-    /// The next packet's body, swapped into `into` (whose old buffer the reader keeps for the
-    /// next packet): `false` at a clean end of input. Errors as [`Reader::packet`].
     /// Whether the next packet is already buffered whole (reading it will not block), when
     /// the previous one was read to its end.
     pub(crate) fn next_is_buffered(&self) -> bool {
@@ -60,6 +58,8 @@ impl<R: Read> Reader<R> {
         }
     }
 
+    /// The next packet's body, swapped into `into` (whose old buffer the reader keeps for the
+    /// next packet): `false` at a clean end of input. Errors as [`Reader::packet`].
     pub(crate) fn take_packet(&mut self, into: &mut Vec<u8>) -> Result<bool, Error> {
         if self.packet()?.is_none() {
             return Ok(false);

@@ -39,6 +39,21 @@ impl Erlang {
         pipe.write_all(body).unwrap();
     }
 
+    /// Sends a frame in pieces cut at the offsets `cuts` (into header and body), each
+    /// written on its own after a pause, so Rust's reads end where the cuts are.
+    fn send_in_pieces(&mut self, body: &[u8], cuts: &[usize]) {
+        let mut frame = (body.len() as u32).to_be_bytes().to_vec();
+        frame.extend_from_slice(body);
+        let pipe = self.to_rust.as_mut().unwrap();
+        let mut from = 0;
+        for &cut in cuts.iter().chain([&frame.len()]) {
+            pipe.write_all(&frame[from..cut]).unwrap();
+            pipe.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            from = cut;
+        }
+    }
+
     fn send<T: serde::Serialize>(&mut self, term: &T) {
         self.send_bytes(&to_vec(term).unwrap());
     }
@@ -448,6 +463,12 @@ fn refused_calls_are_answered_by_their_id() {
     let over = to_vec(&(Atom::new("call"), (Atom::new("job"), 20), Atom::new("add"), [big])).unwrap();
     erlang.send_bytes(&over);
     assert_eq!(erlang.receive(), format!("{{reply,{{job,20}},{{error,{{packet_too_large,{},64}}}}}}", over.len()));
+    // The same, its header arriving alone and its id in pieces: the id is still read.
+    for cuts in [&[4][..], &[4, 7], &[2, 9, 15, 60]] {
+        erlang.send_in_pieces(&over, cuts);
+        let expected = format!("{{reply,{{job,20}},{{error,{{packet_too_large,{},64}}}}}}", over.len());
+        assert_eq!(erlang.receive(), expected, "cut at {cuts:?}");
+    }
     // A call whose arguments hold an atom that is not UTF-8.
     let mut bad = call(21, "add", &[atom("ab"), int(1)]);
     let at = bad.windows(2).position(|w| w == b"ab").unwrap();
@@ -458,6 +479,8 @@ fn refused_calls_are_answered_by_their_id() {
     // Over the limit and not a call: untagged, as before.
     let cast = to_vec(&(Atom::new("cast"), Atom::new("add"), [big])).unwrap();
     erlang.send_bytes(&cast);
+    assert!(erlang.receive().starts_with("{error,{packet_too_large,"));
+    erlang.send_in_pieces(&cast, &[4, 6]);
     assert!(erlang.receive().starts_with("{error,{packet_too_large,"));
     // A call whose id is itself cut off by the limit's prefix: untagged.
     let long_id = to_vec(&(Atom::new("call"), Term::Binary(&[1; 300]), Atom::new("add"), [1, 2])).unwrap();
@@ -479,7 +502,8 @@ fn refused_calls_are_answered_by_their_id() {
         if let [byte] = answer.as_slice() {
             *reply.last_mut().unwrap() = *byte;
         }
-        erlang.send_bytes(&reply);
+        // The header alone first: the answer's id is read all the same.
+        erlang.send_in_pieces(&reply, &[4]);
         let got = erlang.receive();
         let expected = if answer.is_empty() { "{error,{packet_too_large," } else { "{error,{decode,<<" };
         assert!(got.starts_with(&format!("{{reply,{id},{expected}")), "{got}");

@@ -107,6 +107,28 @@ pub(super) fn answer_id(start: &[u8]) -> Option<u64> {
     tagged_id(start, 3, "reply")?.as_i64().and_then(|id| u64::try_from(id).ok())
 }
 
+/// Whether more of a refused packet's start could still show a call's or an answer's id:
+/// `start` is cut short before the id and what is there could begin one (a header may
+/// arrive alone, an id in pieces). Once `false`, [`call_tag`] and [`answer_id`] have their
+/// answer.
+pub(super) fn id_undecided(start: &[u8]) -> bool {
+    let Some(mut elements) = decode_tuple_prefix(start) else {
+        // Not yet a tuple's header: undecided while it is a term cut short.
+        return erlport_codec::decode(start).is_err_and(|e| e.is_incomplete());
+    };
+    let kind = match elements.arity() {
+        4 => "call",
+        3 => "reply",
+        _ => return false,
+    };
+    match elements.next() {
+        Some(Ok(first)) if first.is_atom(kind) => {}
+        Some(Err(e)) => return e.is_incomplete(),
+        _ => return false,
+    }
+    matches!(elements.next(), Some(Err(e)) if e.is_incomplete())
+}
+
 /// The second element of the tuple of `arity` led by the atom `kind` at the start of
 /// `start`, read element by element (what follows it may be cut short or invalid).
 fn tagged_id<'a>(start: &'a [u8], arity: usize, kind: &str) -> Option<Term<'a>> {

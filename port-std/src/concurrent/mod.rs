@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::io::{Port, Reader, Sender, Tagged, Unpacker, error_reply};
 use context::{Link, Pending};
 use erlport_codec::{Atom, Term};
-use messages::{Hello, Message, answer_id, call_tag, classify, hello_in_other_size, packet_mismatch};
+use messages::{Hello, Message, answer_id, call_tag, classify, hello_in_other_size, id_undecided, packet_mismatch};
 use params::CallInfo;
 use serde::de::DeserializeOwned;
 use server::{HOLDS_ROLE, HOLDS_SLOT, Server, Speed, TOOK, WAITED};

@@ -249,7 +249,9 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                     // id (answered by it, so its caller need not wait for its timeout).
                     local.packet.clear();
                     if matches!(e, Error::PacketTooLarge { .. }) {
-                        let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+                        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+                        // Its start may have come in pieces: read on while the id is cut off.
+                        while id_undecided(reader.refused_start()) && reader.read_more_refused() {}
                         local.packet.extend_from_slice(reader.refused_start());
                     }
                     self.refused(&mut local.packet, &e);

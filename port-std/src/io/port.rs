@@ -45,6 +45,7 @@ impl<R: Read, W: Write> Port<R, W> {
                 input: BufReader::with_capacity(64 * 1024, input),
                 framer: Framer::new(packet),
                 body: Vec::new(),
+                refused_want: 0,
                 unpacker: Unpacker::default(),
                 inflate_limit: DEFAULT_INFLATE_LIMIT,
             },

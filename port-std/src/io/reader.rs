@@ -14,6 +14,9 @@ pub(crate) struct Reader<R> {
     /// The codec's framing: headers, limits, skipping oversized packets.
     pub(super) framer: Framer,
     pub(super) body: Vec<u8>,
+    /// After [`Error::PacketTooLarge`]: how much of the refused body's start
+    /// [`Reader::read_more_refused`] may keep (0 otherwise).
+    pub(super) refused_want: usize,
     pub(super) unpacker: Unpacker,
     pub(crate) inflate_limit: usize,
 }
@@ -31,9 +34,36 @@ impl<R: Read> Reader<R> {
     }
 
     /// After [`Error::PacketTooLarge`]: the start of the refused packet's body, as much of
-    /// its first [`REFUSED_START`] bytes as had arrived with its header.
+    /// its first [`REFUSED_START`] bytes as had arrived with its header (and
+    /// [`Reader::read_more_refused`] added).
     pub(crate) fn refused_start(&self) -> &[u8] {
         &self.body
+    }
+
+    /// After [`Error::PacketTooLarge`]: waits for more of the refused body's start (a header
+    /// may arrive alone, an id in pieces) and keeps it, up to [`REFUSED_START`] bytes; the
+    /// framer skips what is kept. `false` when nothing more can be kept: the start is whole,
+    /// the input ended, or reading failed (the next read reports either).
+    pub(crate) fn read_more_refused(&mut self) -> bool {
+        let want = self.refused_want.saturating_sub(self.body.len());
+        if want == 0 {
+            return false;
+        }
+        let chunk = loop {
+            match self.input.fill_buf() {
+                Ok(chunk) => break chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return false,
+            }
+        };
+        let take = want.min(chunk.len());
+        let mut part = &chunk[..take];
+        // These bytes are the refused body's: the framer, skipping it, takes them all.
+        let skipping = self.framer.next(&mut part);
+        debug_assert!(skipping.is_none() && part.is_empty());
+        self.body.extend_from_slice(&chunk[..take]);
+        self.input.consume(take);
+        take > 0
     }
 
     /// The packet size this reader reads with.
@@ -76,6 +106,7 @@ impl<R: Read> Reader<R> {
         shrink(&mut self.body);
         self.unpacker.shrink();
         self.body.clear();
+        self.refused_want = 0;
         loop {
             let chunk = match self.input.fill_buf() {
                 Ok(chunk) => chunk,
@@ -104,8 +135,13 @@ impl<R: Read> Reader<R> {
                     Frame::TooLarge { len, max } => {
                         // The start of its body, as far as it is here, stays readable (for a
                         // call's id, so its caller gets the error); the rest is skipped.
-                        let start = input.len().min(len).min(REFUSED_START);
+                        self.refused_want = len.min(REFUSED_START);
+                        let start = input.len().min(self.refused_want);
                         self.body.extend_from_slice(&input[..start]);
+                        // Taken here, so that more of it can be kept later.
+                        let mut part = &input[..start];
+                        let _skipping = self.framer.next(&mut part);
+                        input = &input[start..];
                         done = Some(Err(Error::PacketTooLarge { len, max }));
                         break;
                     }

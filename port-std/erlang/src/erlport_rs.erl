@@ -584,11 +584,23 @@ wait_gone(Program = {OsPid, _}, Deadline) ->
             case erlang:monotonic_time(millisecond) >= Deadline of
                 true ->
                     os:cmd("kill -9 " ++ integer_to_list(OsPid)),
-                    ok;
+                    %% The kernel tears a killed program down after kill returns (longer
+                    %% for one with many threads, on a busy machine): stop returns once it
+                    %% is gone, waiting at most two seconds more.
+                    wait_killed(Program, erlang:monotonic_time(millisecond) + 2000);
                 false ->
                     timer:sleep(10),
                     wait_gone(Program, Deadline)
             end
+    end.
+
+wait_killed(Program, Deadline) ->
+    case os_alive(Program) andalso erlang:monotonic_time(millisecond) < Deadline of
+        true ->
+            timer:sleep(5),
+            wait_killed(Program, Deadline);
+        false ->
+            ok
     end.
 
 os_alive({OsPid, Started}) ->

@@ -11,7 +11,8 @@
 %% With `serve` first, it times binary_to_term/1 on request instead, for a caller that takes
 %% turns with it (benches/src/paired.rs): each line `time <input> <iterations>` on stdin is
 %% answered with a line holding the nanoseconds per iteration, `iterations <input>` with how
-%% many iterations take at least 50 ms.
+%% many iterations take at least 50 ms; `encode_time` and `encode_iterations` the same for
+%% term_to_binary/1 of the decoded input.
 -mode(compile).
 
 main(["serve" | Dirs]) ->
@@ -56,6 +57,17 @@ serve(Inputs) ->
                          ["iterations", Name] ->
                              B = maps:get(list_to_binary(Name), Inputs),
                              F = fun() -> binary_to_term(B) end,
+                             integer_to_list(in_process(fun() -> F(), iterations(F, 1, 50000) end, heap_for(B)));
+                         ["encode_time", Name, N] ->
+                             B = maps:get(list_to_binary(Name), Inputs),
+                             Iterations = list_to_integer(N),
+                             T0 = binary_to_term(B),
+                             F = fun() -> term_to_binary(T0) end,
+                             io_lib:format("~.1f", [in_process(fun() -> F(), {T, _} = timer:tc(fun() -> loop(F, Iterations) end), T * 1000 / Iterations end, heap_for(B))]);
+                         ["encode_iterations", Name] ->
+                             B = maps:get(list_to_binary(Name), Inputs),
+                             T0 = binary_to_term(B),
+                             F = fun() -> term_to_binary(T0) end,
                              integer_to_list(in_process(fun() -> F(), iterations(F, 1, 50000) end, heap_for(B)))
                      end,
             io:format("~s~n", [Answer]),

@@ -3,31 +3,10 @@
 //! `scripts/bench` runs this with ERTS's own timings and prints the ratios.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use erlport_benches::{decode_walk, input, walk};
-use erlport_codec::{Atom, Encode, Encoder, Sink, Term, decode, encode, encoded_len};
+use erlport_benches::{User, UserRef, decode_walk, input, walk, walk_recursive};
+use erlport_codec::{decode, encode, encoded_len};
 use std::hint::black_box;
 use std::time::Duration;
-
-/// The same visit written the way a user writes it by hand: recursion over the views'
-/// iterators.
-fn walk_recursive(term: &Term<'_>) -> u64 {
-    match term {
-        Term::Integer(v) => *v as u64,
-        Term::Float(v) => v.to_bits(),
-        Term::Atom(a) => a.as_bytes().len() as u64,
-        Term::Binary(b) => b.len() as u64,
-        Term::List(l) => {
-            let mut iter = l.iter();
-            let sum = iter.by_ref().fold(0u64, |acc, t| acc.wrapping_add(walk_recursive(&t)));
-            sum.wrapping_add(walk_recursive(&iter.tail()))
-        }
-        Term::Tuple(t) => t.iter().fold(0, |acc, e| acc.wrapping_add(walk_recursive(&e))),
-        Term::Map(m) => {
-            m.iter().fold(0, |acc, (k, v)| acc.wrapping_add(walk_recursive(&k)).wrapping_add(walk_recursive(&v)))
-        }
-        _ => 1,
-    }
-}
 
 fn walk_eetf(term: &eetf::Term) -> u64 {
     use eetf::Term as T;
@@ -58,28 +37,6 @@ fn walk_erltf(term: &erltf::OwnedTerm) -> u64 {
     }
 }
 
-/// The b input as Rust values.
-struct User {
-    id: i64,
-    name: String,
-    score: f64,
-}
-
-impl Encode for User {
-    fn encode<W: Sink>(&self, e: &mut Encoder<W>) -> Result<(), W::Error> {
-        e.map(4, |e| {
-            e.atom("id")?;
-            e.integer(self.id)?;
-            e.atom("name")?;
-            e.binary(self.name.as_bytes())?;
-            e.atom("score")?;
-            e.float(self.score)?;
-            e.atom("tags")?;
-            [Atom::new("atom1"), Atom::new("atom2")].encode(e)
-        })
-    }
-}
-
 fn codecs(c: &mut Criterion) {
     for name in ["a", "b", "c", "d"] {
         let bytes = input(name);
@@ -105,8 +62,7 @@ fn codecs(c: &mut Criterion) {
     }
 
     let bytes = input("b");
-    let users: Vec<User> =
-        (1..=10_000).map(|n| User { id: n, name: format!("user{n}"), score: n as f64 * 1.5 }).collect();
+    let users = User::input_b();
     let view = decode(&bytes).unwrap();
     let eetf_term = eetf::Term::decode(&bytes[..]).unwrap();
     let erltf_term = erltf::decode(&bytes).unwrap();
@@ -123,16 +79,6 @@ fn codecs(c: &mut Criterion) {
     });
     group.bench_function("erltf", |b| b.iter(|| erltf::encode(black_box(&erltf_term)).unwrap()));
     group.finish();
-}
-
-/// The b input read with serde, borrowing: `#{id => N, name => <<"userN">>, score => F,
-/// tags => [atom1, atom2]}`.
-#[derive(serde::Deserialize, serde::Serialize)]
-struct UserRef<'a> {
-    id: i64,
-    name: &'a str,
-    score: f64,
-    tags: Vec<&'a str>,
 }
 
 /// The same, owned: what serde_eetf can give (it reads its own owned terms, and atoms only

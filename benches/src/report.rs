@@ -85,22 +85,36 @@ fn main() {
             ratio(ours, erltf),
         );
     }
-    // The same against binary_to_term alone, timed in turns (benches/src/paired.rs).
+    // Each way of reading and writing against ERTS alone, timed in turns (benches/src/paired.rs).
     let paired: Vec<Vec<&str>> = erts_text
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
-        .filter(|p| p.len() == 7 && p[0] == "paired")
+        .filter(|p| p.len() == 8 && p[0] == "paired")
         .collect();
     if !paired.is_empty() {
         println!();
-        println!(
-            "| decode + walk, in turns with ERTS | erlport-codec | ERTS binary_to_term | vs ERTS | lowest, highest turn |"
-        );
-        println!("|---|---|---|---|---|");
+        println!("| in turns with ERTS | input | erlport-codec | ERTS | vs ERTS | lowest, highest turn |");
+        println!("|---|---|---|---|---|---|");
         for p in &paired {
-            let label = inputs.iter().find(|(name, _)| *name == p[1]).map_or(p[1], |(_, label)| *label);
+            let way = match p[1] {
+                "walk" => "decode + `Term::walk`",
+                "recursive" => "decode + recursion over the views",
+                "from_bytes" => "`from_bytes` into `Vec<User<'a>>`",
+                "encode" => "`Encoder`, from Rust values",
+                "to_slice" => "`to_slice`, serde",
+                other => other,
+            };
+            let erts_job = if matches!(p[1], "encode" | "to_slice") { "term_to_binary" } else { "binary_to_term" };
+            let label = inputs.iter().find(|(name, _)| *name == p[2]).map_or(p[2], |(_, label)| *label);
             let ns = |s: &str| s.parse::<f64>().ok();
-            println!("| {label} | {} | {} | {}x | {}x, {}x |", cell(ns(p[3])), cell(ns(p[4])), p[2], p[5], p[6]);
+            println!(
+                "| {way} | {label} | {} | {} {erts_job} | {}x | {}x, {}x |",
+                cell(ns(p[4])),
+                cell(ns(p[5])),
+                p[3],
+                p[6],
+                p[7]
+            );
         }
     }
     println!();

@@ -1,22 +1,14 @@
 //! Rounds of one way of reading an input, for counting instructions (steadier than wall time on
 //! a shared machine): `cargo build --release -p erlport-benches --bin rounds`, then
-//! `valgrind --tool=callgrind target/release/rounds walk 5` and the same with `serde` and
-//! `decode`; a third argument names the input (`benches/data/<name>.etf`, b by default). Each prints its time a round; callgrind's total, less the program's start,
-//! divided by the rounds, is the cost of one.
+//! `valgrind --tool=callgrind target/release/rounds walk 5` and the same with `recursive`,
+//! `serde`, `decode`, `encode` and `to_slice` (the last two write b from Rust values); a third
+//! argument names the input (`benches/data/<name>.etf`, b by default). Each prints its time a
+//! round; callgrind's total, less the program's start, divided by the rounds, is the cost of
+//! one.
 
-use erlport_benches::{decode_walk, input, walk};
+use erlport_benches::{User, UserRef, decode_walk, input, walk, walk_recursive};
 use std::hint::black_box;
 use std::time::Instant;
-
-/// Input b read with serde, borrowing (as in the `serde/b` benchmark).
-#[derive(serde::Deserialize)]
-#[allow(dead_code)]
-struct User<'a> {
-    id: i64,
-    name: &'a str,
-    score: f64,
-    tags: Vec<&'a str>,
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -25,6 +17,10 @@ fn main() {
     let bytes = input(&args.next().unwrap_or_else(|| "b".into()));
     // Compressed input (d) inflates into this, as in the benchmarks.
     let mut scratch = vec![0u8; erlport_codec::compressed_size(&bytes).unwrap_or(0) as usize];
+    let users = User::input_b();
+    let b = input("b");
+    let borrowed: Vec<UserRef> = erlport_codec::from_bytes(&b).expect("b reads");
+    let mut out = vec![0u8; bytes.len().max(1 << 20) * 2];
     let start = Instant::now();
     let mut total = 0u64;
     for _ in 0..rounds {
@@ -35,8 +31,11 @@ fn main() {
                 .map(|_| 1)
                 .expect("decodes"),
             "walk" => decode_walk(&bytes, &mut scratch, walk),
-            "serde" => erlport_codec::from_bytes::<Vec<User>>(black_box(&bytes)).expect("b reads").len() as u64,
-            other => panic!("{other}: decode, walk or serde"),
+            "recursive" => decode_walk(&bytes, &mut scratch, walk_recursive),
+            "serde" => erlport_codec::from_bytes::<Vec<UserRef>>(black_box(&bytes)).expect("b reads").len() as u64,
+            "encode" => erlport_codec::encode(black_box(&users[..]), &mut out).expect("fits") as u64,
+            "to_slice" => erlport_codec::to_slice(black_box(&borrowed), &mut out).expect("fits") as u64,
+            other => panic!("{other}: decode, walk, recursive, serde, encode or to_slice"),
         });
     }
     eprintln!("{mode}: {:?} a round ({total})", start.elapsed() / rounds.max(1));

@@ -17,8 +17,8 @@
 //! from Erlang's; the term Erlang decodes is the same.
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::term::{Term, root_at};
-use crate::validate::validate;
+use crate::index::Indexer;
+use crate::validate::{validate, validate_indexed};
 use crate::wire::{self, COMPRESSED_HEADER_LEN, Tag};
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
@@ -61,21 +61,22 @@ pub fn compressed_size(input: &[u8]) -> Option<u32> {
     wire::compressed_size(input)
 }
 
-/// Validates an inflated term, which must fill the inflated bytes exactly.
-pub(crate) fn validated_inflated<'a>(
-    inflated: &'a [u8],
-    used: usize,
+/// Validates an inflated term, which must fill the inflated bytes exactly, telling `ix` of
+/// its terms; returns where it ends.
+pub(crate) fn validated_inflated<I: Indexer>(
+    inflated: &[u8],
     keys: Option<&mut [u32]>,
-) -> Result<(Term<'a>, usize), DecodeError> {
-    let end = validate(inflated, 0, keys).map_err(|e| {
+    ix: I,
+) -> Result<usize, DecodeError> {
+    let validated = if I::ACTIVE { validate_indexed(inflated, 0, keys, ix) } else { validate(inflated, 0, keys) };
+    validated.map_err(|e| {
         let e = if e.is_incomplete() {
             DecodeError::new(DecodeErrorKind::InflatedTermIncomplete, e.offset(), e.tag())
         } else {
             e
         };
         e.inside_inflated()
-    })?;
-    Ok((root_at(inflated.get(..end).unwrap_or(&[])), used))
+    })
 }
 
 const INFLATE_FLAGS: u32 = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER

@@ -120,6 +120,9 @@ pub enum DecodeErrorKind {
     /// The keys of a map not written in key order do not fit the buffer given with
     /// [`Decoder::key_buffer`](crate::Decoder::key_buffer).
     KeyBufferTooSmall,
+    /// The index does not fit the words given to `Decoder::decode_indexed` (feature `index`),
+    /// or the term is 2 GiB or more, beyond what an index can hold.
+    IndexTooSmall,
     /// Map keys that hold maps of two or more pairs nested more than 4 levels deep inside
     /// other maps: comparing them (to find duplicate keys) is not done that deep, so they are
     /// refused (ERTS accepts them; only hand-made input has them).
@@ -158,6 +161,7 @@ impl DecodeErrorKind {
             | DecodeErrorKind::CompressedTooLarge { .. }
             | DecodeErrorKind::NeedsAlloc
             | DecodeErrorKind::KeyBufferTooSmall
+            | DecodeErrorKind::IndexTooSmall
             | DecodeErrorKind::MapKeysTooDeep => ErrorClass::Configuration,
             _ => ErrorClass::Invalid,
         }
@@ -281,6 +285,7 @@ impl fmt::Display for DecodeErrorKind {
                 f.write_str("checking map keys here needs more memory than a build without `alloc` has")
             }
             DecodeErrorKind::KeyBufferTooSmall => f.write_str("map keys do not fit the key buffer given"),
+            DecodeErrorKind::IndexTooSmall => f.write_str("the index does not fit the words given"),
             DecodeErrorKind::MapKeysTooDeep => f.write_str("map keys hold maps nested more than 4 deep"),
         }
     }
@@ -344,6 +349,7 @@ impl defmt::Format for DecodeErrorKind {
             DecodeErrorKind::InflatedTermIncomplete => defmt::write!(f, "inflated term incomplete"),
             DecodeErrorKind::NeedsAlloc => defmt::write!(f, "needs the alloc feature"),
             DecodeErrorKind::KeyBufferTooSmall => defmt::write!(f, "key buffer too small"),
+            DecodeErrorKind::IndexTooSmall => defmt::write!(f, "index too small"),
             DecodeErrorKind::MapKeysTooDeep => defmt::write!(f, "map keys nested too deep"),
         }
     }

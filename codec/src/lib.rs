@@ -143,6 +143,7 @@ mod error;
 mod fmt;
 #[cfg(feature = "arbitrary")]
 mod generate;
+mod index;
 mod order;
 pub mod packet;
 mod stack;
@@ -171,6 +172,8 @@ pub use error::{DecodeError, DecodeErrorKind, ErrorClass};
 pub use fmt::MAX_DISPLAY_DEPTH;
 #[cfg(feature = "arbitrary")]
 pub use generate::{ArbitraryTerm, MAX_GENERATED_DEPTH};
+#[cfg(feature = "index")]
+pub use index::{Index, IndexMemory};
 pub use tag::{Tag, VERSION};
 pub use term::{
     Atom, AtomChars, BigInt, BitBinary, Elements, Export, Fun, List, ListIter, Map, Pairs, Pid, PortId, Reference,

@@ -7,8 +7,8 @@
 //! nested in last position, the way Erlang builds lists and trees, need one frame in all.
 
 use crate::stack::Stack;
-use crate::term::{Term, view};
-use crate::wire::{self, Head, Leaf};
+use crate::term::{Term, leaf_term, view};
+use crate::wire::{self, Head};
 
 /// One step of a [`Walk`].
 #[derive(Clone, Copy, Debug)]
@@ -188,17 +188,6 @@ impl<'a> Walk<'a> {
         self.closing = self.top.closes;
         self.top = self.frames.pop().unwrap_or(Frame { kind: Kind::Done, left: 0, closes: 0 });
         Visit::Close
-    }
-}
-
-/// The view of a leaf the narrow reader read.
-#[inline(always)]
-fn leaf_term(leaf: Leaf<'_>) -> Term<'_> {
-    match leaf {
-        Leaf::Int(value) => Term::Integer(value),
-        Leaf::Float(value) => Term::Float(value),
-        Leaf::Atom(text) => Term::Atom(text.into()),
-        Leaf::Binary(bytes) => Term::Binary(bytes),
     }
 }
 

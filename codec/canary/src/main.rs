@@ -1,7 +1,8 @@
 //! Links the codec into a bare-metal program for a Cortex-M4F: no std, no allocator. It
 //! decodes and walks a term and, with the `embedded-io` feature, sends a `{packet, 2}` round
 //! trip through `packet::write` and `packet::read`; with `serde`, reads a derived struct of
-//! borrowed fields (`from_bytes`) and writes one (`to_slice`); then it reports through semihosting, so
+//! borrowed fields (`from_bytes`) and writes one (`to_slice`); with `index`, decodes into an
+//! index in words on the stack and reads by position and by key; then it reports through semihosting, so
 //! it runs under QEMU (`scripts/canary`, run by `scripts/test`): exit status 0 when every
 //! result is the expected one.
 #![no_std]
@@ -30,9 +31,32 @@ fn main() -> ! {
     let decoded = decoded & check("{packet, 2} round trip of {ok, 40}", packet_round_trip(), 40);
     #[cfg(feature = "serde")]
     let decoded = decoded & check("serde: from_bytes of a borrowed struct, to_slice", typed(), 3 + 37 + 2);
+    #[cfg(feature = "index")]
+    let decoded = decoded & check("index in a caller's words: {a, [1, 2], #{b => 3}}", indexed(), 2 + 3);
     let ok = decoded;
     debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
     loop {}
+}
+
+/// `decode_indexed` into words on the stack: an element by position, a key by search.
+#[cfg(feature = "index")]
+fn indexed() -> i64 {
+    // term_to_binary({a, [1, 2], #{b => 3}})
+    let bytes = core::hint::black_box([
+        131u8, 104, 3, 119, 1, b'a', 108, 0, 0, 0, 2, 97, 1, 97, 2, 106, 116, 0, 0, 0, 1, 119, 1, b'b', 97, 3,
+    ]);
+    let mut words = [0u32; 32];
+    let Ok(index) = erlport_codec::Decoder::new().decode_indexed(&bytes, &mut words) else { return -1 };
+    let Some(tuple) = index.term().as_tuple() else { return -2 };
+    let second = match tuple.get(1) {
+        Some(Term::List(list)) => list.get(1).and_then(|t| t.as_i64()).unwrap_or(-3),
+        _ => -4,
+    };
+    let third = match tuple.get(2) {
+        Some(Term::Map(map)) => map.get_atom("b").and_then(|t| t.as_i64()).unwrap_or(-5),
+        _ => -6,
+    };
+    second + third
 }
 
 fn check(what: &str, got: i64, want: i64) -> bool {

@@ -2,8 +2,11 @@
 
 use crate::compress::{DEFAULT_INFLATE_LIMIT, Inflater, inflate, validated_inflated};
 use crate::error::{DecodeError, DecodeErrorKind};
+#[cfg(feature = "index")]
+use crate::index::{Builder, Index, IndexMemory};
+use crate::index::{Indexer, NoIndex};
 use crate::term::{Term, root_at};
-use crate::validate::validate;
+use crate::validate::{validate, validate_indexed};
 use crate::wire::{self, COMPRESSED_HEADER_LEN, Tag, VERSION};
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
@@ -126,13 +129,52 @@ impl<'b> Decoder<'b> {
     /// used (the version byte included; for a compressed term, up to the end of its zlib
     /// stream), like `binary_to_term(B, [used])`.
     pub fn decode_prefix(self, input: &'b [u8]) -> Result<(Term<'b>, usize), DecodeError> {
+        let (valid, used) = self.validated(input, NoIndex)?;
+        Ok((root_at(valid.term()), used))
+    }
+
+    /// Decodes one whole term (compressed or not), as [`decode`](Decoder::decode) does, and
+    /// indexes it into `memory`: the [`Index`] it returns hands out views that reach any
+    /// element of a tuple or list in O(1) and a key of a map written in key order in
+    /// O(log n), and that step over a container in O(1), so that recursion over them reads
+    /// each byte a constant number of times. Decoding costs a little more (a word written
+    /// for each term); without it, the views step over what they skip.
+    ///
+    /// `memory` is a `&mut [u32]` (the input is refused with
+    /// [`DecodeErrorKind::IndexTooSmall`] when the index does not fit) or, with `alloc`, a
+    /// `&mut Vec<u32>`, grown as needed; see [`IndexMemory`] for the sizes.
+    ///
+    /// ```
+    /// use erlport_codec::{Decoder, Term};
+    ///
+    /// // term_to_binary({a, [1, 2], b})
+    /// let bytes = [131, 104, 3, 119, 1, b'a', 108, 0, 0, 0, 2, 97, 1, 97, 2, 106, 119, 1, b'b'];
+    /// let mut words = [0u32; 32];
+    /// let index = Decoder::new().decode_indexed(&bytes, &mut words)?;
+    /// let tuple = index.term().as_tuple().unwrap();
+    /// assert!(tuple.get(2).unwrap().is_atom("b")); // no stepping over the list
+    /// # Ok::<(), erlport_codec::DecodeError>(())
+    /// ```
+    #[cfg(feature = "index")]
+    pub fn decode_indexed(self, input: &'b [u8], memory: impl Into<IndexMemory<'b>>) -> Result<Index<'b>, DecodeError> {
+        let mut builder = Builder::new(memory.into());
+        let (valid, used) = self.validated(input, &mut builder)?;
+        if used < input.len() {
+            return Err(DecodeError::new(DecodeErrorKind::TrailingBytes { count: input.len() - used }, used, None));
+        }
+        Ok(Index { bytes: valid.buf, tape: builder.into_tape() })
+    }
+
+    /// Validates the term at the start of `input` (inflating it first when compressed),
+    /// telling `ix` of every term.
+    fn validated<I: Indexer>(self, input: &'b [u8], ix: I) -> Result<(Valid<'b>, usize), DecodeError> {
         match input {
             [] => Err(DecodeError::incomplete(2, 0, None)),
             [version, ..] if *version != VERSION => {
                 Err(DecodeError::new(DecodeErrorKind::BadVersion { found: *version }, 0, None))
             }
-            _ if wire::is_compressed(input) && !matches!(self.scratch, Scratch::None) => self.inflated(input),
-            _ => decode_prefix_plain(input, self.key_buffer),
+            _ if wire::is_compressed(input) && !matches!(self.scratch, Scratch::None) => self.inflated(input, ix),
+            _ => validated_plain(input, self.key_buffer, ix),
         }
     }
 
@@ -140,7 +182,7 @@ impl<'b> Decoder<'b> {
     /// inflates and validates. Never inlined: an inflater of its own (10 KiB) is on the stack
     /// only while a compressed term is decoded.
     #[inline(never)]
-    fn inflated(self, input: &'b [u8]) -> Result<(Term<'b>, usize), DecodeError> {
+    fn inflated<I: Indexer>(self, input: &'b [u8], ix: I) -> Result<(Valid<'b>, usize), DecodeError> {
         let tag = Some(Tag::Compressed);
         let Some(declared) = wire::compressed_size(input) else {
             let needed = COMPRESSED_HEADER_LEN + 1 - input.len().min(COMPRESSED_HEADER_LEN);
@@ -155,9 +197,24 @@ impl<'b> Decoder<'b> {
             return Err(DecodeError::new(too_large, 2, tag));
         }
         match self.inflater {
-            Some(inflater) => inflate_into(input, size, self.scratch, inflater, self.key_buffer),
-            None => inflate_with_own(input, size, self.scratch, self.key_buffer),
+            Some(inflater) => inflate_into(input, size, self.scratch, inflater, self.key_buffer, ix),
+            None => inflate_with_own(input, size, self.scratch, self.key_buffer, ix),
         }
+    }
+}
+
+/// A validated term: the bytes validation ran over (the input, or what it inflated to), and
+/// where the term starts and ends in them.
+struct Valid<'b> {
+    #[cfg_attr(not(feature = "index"), allow(dead_code))]
+    buf: &'b [u8],
+    start: usize,
+    end: usize,
+}
+
+impl<'b> Valid<'b> {
+    fn term(&self) -> &'b [u8] {
+        self.buf.get(self.start..self.end).unwrap_or(&[])
     }
 }
 
@@ -182,57 +239,74 @@ pub(crate) fn decode_prefix_plain<'b>(
         [version, ..] if *version != VERSION => {
             Err(DecodeError::new(DecodeErrorKind::BadVersion { found: *version }, 0, None))
         }
-        _ if wire::is_compressed(input) => {
-            let tag = Some(Tag::Compressed);
-            match wire::compressed_size(input) {
-                Some(size) => Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size }, 1, tag)),
-                None => {
-                    let needed = COMPRESSED_HEADER_LEN + 1 - input.len().min(COMPRESSED_HEADER_LEN);
-                    Err(DecodeError::incomplete(needed, input.len(), tag))
-                }
-            }
-        }
         _ => {
-            let end = validate(input, 1, key_buffer)?;
-            Ok((root_at(input.get(1..end).unwrap_or(&[])), end))
+            let (valid, used) = validated_plain(input, key_buffer, NoIndex)?;
+            Ok((root_at(valid.term()), used))
         }
     }
 }
 
+/// Validates a term that is not compressed (a compressed one needs a scratch buffer: that is
+/// the error); `input` starts with the version byte.
+fn validated_plain<'b, I: Indexer>(
+    input: &'b [u8],
+    key_buffer: Option<&'b mut [u32]>,
+    ix: I,
+) -> Result<(Valid<'b>, usize), DecodeError> {
+    if wire::is_compressed(input) {
+        let tag = Some(Tag::Compressed);
+        return match wire::compressed_size(input) {
+            Some(size) => Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size }, 1, tag)),
+            None => {
+                let needed = COMPRESSED_HEADER_LEN + 1 - input.len().min(COMPRESSED_HEADER_LEN);
+                Err(DecodeError::incomplete(needed, input.len(), tag))
+            }
+        };
+    }
+    // Without an index, the one `validate` every plain decode shares (on bare metal a second
+    // copy of the pass would cost its 2 KB again).
+    let end = if I::ACTIVE { validate_indexed(input, 1, key_buffer, ix)? } else { validate(input, 1, key_buffer)? };
+    Ok((Valid { buf: input, start: 1, end }, end))
+}
+
 /// Inflates with an inflater of its own, on the stack only for this call (about 10 KiB).
 #[inline(never)]
-fn inflate_with_own<'b>(
+fn inflate_with_own<'b, I: Indexer>(
     input: &'b [u8],
     size: usize,
     scratch: Scratch<'b>,
     key_buffer: Option<&'b mut [u32]>,
-) -> Result<(Term<'b>, usize), DecodeError> {
+    ix: I,
+) -> Result<(Valid<'b>, usize), DecodeError> {
     let mut inflater = Inflater::new();
-    inflate_into(input, size, scratch, &mut inflater, key_buffer)
+    inflate_into(input, size, scratch, &mut inflater, key_buffer, ix)
 }
 
 /// Inflates into the scratch and validates what came out.
-fn inflate_into<'b>(
+fn inflate_into<'b, I: Indexer>(
     input: &'b [u8],
     size: usize,
     scratch: Scratch<'b>,
     inflater: &mut Inflater,
     key_buffer: Option<&'b mut [u32]>,
-) -> Result<(Term<'b>, usize), DecodeError> {
+    ix: I,
+) -> Result<(Valid<'b>, usize), DecodeError> {
     let tag = Some(Tag::Compressed);
-    match scratch {
-        Scratch::None => Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size: size as u32 }, 1, tag)),
+    let (inflated, used): (&'b [u8], usize) = match scratch {
+        Scratch::None => return Err(DecodeError::new(DecodeErrorKind::NeedsScratch { size: size as u32 }, 1, tag)),
         Scratch::Slice(scratch) => {
             let Some(out) = scratch.get_mut(..size) else {
                 return Err(DecodeError::new(DecodeErrorKind::ScratchTooSmall { needed: size }, 2, tag));
             };
             let used = inflate(input, out, inflater)?;
-            validated_inflated(out, used, key_buffer)
+            (out, used)
         }
         #[cfg(feature = "alloc")]
         Scratch::Vec(scratch) => {
             let used = crate::compress::inflate_growing(input, size, scratch, inflater)?;
-            validated_inflated(scratch, used, key_buffer)
+            (scratch.as_slice(), used)
         }
-    }
+    };
+    let end = validated_inflated(inflated, key_buffer, ix)?;
+    Ok((Valid { buf: inflated, start: 0, end }, used))
 }

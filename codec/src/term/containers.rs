@@ -2,36 +2,104 @@
 
 use super::*;
 
+/// Where a container's contents are read from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Src<'a> {
+    /// Its bytes, stepped over as they are read.
+    Bytes {
+        /// From its tag to the end of the input (to its end when `exact`).
+        raw: &'a [u8],
+        exact: bool,
+        /// The header's length: the contents start there.
+        body: u8,
+        /// A tuple's arity, a list's elements in its first segment, a map's pairs.
+        count: u32,
+        /// A list written as `STRING_EXT`.
+        string: bool,
+    },
+    /// Its block in an [`Index`](crate::Index).
+    #[cfg(feature = "index")]
+    Indexed { index: &'a Index<'a>, block: u32 },
+}
+
+impl<'a> Src<'a> {
+    /// The bytes, exactly.
+    pub(super) fn bytes(&self) -> &'a [u8] {
+        match *self {
+            Src::Bytes { raw, exact, .. } => exact_bytes(raw, exact),
+            #[cfg(feature = "index")]
+            Src::Indexed { index, block } => index.bytes_of(block),
+        }
+    }
+
+    /// From the tag on (possibly past the end).
+    #[cfg(feature = "serde")]
+    pub(super) fn start(&self) -> &'a [u8] {
+        match *self {
+            Src::Bytes { raw, .. } => raw,
+            #[cfg(feature = "index")]
+            Src::Indexed { index, block } => index.bytes.get(index.start(block)..).unwrap_or(&[]),
+        }
+    }
+
+    /// The same bytes, known to end where they do.
+    pub(super) fn exact(self) -> Self {
+        match self {
+            Src::Bytes { raw, body, count, string, .. } => Src::Bytes { raw, exact: true, body, count, string },
+            #[cfg(feature = "index")]
+            indexed => indexed,
+        }
+    }
+
+    /// A tuple's elements or a map's keys and values: `count` of them (read from the bytes; an
+    /// index knows its slots).
+    fn elements(&self, count: u64) -> Elements<'a> {
+        match *self {
+            Src::Bytes { raw, body, .. } => Elements::new(raw.get(usize::from(body)..).unwrap_or(&[]), count),
+            #[cfg(feature = "index")]
+            Src::Indexed { index, block } => {
+                let next = Index::first_slot(block);
+                Elements { cursor: Cursor::Slots { index, next, end: next + index.slots(block) } }
+            }
+        }
+    }
+}
+
 /// A tuple: its arity and its elements, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Tuple<'a> {
-    /// From the tuple's tag to the end of the input (to the tuple's end when `exact`).
-    pub(super) raw: &'a [u8],
-    pub(super) exact: bool,
-    /// The header's length: the elements start there.
-    pub(super) body: u8,
-    pub(super) arity: u32,
+    pub(crate) src: Src<'a>,
 }
 
 impl<'a> Tuple<'a> {
     /// The number of elements.
     pub fn arity(&self) -> usize {
-        self.arity as usize
+        match self.src {
+            Src::Bytes { count, .. } => count as usize,
+            #[cfg(feature = "index")]
+            Src::Indexed { index, block } => index.slots(block) as usize,
+        }
     }
 
     /// Whether the tuple is `{}`.
     pub fn is_empty(&self) -> bool {
-        self.arity == 0
+        self.arity() == 0
     }
 
     /// The elements in order.
     pub fn iter(&self) -> Elements<'a> {
-        Elements::new(self.raw.get(usize::from(self.body)..).unwrap_or(&[]), u64::from(self.arity))
+        self.src.elements(self.arity() as u64)
     }
 
-    /// The element at `index` (counting from 0), if there is one.
+    /// The element at `index` (counting from 0), if there is one: O(1) through an
+    /// [`Index`](crate::Index) (feature `index`), else O(index) (the elements before it are
+    /// stepped over).
     pub fn get(&self, index: usize) -> Option<Term<'a>> {
-        self.iter().nth(index)
+        match self.src {
+            #[cfg(feature = "index")]
+            Src::Indexed { index: ix, block } => indexed::slot_at(ix, block, index, ix.slots(block) as usize),
+            Src::Bytes { .. } => self.iter().nth(index),
+        }
     }
 }
 
@@ -47,38 +115,48 @@ impl<'a> IntoIterator for Tuple<'a> {
 /// The elements of a tuple, or the key and value terms of a map, in order.
 #[derive(Clone, Debug)]
 pub struct Elements<'a> {
-    /// From the next element on, or from the last one handed out when `unwalked`.
-    pub(super) rest: &'a [u8],
-    pub(super) left: u64,
-    /// The last element handed out is a container whose end is not known yet.
-    pub(super) unwalked: bool,
+    pub(super) cursor: Cursor<'a>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum Cursor<'a> {
+    Bytes {
+        /// From the next element on, or from the last one handed out when `unwalked`.
+        rest: &'a [u8],
+        left: u64,
+        /// The last element handed out is a container whose end is not known yet.
+        unwalked: bool,
+    },
+    /// Slots `next..end` of an index.
+    #[cfg(feature = "index")]
+    Slots { index: &'a Index<'a>, next: u32, end: u32 },
 }
 
 impl<'a> Elements<'a> {
     pub(crate) fn new(rest: &'a [u8], left: u64) -> Self {
-        Elements { rest, left, unwalked: false }
-    }
-
-    #[inline]
-    fn settle(&mut self) {
-        if self.unwalked {
-            self.unwalked = false;
-            self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
-        }
+        Elements { cursor: Cursor::Bytes { rest, left, unwalked: false } }
     }
 
     /// Where the elements end, once the iterator is exhausted and its last element was a leaf
-    /// or was walked (`None` otherwise).
+    /// or was walked (`None` otherwise, and through an index, which needs no telling).
     pub(crate) fn end(&self) -> Option<&'a [u8]> {
-        (self.left == 0 && !self.unwalked).then_some(self.rest)
+        match self.cursor {
+            Cursor::Bytes { rest, left, unwalked } => (left == 0 && !unwalked).then_some(rest),
+            #[cfg(feature = "index")]
+            Cursor::Slots { .. } => None,
+        }
     }
 
     /// The element last handed out was walked and ends where `end` begins: no need to step
     /// over it. Ignored unless `end` lies within this iterator's bytes.
     pub(crate) fn resume(&mut self, end: &'a [u8]) {
-        if self.unwalked && within(self.rest, end) {
-            self.rest = end;
-            self.unwalked = false;
+        #[cfg_attr(not(feature = "index"), allow(irrefutable_let_patterns))]
+        if let Cursor::Bytes { rest, unwalked, .. } = &mut self.cursor
+            && *unwalked
+            && within(rest, end)
+        {
+            *rest = end;
+            *unwalked = false;
         }
     }
 }
@@ -95,25 +173,57 @@ impl<'a> Iterator for Elements<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Term<'a>> {
-        if self.left == 0 {
-            return None;
+        match &mut self.cursor {
+            #[cfg(feature = "index")]
+            Cursor::Slots { index, next, end } => {
+                if *next >= *end {
+                    return None;
+                }
+                let slot = index.word(*next as usize);
+                *next += 1;
+                Some(indexed::slot_term(index, slot))
+            }
+            Cursor::Bytes { rest, left, unwalked } => {
+                if *left == 0 {
+                    return None;
+                }
+                if *unwalked {
+                    *unwalked = false;
+                    *rest = rest.get(wire::skip(rest)..).unwrap_or(&[]);
+                }
+                *left -= 1;
+                if let Some((term, after)) = common_leaf_at(rest) {
+                    *rest = after;
+                    return Some(term);
+                }
+                let (term, end) = term_at(rest);
+                match end {
+                    End::At(len) => *rest = rest.get(len..).unwrap_or(&[]),
+                    End::Unknown => *unwalked = true,
+                }
+                Some(term)
+            }
         }
-        self.settle();
-        self.left -= 1;
-        if let Some((value, rest)) = wire::small_integer(self.rest) {
-            self.rest = rest;
-            return Some(Term::Integer(value));
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Term<'a>> {
+        #[cfg(feature = "index")]
+        if let Cursor::Slots { next, end, .. } = &mut self.cursor {
+            *next += u32::try_from(n).unwrap_or(u32::MAX).min(*end - *next);
+            return self.next();
         }
-        let (term, end) = term_at(self.rest);
-        match end {
-            End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
-            End::Unknown => self.unwalked = true,
+        for _ in 0..n {
+            self.next()?;
         }
-        Some(term)
+        self.next()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
+        let left = match self.cursor {
+            Cursor::Bytes { left, .. } => usize::try_from(left).unwrap_or(usize::MAX),
+            #[cfg(feature = "index")]
+            Cursor::Slots { next, end, .. } => (end - next) as usize,
+        };
         (left, Some(left))
     }
 }
@@ -125,32 +235,51 @@ impl ExactSizeIterator for Elements<'_> {}
 /// A `LIST_EXT` whose tail is itself a list continues into it, as in Erlang.
 #[derive(Clone, Copy, Debug)]
 pub struct List<'a> {
-    /// From its tag (`LIST_EXT` or `STRING_EXT`) to the end of the input (to the list's end
-    /// when `exact`).
-    pub(super) raw: &'a [u8],
-    pub(super) exact: bool,
-    /// The header's length.
-    pub(super) body: u8,
-    /// Elements in the first segment.
-    pub(super) first: u32,
-    pub(super) string: bool,
+    pub(crate) src: Src<'a>,
 }
 
 impl<'a> List<'a> {
     /// The elements in order (not the tail).
     pub fn iter(&self) -> ListIter<'a> {
-        ListIter {
-            rest: self.raw.get(usize::from(self.body)..).unwrap_or(&[]),
-            left: self.first,
-            string: self.string,
-            unwalked: false,
-        }
+        let cursor = match self.src {
+            Src::Bytes { raw, body, count, string, .. } => ListCursor::Bytes {
+                rest: raw.get(usize::from(body)..).unwrap_or(&[]),
+                left: count,
+                string,
+                unwalked: false,
+            },
+            #[cfg(feature = "index")]
+            Src::Indexed { index, block } => ListCursor::slots(index, block),
+        };
+        ListIter { cursor }
     }
 
     /// The bytes of a list written as `STRING_EXT` (a list of integers 0..=255), if it was.
     pub fn as_string_bytes(&self) -> Option<&'a [u8]> {
-        let start = usize::from(self.body);
-        self.string.then(|| self.raw.get(start..start + self.first as usize).unwrap_or(&[]))
+        match self.src {
+            Src::Bytes { raw, body, count, string: true, .. } => {
+                let start = usize::from(body);
+                Some(raw.get(start..start + count as usize).unwrap_or(&[]))
+            }
+            _ => None,
+        }
+    }
+
+    /// The element at `index` (counting from 0), if there is one: O(1) for a list written as
+    /// `STRING_EXT` and through an [`Index`](crate::Index) (feature `index`; within the list's
+    /// first `LIST_EXT` segment, which is the whole list as Erlang writes it), else O(index).
+    pub fn get(&self, index: usize) -> Option<Term<'a>> {
+        if let Some(bytes) = self.as_string_bytes() {
+            return bytes.get(index).map(|&b| Term::Integer(i64::from(b)));
+        }
+        #[cfg(feature = "index")]
+        if let Src::Indexed { index: ix, block } = self.src {
+            let elements = ix.slots(block) as usize - 1;
+            if index < elements {
+                return indexed::slot_at(ix, block, index, elements);
+            }
+        }
+        self.iter().nth(index)
     }
 
     /// The tail: [`Term::Nil`] for a proper list.
@@ -165,7 +294,7 @@ impl<'a> List<'a> {
         matches!(self.tail(), Term::Nil)
     }
 
-    /// The number of elements (walks the list).
+    /// The number of elements (walks the list; through an [`Index`](crate::Index), counts).
     pub fn len(&self) -> usize {
         self.iter().count()
     }
@@ -188,46 +317,74 @@ impl<'a> IntoIterator for List<'a> {
 /// The elements of a [`List`]; after the last one, [`ListIter::tail`] gives the tail.
 #[derive(Clone, Debug)]
 pub struct ListIter<'a> {
-    /// From the next element (or the tail) on; in a string, from its next byte.
-    pub(super) rest: &'a [u8],
-    pub(super) left: u32,
-    /// Reading the bytes of a `STRING_EXT`.
-    pub(super) string: bool,
-    /// The last element handed out is a container whose end is not known yet.
-    pub(super) unwalked: bool,
+    pub(super) cursor: ListCursor<'a>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum ListCursor<'a> {
+    Bytes {
+        /// From the next element (or the tail) on; in a string, from its next byte.
+        rest: &'a [u8],
+        left: u32,
+        /// Reading the bytes of a `STRING_EXT`.
+        string: bool,
+        /// The last element handed out is a container whose end is not known yet.
+        unwalked: bool,
+    },
+    /// The elements in slots `next..tail` of an index, then the tail in slot `tail`.
+    #[cfg(feature = "index")]
+    Slots { index: &'a Index<'a>, next: u32, tail: u32 },
 }
 
 impl<'a> ListIter<'a> {
     /// The tail, once every element was read: [`Term::Nil`] for a proper list. Before that,
     /// [`Term::Nil`] too.
     pub fn tail(&self) -> Term<'a> {
-        if self.left > 0 || self.string {
-            return Term::Nil;
+        match self.cursor {
+            ListCursor::Bytes { rest, left, string, unwalked } => {
+                if left > 0 || string {
+                    return Term::Nil;
+                }
+                let rest = if unwalked { rest.get(wire::skip(rest)..).unwrap_or(&[]) } else { rest };
+                term_at(rest).0
+            }
+            #[cfg(feature = "index")]
+            ListCursor::Slots { index, next, tail } => {
+                if next < tail {
+                    return Term::Nil;
+                }
+                indexed::slot_term(index, index.word(tail as usize))
+            }
         }
-        let rest = if self.unwalked { self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]) } else { self.rest };
-        term_at(rest).0
     }
 
     /// Where the list ends (after its tail), once the elements are exhausted, the last was a
-    /// leaf or was walked, and the tail is a leaf; `None` otherwise.
+    /// leaf or was walked, and the tail is a leaf; `None` otherwise (and through an index,
+    /// which needs no telling).
     pub(crate) fn end(&self) -> Option<&'a [u8]> {
-        if self.left > 0 || self.unwalked {
+        #[cfg_attr(not(feature = "index"), allow(irrefutable_let_patterns))]
+        let ListCursor::Bytes { rest, left, string, unwalked } = self.cursor else { return None };
+        if left > 0 || unwalked {
             return None;
         }
-        if self.string {
-            return Some(self.rest);
+        if string {
+            return Some(rest);
         }
-        match term_at(self.rest) {
-            (_, End::At(len)) => self.rest.get(len..),
+        match term_at(rest) {
+            (_, End::At(len)) => rest.get(len..),
             (_, End::Unknown) => None,
         }
     }
 
     /// See [`Elements::resume`].
     pub(crate) fn resume(&mut self, end: &'a [u8]) {
-        if self.unwalked && within(self.rest, end) {
-            self.rest = end;
-            self.unwalked = false;
+        #[cfg_attr(not(feature = "index"), allow(irrefutable_let_patterns))]
+        if let ListCursor::Bytes { rest, unwalked, .. } = &mut self.cursor
+            && *unwalked
+            && within(rest, end)
+        {
+            *rest = end;
+            *unwalked = false;
         }
     }
 }
@@ -238,41 +395,56 @@ impl<'a> Iterator for ListIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Term<'a>> {
         loop {
-            if self.unwalked {
-                self.unwalked = false;
-                self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+            let (rest, left, string, unwalked) = match &mut self.cursor {
+                #[cfg(feature = "index")]
+                ListCursor::Slots { index, next, tail } => {
+                    if *next < *tail {
+                        let slot = index.word(*next as usize);
+                        *next += 1;
+                        return Some(indexed::slot_term(index, slot));
+                    }
+                    if self.continue_slots() {
+                        continue;
+                    }
+                    return None;
+                }
+                ListCursor::Bytes { rest, left, string, unwalked } => (rest, left, string, unwalked),
+            };
+            if *unwalked {
+                *unwalked = false;
+                *rest = rest.get(wire::skip(rest)..).unwrap_or(&[]);
             }
-            if self.left > 0 {
-                self.left -= 1;
-                if self.string {
-                    let (&byte, rest) = self.rest.split_first()?;
-                    self.rest = rest;
+            if *left > 0 {
+                *left -= 1;
+                if *string {
+                    let (&byte, after) = rest.split_first()?;
+                    *rest = after;
                     return Some(Term::Integer(i64::from(byte)));
                 }
-                if let Some((value, rest)) = wire::small_integer(self.rest) {
-                    self.rest = rest;
-                    return Some(Term::Integer(value));
+                if let Some((term, after)) = common_leaf_at(rest) {
+                    *rest = after;
+                    return Some(term);
                 }
-                let (term, end) = term_at(self.rest);
+                let (term, end) = term_at(rest);
                 match end {
-                    End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
-                    End::Unknown => self.unwalked = true,
+                    End::At(len) => *rest = rest.get(len..).unwrap_or(&[]),
+                    End::Unknown => *unwalked = true,
                 }
                 return Some(term);
             }
-            if self.string {
+            if *string {
                 return None;
             }
             // The tail may continue the list.
-            match wire::head_of(self.rest) {
+            match wire::head_of(rest) {
                 (Head::List(n), len) => {
-                    self.left = n;
-                    self.rest = self.rest.get(len..).unwrap_or(&[]);
+                    *left = n;
+                    *rest = rest.get(len..).unwrap_or(&[]);
                 }
                 (Head::String(bytes), len) => {
-                    self.left = bytes.len() as u32;
-                    self.rest = self.rest.get(len - bytes.len()..).unwrap_or(&[]);
-                    self.string = true;
+                    *left = bytes.len() as u32;
+                    *rest = rest.get(len - bytes.len()..).unwrap_or(&[]);
+                    *string = true;
                 }
                 _ => return None,
             }
@@ -283,37 +455,52 @@ impl<'a> Iterator for ListIter<'a> {
 /// A map: its pairs in the order they were written, read lazily.
 #[derive(Clone, Copy, Debug)]
 pub struct Map<'a> {
-    /// From the map's tag to the end of the input (to the map's end when `exact`).
-    pub(super) raw: &'a [u8],
-    pub(super) exact: bool,
-    pub(super) body: u8,
-    pub(super) pairs: u32,
+    pub(crate) src: Src<'a>,
 }
 
 impl<'a> Map<'a> {
     /// The number of pairs.
     pub fn len(&self) -> usize {
-        self.pairs as usize
+        match self.src {
+            Src::Bytes { count, .. } => count as usize,
+            #[cfg(feature = "index")]
+            Src::Indexed { index, block } => index.slots(block) as usize / 2,
+        }
     }
 
     /// Whether the map is `#{}`.
     pub fn is_empty(&self) -> bool {
-        self.pairs == 0
+        self.len() == 0
     }
 
     /// The pairs, in the order they were written (Erlang writes maps of up to 32 keys in
     /// key order, larger ones in its internal hash order).
     pub fn iter(&self) -> Pairs<'a> {
-        Pairs { inner: Elements::new(self.raw.get(usize::from(self.body)..).unwrap_or(&[]), 2 * u64::from(self.pairs)) }
+        Pairs { inner: self.src.elements(2 * self.len() as u64) }
     }
 
-    /// The value for a key that is an atom with this text.
+    /// The value for a key that is an atom with this text: see [`Map::get`] for the cost.
     pub fn get_atom(&self, key: &str) -> Option<Term<'a>> {
+        #[cfg(feature = "index")]
+        if let Src::Indexed { index, block } = self.src
+            && index.sorted(block)
+        {
+            return indexed::sorted_get(index, block, &Term::Atom(Atom::new(key)));
+        }
         self.iter().find(|(k, _)| k.is_atom(key)).map(|(_, v)| v)
     }
 
-    /// The value whose key is exactly equal (`=:=`) to `key`.
+    /// The value whose key is exactly equal (`=:=`) to `key`. Through an
+    /// [`Index`](crate::Index) (feature `index`), a map whose keys are in increasing term order
+    /// (how Erlang writes maps of up to 32 keys) is searched by halves, O(log n) key
+    /// comparisons; any other map is read pair by pair, O(n).
     pub fn get(&self, key: &Term<'_>) -> Option<Term<'a>> {
+        #[cfg(feature = "index")]
+        if let Src::Indexed { index, block } = self.src
+            && index.sorted(block)
+        {
+            return indexed::sorted_get(index, block, key);
+        }
         self.iter().find(|(k, _)| k.exact_cmp(key) == core::cmp::Ordering::Equal).map(|(_, v)| v)
     }
 }

@@ -12,14 +12,19 @@
 
 mod containers;
 mod ids;
+#[cfg(feature = "index")]
+mod indexed;
 mod leaves;
 
 pub use crate::wire::AtomChars;
+pub(crate) use containers::Src;
 pub use containers::{Elements, List, ListIter, Map, Pairs, Tuple};
 pub use ids::{Export, Fun, Pid, PortId, Reference};
 pub use leaves::{Atom, BigInt, BitBinary};
 
-use crate::wire::{self, Head, Int, float_text_value};
+#[cfg(feature = "index")]
+use crate::index::Index;
+use crate::wire::{self, Head, Int, Leaf, float_text_value};
 
 /// One Erlang term, as a view over validated bytes.
 ///
@@ -102,9 +107,9 @@ impl<'a> Term<'a> {
     /// them: containers, pids, ports, references and funs. Empty for the rest.
     pub(crate) fn raw(&self) -> &'a [u8] {
         match self {
-            Term::List(v) => exact_bytes(v.raw, v.exact),
-            Term::Tuple(v) => exact_bytes(v.raw, v.exact),
-            Term::Map(v) => exact_bytes(v.raw, v.exact),
+            Term::List(v) => v.src.bytes(),
+            Term::Tuple(v) => v.src.bytes(),
+            Term::Map(v) => v.src.bytes(),
             Term::Fun(v) => exact_bytes(v.raw, v.exact),
             Term::Pid(v) => v.raw,
             Term::Port(v) => v.raw,
@@ -121,9 +126,9 @@ impl<'a> Term<'a> {
     /// them: containers, pids, ports, references and funs. Empty for the rest.
     pub(crate) fn start(&self) -> &'a [u8] {
         match self {
-            Term::List(v) => v.raw,
-            Term::Tuple(v) => v.raw,
-            Term::Map(v) => v.raw,
+            Term::List(v) => v.src.start(),
+            Term::Tuple(v) => v.src.start(),
+            Term::Map(v) => v.src.start(),
             Term::Fun(v) => v.raw,
             Term::Pid(v) => v.raw,
             Term::Port(v) => v.raw,
@@ -144,9 +149,9 @@ fn exact_bytes(raw: &[u8], exact: bool) -> &[u8] {
 /// give its bytes back without stepping over them.
 pub(crate) fn root_at(raw: &[u8]) -> Term<'_> {
     match term_at(raw).0 {
-        Term::List(v) => Term::List(List { exact: true, ..v }),
-        Term::Tuple(v) => Term::Tuple(Tuple { exact: true, ..v }),
-        Term::Map(v) => Term::Map(Map { exact: true, ..v }),
+        Term::List(v) => Term::List(List { src: v.src.exact() }),
+        Term::Tuple(v) => Term::Tuple(Tuple { src: v.src.exact() }),
+        Term::Map(v) => Term::Map(Map { src: v.src.exact() }),
         Term::Fun(v) => Term::Fun(Fun { exact: true, ..v }),
         leaf => leaf,
     }
@@ -158,6 +163,32 @@ pub(crate) enum End {
     At(usize),
     /// A container: its end is found by stepping over it from its start.
     Unknown,
+}
+
+/// The view of a leaf the narrow reader ([`wire::common_leaf`]) read.
+#[inline(always)]
+pub(crate) fn leaf_term(leaf: Leaf<'_>) -> Term<'_> {
+    match leaf {
+        Leaf::Int(value) => Term::Integer(value),
+        Leaf::Float(value) => Term::Float(value),
+        Leaf::Atom(text) => Term::Atom(text.into()),
+        Leaf::Binary(bytes) => Term::Binary(bytes),
+    }
+}
+
+/// The common leaf at the start of validated `raw` (integers, atoms, binaries, new floats),
+/// read by one jump on its tag, and the bytes after it; `None` for anything else. On bare
+/// metal only integers, to keep the flash small.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn common_leaf_at(raw: &[u8]) -> Option<(Term<'_>, &[u8])> {
+    if let Some((value, rest)) = wire::small_integer(raw) {
+        return Some((Term::Integer(value), rest));
+    }
+    if wire::FAST_PATHS {
+        let (leaf, len) = wire::common_leaf(raw)?;
+        return Some((leaf_term(leaf), raw.get(len..).unwrap_or(&[])));
+    }
+    None
 }
 
 /// Reads the validated term at the start of `raw`: the view and where it ends.
@@ -197,15 +228,23 @@ pub(crate) fn view<'a>(raw: &'a [u8], head: Head<'a>, len: usize) -> Term<'a> {
         }
         Head::Nil | Head::String([]) => Term::Nil,
         Head::String(bytes) => Term::List(List {
-            raw,
-            exact: false,
-            body: (len - bytes.len()) as u8,
-            first: bytes.len() as u32,
-            string: true,
+            src: Src::Bytes {
+                raw,
+                exact: false,
+                body: (len - bytes.len()) as u8,
+                count: bytes.len() as u32,
+                string: true,
+            },
         }),
-        Head::List(n) => Term::List(List { raw, exact: false, body: len as u8, first: n, string: false }),
-        Head::Tuple(arity) => Term::Tuple(Tuple { raw, exact: false, body: len as u8, arity }),
-        Head::Map(pairs) => Term::Map(Map { raw, exact: false, body: len as u8, pairs }),
+        Head::List(n) => {
+            Term::List(List { src: Src::Bytes { raw, exact: false, body: len as u8, count: n, string: false } })
+        }
+        Head::Tuple(arity) => {
+            Term::Tuple(Tuple { src: Src::Bytes { raw, exact: false, body: len as u8, count: arity, string: false } })
+        }
+        Head::Map(pairs) => {
+            Term::Map(Map { src: Src::Bytes { raw, exact: false, body: len as u8, count: pairs, string: false } })
+        }
         Head::Pid(bytes) => Term::Pid(Pid { raw: bytes }),
         Head::Port(bytes) => Term::Port(PortId { raw: bytes }),
         Head::Reference(bytes) => Term::Reference(Reference { raw: bytes }),

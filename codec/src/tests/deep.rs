@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn nested(depth: usize, open: &[u8], leaf: &[u8], close: &[u8]) -> Vec<u8> {
+pub(super) fn nested(depth: usize, open: &[u8], leaf: &[u8], close: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(1 + depth * (open.len() + close.len()) + leaf.len());
     bytes.push(131);
     for _ in 0..depth {

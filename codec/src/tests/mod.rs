@@ -9,6 +9,18 @@ use std::vec::Vec;
 
 std::thread_local! {
     static STEPPED: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+    static COMPARED: core::cell::Cell<usize> = const { core::cell::Cell::new(0) };
+}
+
+/// Counts keys compared by a sorted map's `get` on this thread (tests only).
+#[cfg(feature = "index")]
+pub(crate) fn count_compared() {
+    COMPARED.with(|c| c.set(c.get() + 1));
+}
+
+#[cfg(feature = "index")]
+fn compared() -> usize {
+    COMPARED.with(|c| c.replace(0))
 }
 
 /// Counts bytes stepped over by `wire::skip` on this thread (tests only).
@@ -33,5 +45,7 @@ fn kind(bytes: &[u8]) -> K {
 
 mod deep;
 mod encoding;
+#[cfg(feature = "index")]
+mod index;
 mod keys;
 mod kinds;

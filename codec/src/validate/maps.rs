@@ -88,7 +88,7 @@ impl KeyMemory<'_> {
     }
 }
 
-impl<'a> Validator<'a, '_> {
+impl<'a, I: Indexer> Validator<'a, '_, I> {
     /// A map header: its pairs are pending; two or more need their keys checked.
     ///
     /// The pairs are read here, without a frame, for as long as they are leaves (the maps
@@ -128,6 +128,7 @@ impl<'a> Validator<'a, '_> {
                 if !(keys_owed && frame.ordered) {
                     self.map_done(&frame)?;
                 }
+                self.ix.map_order(buf, self.pos, frame.ordered);
                 keys_owed = false;
             }
             let item = self.pos;
@@ -165,6 +166,7 @@ impl<'a> Validator<'a, '_> {
                     (false, Leaf::Float(v)) => v.is_finite(),
                 };
                 if fast {
+                    self.leaf(item)?;
                     if is_key {
                         frame.current = item;
                         frame.previous_key = item;
@@ -187,6 +189,7 @@ impl<'a> Validator<'a, '_> {
             }
             self.tag = rest.first().copied().unwrap_or(0);
             self.check(&head, item)?;
+            self.leaf(item)?;
             if is_key {
                 // Keys of one kind in increasing order (as Erlang writes them) are told apart
                 // from their heads; anything else is compared as terms.
@@ -306,6 +309,7 @@ impl<'a> Validator<'a, '_> {
                 let done = *frame;
                 self.maps.pop();
                 self.map_done(&done)?;
+                self.ix.map_order(self.buf, self.pos, done.ordered);
                 continue;
             }
             break;

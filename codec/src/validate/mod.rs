@@ -32,6 +32,7 @@ pub(crate) use keys::{atom_bytes_less, hash_key};
 use maps::{KeyMemory, MapFrame};
 
 use crate::error::{DecodeError, DecodeErrorKind};
+use crate::index::{Indexer, NoIndex};
 use crate::stack::Stack;
 use crate::wire::{self, AtomText, Head, Int, Leaf, Tag, WireError};
 use core::cmp::Ordering;
@@ -55,7 +56,7 @@ const INLINE_KEY_WORDS: usize = 224;
 #[cfg(feature = "alloc")]
 const INLINE_KEY_WORDS: usize = 1024;
 
-struct Validator<'a, 'k> {
+struct Validator<'a, 'k, I> {
     buf: &'a [u8],
     pos: usize,
     pending: u64,
@@ -66,21 +67,44 @@ struct Validator<'a, 'k> {
     tag: u8,
     maps: Stack<MapFrame, INLINE_MAP_FRAMES>,
     keys: KeyMemory<'k>,
+    /// Told of every term as it is read ([`NoIndex`] when no index is built).
+    ix: I,
 }
 
 /// Validates the term starting at `start` and returns where it ends. `keys` is working memory
 /// for checking map keys; `None` uses the inline memory (and the heap, with `alloc`).
 pub(crate) fn validate(buf: &[u8], start: usize, keys: Option<&mut [u32]>) -> Result<usize, DecodeError> {
+    validate_indexed(buf, start, keys, NoIndex)
+}
+
+/// [`validate`], telling `ix` of every term as it is read (see [`crate::index`]).
+pub(crate) fn validate_indexed<I: Indexer>(
+    buf: &[u8],
+    start: usize,
+    keys: Option<&mut [u32]>,
+    ix: I,
+) -> Result<usize, DecodeError> {
     let keys = match keys {
         Some(words) => KeyMemory::Given { words, len: 0 },
         None => KeyMemory::Own(Stack::new()),
     };
-    let mut v = Validator { buf, pos: start, pending: 1, boundary: u64::MAX, tag: 0, maps: Stack::new(), keys };
+    let mut v = Validator { buf, pos: start, pending: 1, boundary: u64::MAX, tag: 0, maps: Stack::new(), keys, ix };
     v.run()?;
+    v.ix.finish(v.pos);
     Ok(v.pos)
 }
 
-impl<'a> Validator<'a, '_> {
+impl<'a, I: Indexer> Validator<'a, '_, I> {
+    /// A leaf begins at `at`: told to the index.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    fn leaf(&mut self, at: usize) -> Result<(), DecodeError> {
+        self.ix.leaf(at).map_err(|()| self.index_full(at))
+    }
+
+    #[cold]
+    fn index_full(&self, at: usize) -> DecodeError {
+        self.err_at(DecodeErrorKind::IndexTooSmall, at)
+    }
     fn tag(&self) -> Option<Tag> {
         (self.tag != 0).then(|| Tag::from_byte(self.tag))
     }
@@ -135,15 +159,18 @@ impl<'a> Validator<'a, '_> {
                         Leaf::Float(value) => value.is_finite(),
                     }
                 {
+                    self.leaf(at)?;
                     self.pos = at + len;
                     continue;
                 }
                 // `[]`, which ends most lists.
                 if let Some(after) = wire::after_nil(rest) {
+                    self.leaf(at)?;
                     self.pos = self.buf.len() - after.len();
                     continue;
                 }
             } else if let Some((_, after)) = wire::small_integer(rest) {
+                self.leaf(at)?;
                 self.pos = self.buf.len() - after.len();
                 continue;
             }
@@ -154,11 +181,23 @@ impl<'a> Validator<'a, '_> {
             };
             self.check(&head, at)?;
             self.pos = at + len;
+            if I::ACTIVE && head.is_container() {
+                // Counted first, so that the index is never sized from a count the input
+                // cannot hold.
+                let children = head.children();
+                if self.pending.saturating_add(children) <= (self.buf.len() - self.pos) as u64 {
+                    self.ix.open(at, children).map_err(|()| self.index_full(at))?;
+                }
+            } else if I::ACTIVE {
+                self.leaf(at)?;
+            }
             match head {
                 Head::Map(pairs) => self.map(pairs, at)?,
                 Head::List(n) => {
                     self.reserve(head.children())?;
-                    self.integers(n);
+                    if !I::ACTIVE {
+                        self.integers(n);
+                    }
                 }
                 Head::Tuple(_) | Head::Fun { .. } => self.reserve(head.children())?,
                 _ => {}

@@ -34,6 +34,18 @@ pub fn decode_walk(bytes: &[u8], scratch: &mut [u8], walker: fn(&Term<'_>) -> u6
     walker(&term)
 }
 
+/// Decodes into an index kept in `words` (inflating into `scratch` when compressed) and walks
+/// the views read through it with `walker`.
+pub fn decode_indexed_walk(
+    bytes: &[u8],
+    scratch: &mut [u8],
+    words: &mut Vec<u32>,
+    walker: fn(&Term<'_>) -> u64,
+) -> u64 {
+    let index = Decoder::new().scratch(scratch).decode_indexed(black_box(bytes), words).unwrap();
+    walker(&index.term())
+}
+
 /// The same visit written the way a user writes it by hand: recursion over the views'
 /// iterators (`match`, `iter()`, a list's tail, a map's pairs).
 pub fn walk_recursive(term: &Term<'_>) -> u64 {

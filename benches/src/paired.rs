@@ -9,6 +9,8 @@
 //! - `walk`: decode + `Term::walk`, against `binary_to_term/1`;
 //! - `recursive`: decode + recursion over the views (`match`, `iter()`), against
 //!   `binary_to_term/1`;
+//! - `indexed`: `decode_indexed` + the same recursion over the views it hands out, against
+//!   `binary_to_term/1`;
 //! - `from_bytes` (input b): serde into `Vec<UserRef<'a>>`, borrowing, against
 //!   `binary_to_term/1`;
 //! - `encode` (input b): `Vec<User>` through the `Encoder`, against `term_to_binary/1`;
@@ -19,7 +21,7 @@
 //! `paired <way> <input> <ratio> <ours ns> <erts ns> <lowest ratio> <highest ratio>`, the
 //! medians of the turns, then the range of the ratios.
 
-use erlport_benches::{User, UserRef, decode_walk, walk, walk_recursive};
+use erlport_benches::{User, UserRef, decode_indexed_walk, decode_walk, walk, walk_recursive};
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -121,6 +123,12 @@ fn main() {
             if !paired(&mut erts, way, name, "decode", &mut ours) {
                 break 'inputs;
             }
+        }
+        let mut words = Vec::new();
+        let mut indexed =
+            |n| timed(n, || decode_indexed_walk(black_box(&bytes), &mut scratch, &mut words, walk_recursive));
+        if !paired(&mut erts, "indexed", name, "decode", &mut indexed) {
+            break 'inputs;
         }
         if name != "b" {
             continue;

@@ -99,6 +99,7 @@ fn main() {
             let way = match p[1] {
                 "walk" => "decode + `Term::walk`",
                 "recursive" => "decode + recursion over the views",
+                "indexed" => "`decode_indexed` + the same recursion",
                 "from_bytes" => "`from_bytes` into `Vec<User<'a>>`",
                 "encode" => "`Encoder`, from Rust values",
                 "to_slice" => "`to_slice`, serde",

@@ -1,12 +1,13 @@
 //! Rounds of one way of reading an input, for counting instructions (steadier than wall time on
 //! a shared machine): `cargo build --release -p erlport-benches --bin rounds`, then
 //! `valgrind --tool=callgrind target/release/rounds walk 5` and the same with `recursive`,
+//! `indexed` (the same recursion over `decode_indexed`'s views),
 //! `serde`, `decode`, `encode` and `to_slice` (the last two write b from Rust values); a third
 //! argument names the input (`benches/data/<name>.etf`, b by default). Each prints its time a
 //! round; callgrind's total, less the program's start, divided by the rounds, is the cost of
 //! one.
 
-use erlport_benches::{User, UserRef, decode_walk, input, walk, walk_recursive};
+use erlport_benches::{User, UserRef, decode_indexed_walk, decode_walk, input, walk, walk_recursive};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -21,6 +22,7 @@ fn main() {
     let b = input("b");
     let borrowed: Vec<UserRef> = erlport_codec::from_bytes(&b).expect("b reads");
     let mut out = vec![0u8; bytes.len().max(1 << 20) * 2];
+    let mut words = Vec::new();
     let start = Instant::now();
     let mut total = 0u64;
     for _ in 0..rounds {
@@ -32,10 +34,11 @@ fn main() {
                 .expect("decodes"),
             "walk" => decode_walk(&bytes, &mut scratch, walk),
             "recursive" => decode_walk(&bytes, &mut scratch, walk_recursive),
+            "indexed" => decode_indexed_walk(&bytes, &mut scratch, &mut words, walk_recursive),
             "serde" => erlport_codec::from_bytes::<Vec<UserRef>>(black_box(&bytes)).expect("b reads").len() as u64,
             "encode" => erlport_codec::encode(black_box(&users[..]), &mut out).expect("fits") as u64,
             "to_slice" => erlport_codec::to_slice(black_box(&borrowed), &mut out).expect("fits") as u64,
-            other => panic!("{other}: decode, walk, recursive, serde, encode or to_slice"),
+            other => panic!("{other}: decode, walk, recursive, indexed, serde, encode or to_slice"),
         });
     }
     eprintln!("{mode}: {:?} a round ({total})", start.elapsed() / rounds.max(1));

@@ -2,8 +2,8 @@
 //! by validation into memory the caller gives, so that views reach any element in O(1) and
 //! never step over a container twice.
 //!
-//! The index is a tape of `u32` words. Word 0 is the root's *slot*; then, for every container
-//! in the order written, a *block*:
+//! The index is a tape of `u32` words: a *block* for every container in the order written,
+//! after the root's own block (a container of one slot, the term itself):
 //!
 //! | word | while the container is open | once it has ended |
 //! |---|---|---|
@@ -17,14 +17,14 @@
 //! reads the terms in order; a term fills the next slot of the innermost open container that
 //! has slots left, so the blocks themselves hold the chain of open containers and building
 //! the index needs no stack: a container ends where the next term after it begins (or where
-//! the input ends), and each one is closed once. Cost: one word per term and four per
-//! container, and O(1) work per term.
+//! the input ends), and each one is closed once. Cost: one word per term, four per
+//! container and five for the root's block, and O(1) work per term.
 
 #[cfg(feature = "index")]
 mod tape;
 
 #[cfg(feature = "index")]
-pub(crate) use tape::Builder;
+pub(crate) use tape::{Builder, CONTAINER, ROOT};
 #[cfg(feature = "index")]
 pub use tape::{Index, IndexMemory};
 

@@ -17,9 +17,9 @@ pub(crate) const HEADER: usize = 4;
 /// Memory for an [`Index`]: a slice of words (no allocator needed) or, with `alloc`, a `Vec`
 /// that grows as needed and keeps its capacity for the next input.
 ///
-/// An input of `n` bytes needs at most `5 * n / 2 + 1` words (a word per term, four more per
-/// container, and every container takes at least two bytes); ordinary Erlang data needs about
-/// one word for every three bytes.
+/// An input of `n` bytes needs at most `5 * n / 2 + 5` words (a word per term, four more per
+/// container, every container takes at least two bytes, and five for the root); ordinary
+/// Erlang data needs about one word for every three bytes.
 #[derive(Debug)]
 pub enum IndexMemory<'w> {
     /// Words the caller owns; an input whose index does not fit is refused with
@@ -86,6 +86,12 @@ impl core::fmt::Debug for Index<'_> {
 }
 
 impl<'a> Index<'a> {
+    /// The words the index takes (at most `5 * n / 2 + 5` for an input of `n` bytes; a
+    /// `Vec` given as its memory may have grown beyond them).
+    pub fn words(&self) -> usize {
+        self.tape.len()
+    }
+
     /// The word at `at` (0 past the end: not reachable on a built index).
     #[inline(always)]
     pub(crate) fn word(&self, at: usize) -> u32 {
@@ -144,32 +150,40 @@ impl<'a> Index<'a> {
             return Ok(block);
         }
     }
-
-    /// Whether the block is a list segment (`LIST_EXT`).
-    pub(crate) fn is_list(&self, block: u32) -> bool {
-        self.tag(block) == LIST_EXT
-    }
 }
 
-/// Writes the tape (see the module's docs).
+/// Writes the tape (see the module's docs). The innermost open container's fill count and
+/// slot count are kept here while it is filled, and in its block while a container nested
+/// in it is.
 pub(crate) struct Builder<'w> {
     memory: IndexMemory<'w>,
     len: usize,
-    /// The innermost open container that may still have slots to fill.
+    /// The innermost open container that may still have slots to fill ([`NONE`] once the
+    /// root's own block has ended).
     current: u32,
+    filled: u32,
+    count: u32,
 }
+
+/// The root's block: a container of one slot (the root) at the start of the tape.
+pub(crate) const ROOT: u32 = 0;
 
 impl<'w> Builder<'w> {
     pub(crate) fn new(mut memory: IndexMemory<'w>) -> Self {
+        let root = [0, NONE, 1, 0, 0];
         match &mut memory {
-            IndexMemory::Slice(_) => {}
+            IndexMemory::Slice(words) => {
+                if let Some(start) = words.get_mut(..root.len()) {
+                    start.copy_from_slice(&root);
+                }
+            }
             #[cfg(feature = "alloc")]
             IndexMemory::Vec(words) => {
                 words.clear();
-                words.push(0);
+                words.extend_from_slice(&root);
             }
         }
-        Builder { memory, len: 1, current: NONE }
+        Builder { memory, len: root.len(), current: ROOT, filled: 0, count: 1 }
     }
 
     /// The words written.
@@ -182,23 +196,12 @@ impl<'w> Builder<'w> {
         }
     }
 
+    #[inline(always)]
     fn words(&mut self) -> &mut [u32] {
         match &mut self.memory {
             IndexMemory::Slice(words) => words,
             #[cfg(feature = "alloc")]
             IndexMemory::Vec(words) => words,
-        }
-    }
-
-    #[inline(always)]
-    fn get(&mut self, at: usize) -> u32 {
-        self.words().get(at).copied().unwrap_or(0)
-    }
-
-    #[inline(always)]
-    fn set(&mut self, at: usize, value: u32) {
-        if let Some(word) = self.words().get_mut(at) {
-            *word = value;
         }
     }
 
@@ -216,42 +219,56 @@ impl<'w> Builder<'w> {
             #[cfg(feature = "alloc")]
             IndexMemory::Vec(words) => {
                 if words.len() < want {
-                    words.resize(want, 0);
+                    // Doubling: amortized O(1) a word, and a resize for one block in many.
+                    words.resize(want.max(2 * words.len()), 0);
                 }
                 Ok(())
             }
         }
     }
 
-    /// Closes the containers that have all their slots filled: they ended at `at`.
-    #[inline(always)]
-    fn close_filled(&mut self, at: u32) {
-        while self.current != NONE {
-            let block = self.current as usize;
-            if self.get(block + 3) != self.get(block + 2) & !SORTED {
-                break;
-            }
-            self.current = self.get(block + 1);
-            self.set(block + 1, at);
+    /// Closes the current container: it ended at `at`; its parent becomes current.
+    #[cold]
+    fn close(&mut self, at: u32) {
+        let block = self.current as usize;
+        let (filled, count) = (self.filled, self.count);
+        let words = self.words();
+        let parent = words.get(block + 1).copied().unwrap_or(NONE);
+        if let Some(header) = words.get_mut(block + 1..block + 4) {
+            header[0] = at;
+            header[2] = filled.min(count);
         }
+        // `NONE` as a position is past any tape (saturating: usize may be 32 bits).
+        let base = (parent as usize).saturating_add(2);
+        let (filled, count) = match words.get(base..base.saturating_add(2)) {
+            Some(&[count, filled]) => (filled, count & !SORTED),
+            _ => (0, 0),
+        };
+        self.current = parent;
+        self.filled = filled;
+        self.count = count;
     }
 
-    /// Puts `value` in the next slot.
+    /// Puts `value` in the next slot, closing first the containers that have all their slots
+    /// filled: they ended at `at`.
     #[inline(always)]
     fn place(&mut self, at: u32, value: u32) {
-        self.close_filled(at);
-        if self.current == NONE {
-            self.set(0, value);
-            return;
+        while self.filled >= self.count {
+            if self.current == NONE {
+                return;
+            }
+            self.close(at);
         }
-        let block = self.current as usize;
-        let filled = self.get(block + 3);
-        self.set(block + HEADER + filled as usize, value);
-        self.set(block + 3, filled + 1);
+        let slot = self.current as usize + HEADER + self.filled as usize;
+        self.filled += 1;
+        if let Some(word) = self.words().get_mut(slot) {
+            *word = value;
+        }
     }
 }
 
 /// An offset the index can hold (below `CONTAINER`).
+#[inline(always)]
 fn offset(at: usize) -> Result<u32, ()> {
     u32::try_from(at).ok().filter(|&at| at < CONTAINER).ok_or(())
 }
@@ -272,36 +289,44 @@ impl Indexer for Builder<'_> {
         self.grow(HEADER as u64 + u64::from(slots))?;
         let block = self.len as u32;
         self.place(at, block | CONTAINER);
-        let b = self.len;
-        self.set(b, at);
-        self.set(b + 1, self.current);
-        self.set(b + 2, slots);
-        self.set(b + 3, 0);
+        // The parent's fill count, kept in its block while this one is filled.
+        let (parent, filled) = (self.current, self.filled);
+        let words = self.words();
+        if let Some(count) = words.get_mut((parent as usize).saturating_add(3)) {
+            *count = filled;
+        }
+        if let Some(header) = words.get_mut(block as usize..block as usize + HEADER) {
+            header.copy_from_slice(&[at, parent, slots, 0]);
+        }
         self.len += HEADER + slots as usize;
         self.current = block;
+        self.filled = 0;
+        self.count = slots;
         Ok(())
     }
 
     fn map_order(&mut self, buf: &[u8], at: usize, ordered: bool) {
         let Ok(at) = offset(at) else { return };
-        self.close_filled(at);
+        while self.filled >= self.count && self.current != NONE {
+            self.close(at);
+        }
         if !ordered || self.current == NONE {
             return;
         }
         let block = self.current as usize;
-        let start = self.get(block) as usize;
-        if buf.get(start) == Some(&MAP_EXT) {
-            let count = self.get(block + 2);
-            self.set(block + 2, count | SORTED);
+        let words = self.words();
+        let start = words.get(block).copied().unwrap_or(0) as usize;
+        if buf.get(start) == Some(&MAP_EXT)
+            && let Some(count) = words.get_mut(block + 2)
+        {
+            *count |= SORTED;
         }
     }
 
     fn finish(&mut self, end: usize) {
         let end = offset(end).unwrap_or(CONTAINER - 1);
         while self.current != NONE {
-            let block = self.current as usize;
-            self.current = self.get(block + 1);
-            self.set(block + 1, end);
+            self.close(end);
         }
     }
 }

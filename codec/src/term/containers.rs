@@ -51,16 +51,18 @@ impl<'a> Src<'a> {
         }
     }
 
-    /// A tuple's elements or a map's keys and values: `count` of them (read from the bytes; an
-    /// index knows its slots).
+    /// A tuple's elements or a map's keys and values: `count` of them.
     fn elements(&self, count: u64) -> Elements<'a> {
         match *self {
             Src::Bytes { raw, body, .. } => Elements::new(raw.get(usize::from(body)..).unwrap_or(&[]), count),
             #[cfg(feature = "index")]
-            Src::Indexed { index, block } => {
-                let next = Index::first_slot(block);
-                Elements { cursor: Cursor::Slots { index, next, end: next + index.slots(block) } }
-            }
+            Src::Indexed { index, block } => Elements {
+                rest: indexed::body(index, block),
+                left: count,
+                unwalked: false,
+                index: Some(index),
+                end: Index::first_slot(block) + index.slots(block),
+            },
         }
     }
 }
@@ -115,48 +117,59 @@ impl<'a> IntoIterator for Tuple<'a> {
 /// The elements of a tuple, or the key and value terms of a map, in order.
 #[derive(Clone, Debug)]
 pub struct Elements<'a> {
-    pub(super) cursor: Cursor<'a>,
-}
-
-#[derive(Clone, Debug)]
-pub(super) enum Cursor<'a> {
-    Bytes {
-        /// From the next element on, or from the last one handed out when `unwalked`.
-        rest: &'a [u8],
-        left: u64,
-        /// The last element handed out is a container whose end is not known yet.
-        unwalked: bool,
-    },
-    /// Slots `next..end` of an index.
+    /// From the next element on, or from the last one handed out when `unwalked`.
+    rest: &'a [u8],
+    left: u64,
+    /// The last element handed out is a container whose end is not known yet.
+    unwalked: bool,
+    /// Through an index: where the containers handed out end, and the tape position just
+    /// past the slots (the element `left` from the end is in slot `end - left`, so nothing
+    /// is counted per element).
     #[cfg(feature = "index")]
-    Slots { index: &'a Index<'a>, next: u32, end: u32 },
+    index: Option<&'a Index<'a>>,
+    #[cfg(feature = "index")]
+    end: u32,
 }
 
 impl<'a> Elements<'a> {
     pub(crate) fn new(rest: &'a [u8], left: u64) -> Self {
-        Elements { cursor: Cursor::Bytes { rest, left, unwalked: false } }
+        Elements {
+            rest,
+            left,
+            unwalked: false,
+            #[cfg(feature = "index")]
+            index: None,
+            #[cfg(feature = "index")]
+            end: 0,
+        }
     }
 
     /// Where the elements end, once the iterator is exhausted and its last element was a leaf
-    /// or was walked (`None` otherwise, and through an index, which needs no telling).
+    /// or was walked (`None` otherwise).
     pub(crate) fn end(&self) -> Option<&'a [u8]> {
-        match self.cursor {
-            Cursor::Bytes { rest, left, unwalked } => (left == 0 && !unwalked).then_some(rest),
-            #[cfg(feature = "index")]
-            Cursor::Slots { .. } => None,
-        }
+        (self.left == 0 && !self.unwalked).then_some(self.rest)
     }
 
     /// The element last handed out was walked and ends where `end` begins: no need to step
     /// over it. Ignored unless `end` lies within this iterator's bytes.
     pub(crate) fn resume(&mut self, end: &'a [u8]) {
-        #[cfg_attr(not(feature = "index"), allow(irrefutable_let_patterns))]
-        if let Cursor::Bytes { rest, unwalked, .. } = &mut self.cursor
-            && *unwalked
-            && within(rest, end)
-        {
-            *rest = end;
-            *unwalked = false;
+        if self.unwalked && within(self.rest, end) {
+            self.rest = end;
+            self.unwalked = false;
+        }
+    }
+
+    /// Past the container last handed out: through the index in O(1), else stepped over.
+    #[inline]
+    fn settle(&mut self) {
+        if self.unwalked {
+            self.unwalked = false;
+            #[cfg(feature = "index")]
+            if let Some(index) = self.index {
+                self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left as u32 + 1));
+                return;
+            }
+            self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
         }
     }
 }
@@ -173,43 +186,40 @@ impl<'a> Iterator for Elements<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Term<'a>> {
-        match &mut self.cursor {
-            #[cfg(feature = "index")]
-            Cursor::Slots { index, next, end } => {
-                if *next >= *end {
-                    return None;
+        if self.left == 0 {
+            return None;
+        }
+        self.settle();
+        self.left -= 1;
+        if let Some((term, rest)) = common_leaf_at(self.rest) {
+            self.rest = rest;
+            return Some(term);
+        }
+        #[cfg_attr(not(feature = "index"), allow(unused_mut))]
+        let (mut term, end) = term_at(self.rest);
+        match end {
+            End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
+            End::Unknown => {
+                self.unwalked = true;
+                #[cfg(feature = "index")]
+                if let Some(index) = self.index {
+                    term = indexed::through(index, self.end.wrapping_sub(self.left as u32 + 1), term);
                 }
-                let slot = index.word(*next as usize);
-                *next += 1;
-                Some(indexed::slot_term(index, slot))
-            }
-            Cursor::Bytes { rest, left, unwalked } => {
-                if *left == 0 {
-                    return None;
-                }
-                if *unwalked {
-                    *unwalked = false;
-                    *rest = rest.get(wire::skip(rest)..).unwrap_or(&[]);
-                }
-                *left -= 1;
-                if let Some((term, after)) = common_leaf_at(rest) {
-                    *rest = after;
-                    return Some(term);
-                }
-                let (term, end) = term_at(rest);
-                match end {
-                    End::At(len) => *rest = rest.get(len..).unwrap_or(&[]),
-                    End::Unknown => *unwalked = true,
-                }
-                Some(term)
             }
         }
+        Some(term)
     }
 
     fn nth(&mut self, n: usize) -> Option<Term<'a>> {
         #[cfg(feature = "index")]
-        if let Cursor::Slots { next, end, .. } = &mut self.cursor {
-            *next += u32::try_from(n).unwrap_or(u32::MAX).min(*end - *next);
+        if let Some(index) = self.index {
+            // Straight to the slot.
+            let n = u32::try_from(n).unwrap_or(u32::MAX).min(u32::try_from(self.left).unwrap_or(u32::MAX));
+            if n > 0 {
+                self.left -= u64::from(n);
+                self.unwalked = false;
+                self.rest = indexed::start_of(index, self.end.wrapping_sub(self.left as u32));
+            }
             return self.next();
         }
         for _ in 0..n {
@@ -219,11 +229,7 @@ impl<'a> Iterator for Elements<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = match self.cursor {
-            Cursor::Bytes { left, .. } => usize::try_from(left).unwrap_or(usize::MAX),
-            #[cfg(feature = "index")]
-            Cursor::Slots { next, end, .. } => (end - next) as usize,
-        };
+        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
         (left, Some(left))
     }
 }
@@ -241,17 +247,27 @@ pub struct List<'a> {
 impl<'a> List<'a> {
     /// The elements in order (not the tail).
     pub fn iter(&self) -> ListIter<'a> {
-        let cursor = match self.src {
-            Src::Bytes { raw, body, count, string, .. } => ListCursor::Bytes {
+        match self.src {
+            Src::Bytes { raw, body, count, string, .. } => ListIter {
                 rest: raw.get(usize::from(body)..).unwrap_or(&[]),
                 left: count,
                 string,
                 unwalked: false,
+                #[cfg(feature = "index")]
+                index: None,
+                #[cfg(feature = "index")]
+                end: 0,
             },
             #[cfg(feature = "index")]
-            Src::Indexed { index, block } => ListCursor::slots(index, block),
-        };
-        ListIter { cursor }
+            Src::Indexed { index, block } => ListIter {
+                rest: indexed::body(index, block),
+                left: index.slots(block).saturating_sub(1),
+                string: false,
+                unwalked: false,
+                index: Some(index),
+                end: Index::first_slot(block) + index.slots(block).saturating_sub(1),
+            },
+        }
     }
 
     /// The bytes of a list written as `STRING_EXT` (a list of integers 0..=255), if it was.
@@ -317,74 +333,69 @@ impl<'a> IntoIterator for List<'a> {
 /// The elements of a [`List`]; after the last one, [`ListIter::tail`] gives the tail.
 #[derive(Clone, Debug)]
 pub struct ListIter<'a> {
-    pub(super) cursor: ListCursor<'a>,
-}
-
-#[derive(Clone, Debug)]
-pub(super) enum ListCursor<'a> {
-    Bytes {
-        /// From the next element (or the tail) on; in a string, from its next byte.
-        rest: &'a [u8],
-        left: u32,
-        /// Reading the bytes of a `STRING_EXT`.
-        string: bool,
-        /// The last element handed out is a container whose end is not known yet.
-        unwalked: bool,
-    },
-    /// The elements in slots `next..tail` of an index, then the tail in slot `tail`.
+    /// From the next element (or the tail) on; in a string, from its next byte.
+    rest: &'a [u8],
+    left: u32,
+    /// Reading the bytes of a `STRING_EXT`.
+    string: bool,
+    /// The last element handed out is a container whose end is not known yet.
+    unwalked: bool,
+    /// As in [`Elements`], for the current segment: its tail is in slot `end`.
     #[cfg(feature = "index")]
-    Slots { index: &'a Index<'a>, next: u32, tail: u32 },
+    index: Option<&'a Index<'a>>,
+    #[cfg(feature = "index")]
+    end: u32,
 }
 
 impl<'a> ListIter<'a> {
     /// The tail, once every element was read: [`Term::Nil`] for a proper list. Before that,
     /// [`Term::Nil`] too.
     pub fn tail(&self) -> Term<'a> {
-        match self.cursor {
-            ListCursor::Bytes { rest, left, string, unwalked } => {
-                if left > 0 || string {
-                    return Term::Nil;
-                }
-                let rest = if unwalked { rest.get(wire::skip(rest)..).unwrap_or(&[]) } else { rest };
-                term_at(rest).0
-            }
-            #[cfg(feature = "index")]
-            ListCursor::Slots { index, next, tail } => {
-                if next < tail {
-                    return Term::Nil;
-                }
-                indexed::slot_term(index, index.word(tail as usize))
-            }
+        if self.left > 0 || self.string {
+            return Term::Nil;
         }
+        #[cfg(feature = "index")]
+        if let Some(index) = self.index {
+            return indexed::slot_term(index, index.word(self.end as usize));
+        }
+        let rest = if self.unwalked { self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]) } else { self.rest };
+        term_at(rest).0
     }
 
     /// Where the list ends (after its tail), once the elements are exhausted, the last was a
-    /// leaf or was walked, and the tail is a leaf; `None` otherwise (and through an index,
-    /// which needs no telling).
+    /// leaf or was walked, and the tail is a leaf; `None` otherwise.
     pub(crate) fn end(&self) -> Option<&'a [u8]> {
-        #[cfg_attr(not(feature = "index"), allow(irrefutable_let_patterns))]
-        let ListCursor::Bytes { rest, left, string, unwalked } = self.cursor else { return None };
-        if left > 0 || unwalked {
+        if self.left > 0 || self.unwalked {
             return None;
         }
-        if string {
-            return Some(rest);
+        if self.string {
+            return Some(self.rest);
         }
-        match term_at(rest) {
-            (_, End::At(len)) => rest.get(len..),
+        match term_at(self.rest) {
+            (_, End::At(len)) => self.rest.get(len..),
             (_, End::Unknown) => None,
         }
     }
 
     /// See [`Elements::resume`].
     pub(crate) fn resume(&mut self, end: &'a [u8]) {
-        #[cfg_attr(not(feature = "index"), allow(irrefutable_let_patterns))]
-        if let ListCursor::Bytes { rest, unwalked, .. } = &mut self.cursor
-            && *unwalked
-            && within(rest, end)
-        {
-            *rest = end;
-            *unwalked = false;
+        if self.unwalked && within(self.rest, end) {
+            self.rest = end;
+            self.unwalked = false;
+        }
+    }
+
+    /// See [`Elements::settle`].
+    #[inline]
+    fn settle(&mut self) {
+        if self.unwalked {
+            self.unwalked = false;
+            #[cfg(feature = "index")]
+            if let Some(index) = self.index {
+                self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left + 1));
+                return;
+            }
+            self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
         }
     }
 }
@@ -395,56 +406,50 @@ impl<'a> Iterator for ListIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Term<'a>> {
         loop {
-            let (rest, left, string, unwalked) = match &mut self.cursor {
-                #[cfg(feature = "index")]
-                ListCursor::Slots { index, next, tail } => {
-                    if *next < *tail {
-                        let slot = index.word(*next as usize);
-                        *next += 1;
-                        return Some(indexed::slot_term(index, slot));
-                    }
-                    if self.continue_slots() {
-                        continue;
-                    }
-                    return None;
-                }
-                ListCursor::Bytes { rest, left, string, unwalked } => (rest, left, string, unwalked),
-            };
-            if *unwalked {
-                *unwalked = false;
-                *rest = rest.get(wire::skip(rest)..).unwrap_or(&[]);
-            }
-            if *left > 0 {
-                *left -= 1;
-                if *string {
-                    let (&byte, after) = rest.split_first()?;
-                    *rest = after;
+            self.settle();
+            if self.left > 0 {
+                self.left -= 1;
+                if self.string {
+                    let (&byte, rest) = self.rest.split_first()?;
+                    self.rest = rest;
                     return Some(Term::Integer(i64::from(byte)));
                 }
-                if let Some((term, after)) = common_leaf_at(rest) {
-                    *rest = after;
+                if let Some((term, rest)) = common_leaf_at(self.rest) {
+                    self.rest = rest;
                     return Some(term);
                 }
-                let (term, end) = term_at(rest);
+                #[cfg_attr(not(feature = "index"), allow(unused_mut))]
+                let (mut term, end) = term_at(self.rest);
                 match end {
-                    End::At(len) => *rest = rest.get(len..).unwrap_or(&[]),
-                    End::Unknown => *unwalked = true,
+                    End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
+                    End::Unknown => {
+                        self.unwalked = true;
+                        #[cfg(feature = "index")]
+                        if let Some(index) = self.index {
+                            term = indexed::through(index, self.end.wrapping_sub(self.left + 1), term);
+                        }
+                    }
                 }
                 return Some(term);
             }
-            if *string {
+            if self.string {
                 return None;
             }
             // The tail may continue the list.
-            match wire::head_of(rest) {
+            match wire::head_of(self.rest) {
                 (Head::List(n), len) => {
-                    *left = n;
-                    *rest = rest.get(len..).unwrap_or(&[]);
+                    self.left = n;
+                    self.rest = self.rest.get(len..).unwrap_or(&[]);
+                    // Its slots follow in the tail's block.
+                    #[cfg(feature = "index")]
+                    if let Some(index) = self.index {
+                        self.end = indexed::continuation(index, self.end).wrapping_add(n);
+                    }
                 }
                 (Head::String(bytes), len) => {
-                    *left = bytes.len() as u32;
-                    *rest = rest.get(len - bytes.len()..).unwrap_or(&[]);
-                    *string = true;
+                    self.left = bytes.len() as u32;
+                    self.rest = self.rest.get(len - bytes.len()..).unwrap_or(&[]);
+                    self.string = true;
                 }
                 _ => return None,
             }

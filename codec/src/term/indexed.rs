@@ -1,8 +1,9 @@
 //! Views read through an [`Index`] (feature `index`): where a slot's term is, the
 //! continuation of a list past a segment, and the search of a map in key order.
 
-use super::containers::{ListCursor, ListIter, Src};
+use super::containers::Src;
 use super::*;
+use crate::index::CONTAINER;
 
 /// The term a slot of `index` holds.
 #[inline]
@@ -30,7 +31,7 @@ pub(crate) fn slot_term<'a>(index: &'a Index<'a>, slot: u32) -> Term<'a> {
 impl<'a> Index<'a> {
     /// The term, as views that read through the index.
     pub fn term(&'a self) -> Term<'a> {
-        slot_term(self, self.word(0))
+        slot_term(self, self.word(Index::first_slot(crate::index::ROOT) as usize))
     }
 }
 
@@ -40,36 +41,45 @@ pub(super) fn slot_at<'a>(index: &'a Index<'a>, block: u32, i: usize, len: usize
     (i < len).then(|| slot_term(index, index.word(Index::first_slot(block) as usize + i)))
 }
 
-impl<'a> ListCursor<'a> {
-    pub(super) fn slots(index: &'a Index<'a>, block: u32) -> Self {
-        let next = Index::first_slot(block);
-        ListCursor::Slots { index, next, tail: next + index.slots(block).saturating_sub(1) }
+/// The container `term`, just read from the bytes in slot `slot` (a tape position), as a view
+/// through the index. Built in place from the view over the bytes (a fun stays one).
+#[inline(always)]
+pub(super) fn through<'a>(index: &'a Index<'a>, slot: u32, term: Term<'a>) -> Term<'a> {
+    let Ok(block) = index.resolve(index.word(slot as usize)) else { return term };
+    let src = Src::Indexed { index, block };
+    match term {
+        Term::Tuple(_) => Term::Tuple(Tuple { src }),
+        Term::List(_) => Term::List(List { src }),
+        Term::Map(_) => Term::Map(Map { src }),
+        other => other,
     }
 }
 
-impl<'a> ListIter<'a> {
-    /// Through an index, past the last element of a segment: the tail continues the list
-    /// (another `LIST_EXT`, or a `STRING_EXT`) or ends it.
-    #[cold]
-    pub(super) fn continue_slots(&mut self) -> bool {
-        let ListCursor::Slots { index, tail, .. } = self.cursor else { return false };
-        match index.resolve(index.word(tail as usize)) {
-            // Blocks come in the order written: a tail's is after its list's slots.
-            Ok(block) if index.is_list(block) && block > tail => {
-                self.cursor = ListCursor::slots(index, block);
-                true
-            }
-            Err(start) => match wire::head_of(index.bytes.get(start..).unwrap_or(&[])) {
-                (Head::String(bytes), _) if !bytes.is_empty() => {
-                    let left = bytes.len() as u32;
-                    self.cursor = ListCursor::Bytes { rest: bytes, left, string: true, unwalked: false };
-                    true
-                }
-                _ => false,
-            },
-            Ok(_) => false,
-        }
-    }
+/// The contents of the container of `block`: from after its header.
+pub(super) fn body<'a>(index: &'a Index<'a>, block: u32) -> &'a [u8] {
+    let raw = index.bytes.get(index.start(block)..).unwrap_or(&[]);
+    let (_, len) = wire::head_of(raw);
+    raw.get(len..).unwrap_or(&[])
+}
+
+/// Where the container in slot `slot` (a tape position) ends.
+#[inline]
+pub(super) fn end_of<'a>(index: &'a Index<'a>, slot: u32) -> &'a [u8] {
+    let block = index.word(slot as usize) & !CONTAINER;
+    let end = index.word(block as usize + 1) as usize;
+    index.bytes.get(end..).unwrap_or(&[])
+}
+
+/// Where the term in slot `slot` (a tape position) starts.
+pub(super) fn start_of<'a>(index: &'a Index<'a>, slot: u32) -> &'a [u8] {
+    let value = index.word(slot as usize);
+    let start = if value & CONTAINER == 0 { value } else { index.word((value & !CONTAINER) as usize) };
+    index.bytes.get(start as usize..).unwrap_or(&[])
+}
+
+/// The first slot of the list segment that continues a list whose tail is in slot `slot`.
+pub(super) fn continuation(index: &Index<'_>, slot: u32) -> u32 {
+    Index::first_slot(index.word(slot as usize) & !CONTAINER)
 }
 
 /// The value for `key` in the map of `block`, whose keys are in increasing order: by halves.

@@ -41,7 +41,7 @@ fn recursion_through_an_index_steps_over_nothing_at_any_depth() {
         .spawn(|| {
             for depth in [1, 10, 100, 1_000, 100_000] {
                 for (name, bytes) in shapes(depth) {
-                    let mut words = vec![0u32; 5 * bytes.len() / 2 + 1];
+                    let mut words = vec![0u32; 5 * bytes.len() / 2 + 5];
                     let index = Decoder::new().decode_indexed(&bytes, &mut words[..]).expect(name);
                     stepped();
                     let visited = recurse(&index.term());
@@ -89,7 +89,7 @@ fn map_of(keys: &[u32]) -> Vec<u8> {
 fn a_map_in_key_order_is_searched_by_halves() {
     let keys: Vec<u32> = (0..1_000).map(|k| 3 * k).collect();
     let bytes = map_of(&keys);
-    let mut words = vec![0u32; 5 * bytes.len() / 2 + 1];
+    let mut words = vec![0u32; 5 * bytes.len() / 2 + 5];
     let index = Decoder::new().decode_indexed(&bytes, &mut words[..]).unwrap();
     let Term::Map(map) = index.term() else { panic!("a map") };
     compared();
@@ -113,13 +113,13 @@ fn a_map_in_key_order_is_searched_by_halves() {
 #[test]
 fn an_index_that_does_not_fit_is_refused_not_truncated() {
     let bytes = map_of(&[1, 2, 3]);
-    // The root's slot and one block of 4 words and 6 slots.
-    for size in 0..11 {
+    // The root's block of 5 words and one block of 4 words and 6 slots.
+    for size in 0..15 {
         let mut words = vec![0u32; size];
         let refused = Decoder::new().decode_indexed(&bytes, &mut words[..]).unwrap_err();
         assert_eq!(refused.kind(), K::IndexTooSmall, "{size}");
     }
-    let mut words = [0u32; 11];
+    let mut words = [0u32; 15];
     assert!(Decoder::new().decode_indexed(&bytes, &mut words).is_ok());
 }
 

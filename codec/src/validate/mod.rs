@@ -195,7 +195,9 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
                 Head::Map(pairs) => self.map(pairs, at)?,
                 Head::List(n) => {
                     self.reserve(head.children())?;
-                    if !I::ACTIVE {
+                    if I::ACTIVE {
+                        self.indexed_integers(n, at)?;
+                    } else {
                         self.integers(n);
                     }
                 }
@@ -224,6 +226,27 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
         let (read, rest) = wire::integer_run(self.buf.get(self.pos..).unwrap_or(&[]), n);
         self.pending -= u64::from(read);
         self.pos = self.buf.len() - rest.len();
+    }
+
+    /// [`Validator::integers`] with each integer told to the index (the list at `at`).
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    fn indexed_integers(&mut self, n: u32, at: usize) -> Result<(), DecodeError> {
+        let buf = self.buf;
+        let mut pos = self.pos;
+        let mut read = 0;
+        while read < n {
+            let len = match buf.get(pos..pos + 2) {
+                Some(&[wire::SMALL_INTEGER_EXT, _]) => 2,
+                Some(&[wire::INTEGER_EXT, _]) if buf.len() - pos >= 5 => 5,
+                _ => break,
+            };
+            self.ix.leaf(pos).map_err(|()| self.index_full(at))?;
+            pos += len;
+            read += 1;
+        }
+        self.pending -= u64::from(read);
+        self.pos = pos;
+        Ok(())
     }
 
     /// Erlang's value rules for the term at `at`, whose header is `head`: the common leaves

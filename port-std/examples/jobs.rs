@@ -14,7 +14,15 @@
 //! `1..=N` to its caller, then returns `done` (`cancelled` when its caller died or gave up);
 //! `atom(Name)` returns the atom `Name`, and `progress_atom(Name)` sends it as progress, then
 //! returns `done` (for the tests of atoms a node does not know); `progress_binaries(N, Size)`
-//! sends `N` binaries of `Size` bytes as progress, then returns `done`. `--threads N` bounds the
+//! sends `N` binaries of `Size` bytes as progress, then returns `done`.
+//!
+//! Messages both ways: a message to the server (`S ! Msg` or `erlport_rs:cast(S, Msg)`) that is
+//! `{echo, To, M}` sends `M` to `To`; `{keep, M}` keeps `M`, and `kept()` returns the
+//! messages kept (oldest first) and forgets them. `send(To, M)` sends `M` to `To`;
+//! `send_count(To, N)` sends `1..=N`; `later(To, Ms, M)` returns `ok` and sends `M` `Ms`
+//! later from a thread of its own (through an `Outbox`); `server()` returns the server's pid.
+//!
+//! `--threads N` bounds the
 //! handlers at once; `--grace MS` is the grace period after the input ends; `--async` serves
 //! the same handlers as `async fn`s on tokio (feature `tokio`). The other options are the
 //! examples' own (`--packet`, `--fds`, `--compressed`, ...).
@@ -23,8 +31,9 @@ mod common;
 
 use erlport::codec::Atom;
 use erlport::{ConcurrentProtocol, Context, OwnedTerm};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// An atom named at run time.
@@ -76,10 +85,49 @@ fn main() {
     } else {
         threaded(&mut proto);
     }
+    messages(&mut proto);
     // `run` logs what stopped it.
     if proto.run(port).is_err() {
         std::process::exit(1);
     }
+}
+
+/// The messages the server forwards: their kinds, read through serde.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Info {
+    /// `{echo, To, M}`: `M` goes to `To`.
+    Echo(OwnedTerm, OwnedTerm),
+    /// `{keep, M}`: kept for `kept()`.
+    Keep(OwnedTerm),
+}
+
+/// Messages both ways (in both modes: these handlers are quick).
+fn messages<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let keep = Arc::clone(&kept);
+    proto.on_message(move |ctx: Context, info: Info| match info {
+        Info::Echo(to, message) => ctx.send(&to, &message),
+        Info::Keep(message) => {
+            keep.lock().unwrap_or_else(|p| p.into_inner()).push(message);
+            Ok(())
+        }
+    });
+    proto.handle("kept", move || std::mem::take(&mut *kept.lock().unwrap_or_else(|p| p.into_inner())));
+    proto.handle("send", |ctx: Context, to: OwnedTerm, message: OwnedTerm| ctx.send(&to, &message));
+    proto.handle("send_count", |ctx: Context, to: OwnedTerm, n: u32| (1..=n).try_for_each(|i| ctx.send(&to, &i)));
+    proto.handle("server", |ctx: Context| ctx.server());
+    let outbox = proto.outbox();
+    proto.handle("later", move |to: OwnedTerm, ms: u64, message: OwnedTerm| {
+        let outbox = outbox.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            if let Err(e) = outbox.send(&to, &message) {
+                log::warn!("later: {e}");
+            }
+        });
+        Atom::new("ok")
+    });
 }
 
 /// The handlers, on the pool of threads.

@@ -44,7 +44,8 @@ pub enum Error {
         max: usize,
     },
     /// The call a concurrent handler answers was cancelled: its caller died or gave up, or
-    /// the port is closing ([`Context::is_cancelled`](crate::Context::is_cancelled)). Nothing was sent.
+    /// the port is closing ([`Context::is_cancelled`](crate::Context::is_cancelled)); or an
+    /// [`Outbox`](crate::Outbox) was used while its protocol was not running. Nothing was sent.
     Cancelled,
 }
 

@@ -3,81 +3,14 @@
 //! answered out of order, nested waits beyond the bound, and the end of input.
 
 use erlport::codec::{Atom, Term, decode, to_vec};
-use erlport::{CallError, ConcurrentProtocol, Context, OwnedTerm, PacketSize, Port};
-use std::io::{PipeReader, PipeWriter, Read, Write};
+use erlport::{CallError, ConcurrentProtocol, Context, OwnedTerm};
+use std::io::{PipeWriter, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// The Erlang end of a port running `proto` on a thread.
-struct Erlang {
-    to_rust: Option<PipeWriter>,
-    from_rust: PipeReader,
-    rust: Option<JoinHandle<Result<(), erlport::Error>>>,
-}
-
-impl Erlang {
-    fn start(proto: ConcurrentProtocol<PipeWriter>) -> Self {
-        Erlang::start_with(proto, |port| port)
-    }
-
-    /// With the port set up by `setup` (a size limit, say).
-    fn start_with(
-        mut proto: ConcurrentProtocol<PipeWriter>,
-        setup: impl FnOnce(Port<PipeReader, PipeWriter>) -> Port<PipeReader, PipeWriter> + Send + 'static,
-    ) -> Self {
-        let (input, to_rust) = std::io::pipe().unwrap();
-        let (from_rust, output) = std::io::pipe().unwrap();
-        let rust = std::thread::spawn(move || proto.run(setup(Port::new(input, output, PacketSize::Four))));
-        Erlang { to_rust: Some(to_rust), from_rust, rust: Some(rust) }
-    }
-
-    fn send_bytes(&mut self, body: &[u8]) {
-        let pipe = self.to_rust.as_mut().unwrap();
-        pipe.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
-        pipe.write_all(body).unwrap();
-    }
-
-    /// Sends a frame in pieces cut at the offsets `cuts` (into header and body), each
-    /// written on its own after a pause, so Rust's reads end where the cuts are.
-    fn send_in_pieces(&mut self, body: &[u8], cuts: &[usize]) {
-        let mut frame = (body.len() as u32).to_be_bytes().to_vec();
-        frame.extend_from_slice(body);
-        let pipe = self.to_rust.as_mut().unwrap();
-        let mut from = 0;
-        for &cut in cuts.iter().chain([&frame.len()]) {
-            pipe.write_all(&frame[from..cut]).unwrap();
-            pipe.flush().unwrap();
-            std::thread::sleep(Duration::from_millis(20));
-            from = cut;
-        }
-    }
-
-    fn send<T: serde::Serialize>(&mut self, term: &T) {
-        self.send_bytes(&to_vec(term).unwrap());
-    }
-
-    /// The next packet from Rust, as text (`~w`).
-    fn receive(&mut self) -> String {
-        decode(&read_packet(&mut self.from_rust)).unwrap().to_string()
-    }
-
-    /// Closes the input; what `run` returned.
-    fn close(mut self) -> Result<(), erlport::Error> {
-        drop(self.to_rust.take());
-        self.rust.take().unwrap().join().unwrap()
-    }
-}
-
-/// The body of the next `{packet, 4}` frame.
-fn read_packet(pipe: &mut impl Read) -> Vec<u8> {
-    let mut len = [0; 4];
-    pipe.read_exact(&mut len).unwrap();
-    let mut body = vec![0; u32::from_be_bytes(len) as usize];
-    pipe.read_exact(&mut body).unwrap();
-    body
-}
+mod pipes;
+use pipes::{Erlang, read_packet};
 
 /// `{call, Id, Name, Args}`, `Args` a list.
 fn call(id: u64, name: &str, args: &[Term<'_>]) -> Vec<u8> {

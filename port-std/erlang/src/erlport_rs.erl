@@ -18,6 +18,10 @@
 %% gives up cancels its call on the Rust side. The program never outlives the server: `stop'
 %% returns once it is gone.
 %%
+%% Messages go both ways: what a process sends the server that is not a call (`Server !
+%% Msg', `cast/2') reaches the program's message handler (`on_message' in Rust), and the
+%% program sends messages (`ctx.send(&pid, &msg)') to the processes the `send' option allows.
+%%
 %% Progress messages a handler sends (`ctx.progress(&m)' in Rust) reach the calling process,
 %% before the reply, as `{erlport_rs, Server, Ref, Message}': `Server' the gen_server's pid,
 %% `Ref' the reference `send_request/3,4' returned (a fresh one for each `call/3,4'). The reply
@@ -28,7 +32,7 @@
 -behaviour(gen_server).
 
 -export([start_link/2, start/2, stop/1, child_spec/1,
-         call/3, call/4, cast/3,
+         call/3, call/4, cast/2, cast/3,
          send_request/3, send_request/4, receive_response/1, receive_response/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, format_status/1]).
 
@@ -51,6 +55,8 @@
                 | {progress_bytes, pos_integer()}
                 | {max_progress_queue, pos_integer()}
                 | {max_progress_bytes, pos_integer()}
+                | {send, callers | any | none}
+                | {send_names, [atom() | {global, term()}]}
                 | {name, atom() | {local, atom()} | {global, term()} | {via, module(), term()}}.
 -export_type([server/0, option/0]).
 
@@ -94,6 +100,14 @@
 %% holds fewer than `max_progress_queue' messages (10000) and about `max_progress_bytes' of
 %% them (16 MiB). A caller that does not read holds its handler (`ctx.progress' waits),
 %% instead of filling the node's memory.</li>
+%% <li>`{send, Policy}': whom the program may send messages to (`ctx.send' in Rust): `callers'
+%% (the default: a process that has called or cast to this server and is alive, and the
+%% names `send_names' lists), `any' (any pid, registered name, `{Name, Node}' or
+%% `{global, Name}': for a program trusted as much as the node's own code), or `none'.
+%% `{send_names, Names}': registered names (atoms) and `{global, Name}' it may send to ([]).
+%% A message refused, or to a process whose mailbox holds more than `max_progress_queue'
+%% messages, is dropped with a log line. `{via, Module, Name}' is never a destination: it
+%% would run `Module'.</li>
 %% <li>`{name, Name}': an atom (registered locally), `{local, Name}', `{global, Name}' or
 %% `{via, Module, Name}'.</li>
 %% </ul>
@@ -150,6 +164,22 @@ call(Server, Name, Args) ->
 -spec call(server(), atom(), list(), timeout()) -> term().
 call(Server, Name, Args, Timeout) ->
     receive_response(send_request(Server, Name, Args, Timeout)).
+
+%% @doc Sends `Message' to the program's message handler (`on_message' in Rust), as
+%% `Server ! Message' does, but written to the port by the calling process itself (no hop
+%% through the server) and allowing the program to send to the caller (see the `send'
+%% option). Dropped when the port is busy, the message is over `max_packet' or the server
+%% is gone.
+-spec cast(server(), term()) -> ok.
+cast(Server, Message) ->
+    case info(Server) of
+        {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
+            Bin = term_to_binary({message, Message}, Encode),
+            _ = byte_size(Bin) =< Max andalso write(Port, Header, Bin),
+            ok;
+        none ->
+            ok
+    end.
 
 %% @doc Runs handler `Name' with `Args'; no reply. Dropped when the port is busy or the
 %% server is gone.
@@ -350,7 +380,8 @@ init({Executable, Options, Starter}) ->
             {os_pid, OsPid} = erlang:port_info(Port, os_pid),
             Program = program(OsPid),
             MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), packet_max(Packet)),
-            Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window, progress_bytes => WindowBytes}},
+            Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window, progress_bytes => WindowBytes,
+                                                       server => self()}},
                                    Encode),
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
             Reader = erlport_rs_frames:new(Packet, MaxPacket),
@@ -365,6 +396,8 @@ init({Executable, Options, Starter}) ->
                            timeout => proplists:get_value(timeout, Options, ?DEFAULT_TIMEOUT),
                            allow => proplists:get_value(allow, Options, []),
                            allow_funs => proplists:get_value(allow_funs, Options, false),
+                           send => proplists:get_value(send, Options, callers),
+                           send_names => proplists:get_value(send_names, Options, []),
                            atoms => proplists:get_value(atoms, Options, existing),
                            max_rust_calls => proplists:get_value(max_rust_calls, Options, 64),
                            max_in => MaxPacket,
@@ -502,8 +535,12 @@ handle_info({Port, {exit_status, Status}}, State = #{port := Port}) ->
     {stop, {port_exit, Status}, State};
 handle_info({'EXIT', Port, Reason}, State = #{port := Port}) ->
     {stop, {port_exit, Reason}, State};
-handle_info(_Other, State) ->
-    {noreply, State}.
+handle_info({P, _}, State) when is_port(P) ->
+    %% From a port closed before (its last words).
+    {noreply, State};
+handle_info(Message, State) ->
+    %% Anyone's message to the server: the program's message handler's.
+    {noreply, erlport_rs_wire:to_rust(Message, State)}.
 
 terminate(_Reason, #{port := Port, program := Program, grace := Grace, rust_calls := RustCalls}) ->
     [exit(Pid, kill) || Pid <- maps:keys(RustCalls)],

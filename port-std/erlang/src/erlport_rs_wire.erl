@@ -5,12 +5,13 @@
 %% where it has none. Nothing a packet holds makes these functions raise: `from_rust/2'
 %% catches what it did not foresee and drops the packet.
 %%
-%% Also the server's side of a call's life: its caller's cancellation, its progress credit,
+%% Also messages both ways (`{message, Msg}' to the program, `{send, To, Msg}' from it, within
+%% the `send' option), and the server's side of a call's life: its caller's cancellation, its progress credit,
 %% and the calls from Rust into Erlang (at most `max_rust_calls' at once, each in a process
 %% of its own, killed at the timeout).
 -module(erlport_rs_wire).
 
--export([from_rust/2, too_large/2, cancel/2, caller_down/2, sweep/1, rust_call_done/3, retry/1]).
+-export([from_rust/2, to_rust/2, too_large/2, cancel/2, caller_down/2, sweep/1, rust_call_done/3, retry/1]).
 
 %% Names of unknown atoms reported in an error (and, with `{atoms, {create, Max}}', found
 %% before a packet is refused).
@@ -60,6 +61,8 @@ message({progress, Ref, Message}, Size, State = #{calls := Calls}) when is_refer
     end;
 message({call, Id, M, F, A}, _Size, State) ->
     rust_call(Id, M, F, A, State);
+message({send, To, Message}, _Size, State) ->
+    send_on(To, Message, State);
 message({hello, _, _}, _Size, State) ->
     State;
 message({error, Reason}, _Size, State) ->
@@ -265,6 +268,61 @@ has_fun_in([T | Stack]) when is_tuple(T) -> has_fun_in(tuple_to_list(T) ++ Stack
 has_fun_in([T | Stack]) when is_map(T) -> has_fun_in(maps:keys(T) ++ maps:values(T) ++ Stack);
 has_fun_in([_ | Stack]) -> has_fun_in(Stack).
 
+%%% Messages both ways
+
+%% @doc A message to the server that is not its own: `{message, Msg}' for the program's
+%% message handler, when it fits in a packet.
+to_rust(Message, State = #{encode := Encode, max_out := Max}) ->
+    Bin = term_to_binary({message, Message}, Encode),
+    case byte_size(Bin) =< Max of
+        true -> send(Bin, State);
+        false -> drop(message_over_max_packet, byte_size(Bin), State)
+    end.
+
+%% A message from the program to `To': sent when the `send' option allows `To' and, for a
+%% process of this node, its mailbox holds at most `max_progress_queue' messages (the
+%% program cannot fill a process's memory); dropped otherwise. Never connects to a node nor
+%% waits for a busy one.
+send_on(To, Message, State = #{max_progress_queue := MaxQueue}) ->
+    case allowed_to(To, State) andalso destination(To) of
+        false ->
+            drop(send_not_allowed, To, State);
+        undefined ->
+            drop(send_to_nobody, To, State);
+        Dest ->
+            case mailbox_len(Dest) of
+                Len when Len > MaxQueue ->
+                    drop(send_to_full_mailbox, To, State);
+                _ ->
+                    _ = erlang:send(Dest, Message, [noconnect, nosuspend]),
+                    State
+            end
+    end.
+
+allowed_to(_, #{send := none}) -> false;
+allowed_to(Pid, #{send := Policy, watched := Watched}) when is_pid(Pid) ->
+    Policy =:= any orelse is_map_key(Pid, Watched);
+allowed_to(Name, #{send := Policy, send_names := Names}) when is_atom(Name) ->
+    Policy =:= any orelse lists:member(Name, Names);
+allowed_to(To = {global, _}, #{send := Policy, send_names := Names}) ->
+    Policy =:= any orelse lists:member(To, Names);
+allowed_to({Name, Node}, #{send := any}) when is_atom(Name), is_atom(Node) -> true;
+allowed_to(_, _) -> false.
+
+%% Where a message to `To' goes: a pid, `{Name, Node}', or `undefined' for a name nobody has.
+destination(Pid) when is_pid(Pid) -> Pid;
+destination(Name) when is_atom(Name) -> whereis(Name);
+destination({global, Name}) -> global:whereis_name(Name);
+destination(To = {Name, Node}) when is_atom(Name), is_atom(Node) -> To.
+
+mailbox_len(Pid) when is_pid(Pid), node(Pid) =:= node() ->
+    case process_info(Pid, message_queue_len) of
+        {message_queue_len, Len} -> Len;
+        undefined -> 0
+    end;
+mailbox_len(_) ->
+    0.
+
 %%% Progress and its credit
 
 %% Forwards a progress message while the call has credit (a program sending past it is
@@ -395,7 +453,7 @@ drop(Why, What, State = #{dropped := Dropped, logged_at := At}) ->
     Counted = maps:update_with(Why, fun(N) -> N + 1 end, 1, Dropped),
     case Now - At >= 1000 of
         true ->
-            logger:warning("erlport_rs: dropped what the port program sent: ~0p (last: ~0P); counts since the last report: ~0p",
+            logger:warning("erlport_rs: dropped a message: ~0p (last: ~0P); counts since the last report: ~0p",
                            [Why, What, 12, Counted]),
             State#{dropped := #{}, logged_at := Now};
         false ->

@@ -19,6 +19,10 @@ pub(crate) trait Link: Send + Sync {
     fn nil(&self) -> bool;
     /// Writes `{progress, Tag, Message}`.
     fn progress(&self, tag: Term<'_>, message: Term<'_>) -> Result<(), Error>;
+    /// Writes `{send, To, Message}`.
+    fn send(&self, to: Term<'_>, message: Term<'_>) -> Result<(), Error>;
+    /// The server's pid, once Erlang's hello said it.
+    fn server(&self) -> Option<OwnedTerm>;
     /// Registers a call into Erlang and writes `{call, Id, Module, Function, Args}`.
     fn start_call(&self, module: &str, function: &str, args: Term<'_>) -> Result<Arc<Pending>, CallError>;
     /// A handler is about to wait for Erlang: its slot is free meanwhile, and (`blocking`: it
@@ -266,6 +270,39 @@ impl Context {
         self.link.closed() || self.state.as_ref().is_some_and(|state| state.is_cancelled())
     }
 
+    /// Sends `message` (any `Serialize` value) to the Erlang process `to`: a pid (read from a
+    /// call's arguments or a message into an [`OwnedTerm`], or [`server`](Context::server)),
+    /// a registered name (an [`Atom`]), or `{global, Name}`. Unlike
+    /// [`progress`](Context::progress) it goes to anyone, at any time, also from a cast or a
+    /// message handler, and it arrives as `message` itself, with nothing around it.
+    ///
+    /// `erlport_rs` decides who may be sent to (its `send` option): by default a process
+    /// that has called this server (it is still alive) and the names its `send_names` option
+    /// lists; what it refuses, and a message to a process whose mailbox already holds more
+    /// than its `max_progress_queue`, is dropped (with a log line on the Erlang side), not
+    /// reported here. Fails only when the message cannot be written: it does not encode, it
+    /// is larger than a packet may be, or the port is gone.
+    ///
+    /// ```
+    /// use erlport::{ConcurrentProtocol, Context, OwnedTerm};
+    ///
+    /// let mut proto = ConcurrentProtocol::<Vec<u8>>::new();
+    /// // erlport_rs:call(Server, notify, [Pid, Text]): Pid receives {note, Text}.
+    /// proto.handle("notify", |ctx: Context, to: OwnedTerm, text: String| {
+    ///     ctx.send(&to, &(erlport::codec::Atom::new("note"), text))
+    /// });
+    /// ```
+    pub fn send<D: Serialize + ?Sized, T: Serialize + ?Sized>(&self, to: &D, message: &T) -> Result<(), Error> {
+        send(&*self.link, to, message)
+    }
+
+    /// The pid of the `erlport_rs` server this program serves, as Erlang said it at start
+    /// (`None` before, or when the other side did not say it): to send to it, or to put in a
+    /// message so that its receiver can call back.
+    pub fn server(&self) -> Option<OwnedTerm> {
+        self.link.server()
+    }
+
     /// Sends `message` (any `Serialize` value) to the process that made this call, which
     /// receives `{erlport_rs, Server, Ref, Message}` before the reply. Messages arrive in the
     /// order they were sent. For a cast there is no caller: nothing is sent.
@@ -416,6 +453,16 @@ impl Serialize for CallError {
 }
 
 /// `value` as a term, version byte first.
+/// `{send, To, Message}`, for [`Context::send`] and [`Outbox::send`](super::Outbox::send).
+pub(super) fn send<D: Serialize + ?Sized, T: Serialize + ?Sized>(
+    link: &dyn Link,
+    to: &D,
+    message: &T,
+) -> Result<(), Error> {
+    let (to, message) = (encode(to, link.nil())?, encode(message, link.nil())?);
+    link.send(decode(&to)?, decode(&message)?)
+}
+
 fn encode<T: Serialize + ?Sized>(value: &T, nil: bool) -> Result<Vec<u8>, erlport_codec::EncodeError> {
     let mut out = Vec::new();
     let mut encoder = Encoder::new(&mut out);

@@ -89,6 +89,9 @@ pub(super) enum Message<'a> {
     Cancel(Term<'a>),
     /// `{credit, Id, N}`: call `Id` may send `N` more progress messages.
     Credit(Term<'a>, u64),
+    /// `{message, Msg}`: a message sent to the server (`Server ! Msg`,
+    /// `erlport_rs:cast/2`), for the message handler; `Msg` is its one argument.
+    Info(Args<'a>),
     /// Anything else.
     Unknown,
 }
@@ -166,6 +169,7 @@ pub(super) fn classify(term: Term<'_>) -> Message<'_> {
             _ => Message::Unknown,
         },
         (b"cancel", 2) => elements.next().map_or(Message::Unknown, Message::Cancel),
+        (b"message", 2) => Message::Info(Args::after_first(tuple)),
         (b"credit", 3) => match (elements.next(), elements.next().and_then(|n| n.as_i64())) {
             (Some(id), Some(n)) if n >= 0 => Message::Credit(id, n as u64),
             _ => Message::Unknown,

@@ -6,6 +6,7 @@
 //! - here: the builder (`handle`, `handle_async`, `run`) and the registered handlers.
 //! - `params.rs`: a handler's parameters (arguments and its [`Context`]), and the call it answers.
 //! - `messages.rs`: the wire terms (`{call, ..}`, `{cancel, ..}`, `{credit, ..}`, the hello).
+//! - `outbox.rs`: [`Outbox`]: messages to Erlang processes from anywhere in the program.
 //! - `server.rs`: one run: the threads, reading, answering, back-pressure.
 //! - `shared.rs`: what the threads and every [`Context`] share: the pool's slots, the calls
 //!   running, the calls into Erlang waiting.
@@ -14,6 +15,7 @@
 
 mod context;
 mod messages;
+mod outbox;
 mod params;
 mod server;
 mod shared;
@@ -23,9 +25,9 @@ mod tasks;
 pub use context::{CallArgs, CallError, Context};
 pub(crate) use context::{CallState, Window};
 pub use messages::PROTOCOL_VERSION;
+pub use outbox::Outbox;
 pub use params::{Param, ParamList};
 
-#[cfg(feature = "tokio")]
 use crate::dispatch::OwnedTerm;
 use crate::dispatch::args::Args;
 use crate::dispatch::handler::{Handler, Reply};
@@ -125,10 +127,12 @@ struct Registered<W> {
 /// | Erlang → Rust | `{reply, RustId, {ok, Value}}` | what it returned |
 /// | Erlang → Rust | `{reply, RustId, {error, Reason}}` | `{not_allowed, {M, F, Arity}}`, `{exception, Class, Reason}`, `timeout` |
 /// | Rust → Erlang | `{error, Reason}` | a packet with no id to answer: not a term, over the size limit, not one of the terms above |
-/// | Erlang → Rust | `{hello, 1, #{progress_window => N, progress_bytes => B}}` | first, from `erlport_rs`: the [version](PROTOCOL_VERSION), and the progress window: at most `N` messages and about `B` bytes of each call's progress on their way (absent: no flow control) |
+/// | Erlang → Rust | `{hello, 1, #{progress_window => N, progress_bytes => B, server => Pid}}` | first, from `erlport_rs`: the [version](PROTOCOL_VERSION), the progress window (at most `N` messages and about `B` bytes of each call's progress on their way; absent: no flow control), and the server's pid ([`Context::server`]) |
 /// | Rust → Erlang | `{hello, 1, #{concurrency => C, grace => Ms, max_packet => Max}}` | the answer (`{hello, 1, {error, {packet, N}}}` framed as Erlang frames, when this port reads `{packet, N}` with another `N`: then `run` returns an error) |
 /// | Erlang → Rust | `{cancel, Id}` | the caller of call `Id` died or gave up: [`Context::is_cancelled`]; an `async` handler is dropped |
 /// | Erlang → Rust | `{credit, Id, N}` | the oldest `N` progress messages of call `Id` on their way were taken: as many more may go ([`Context::progress`]) |
+/// | Erlang → Rust | `{message, Msg}` | a message sent to the server that is not a call (`Server ! Msg`, `erlport_rs:cast(Server, Msg)`), for the [message handler](ConcurrentProtocol::on_message) |
+/// | Rust → Erlang | `{send, To, Message}` | send `Message` to `To`, a pid, a registered name or `{global, Name}` ([`Context::send`], [`Outbox::send`]), where the server's `send` option allows it |
 ///
 /// A client that sends no hello gets no flow control and no cancellation it did not ask for:
 /// the protocol is the one above without those rows.
@@ -171,6 +175,8 @@ struct Registered<W> {
 /// VM's port helper) dies.
 pub struct ConcurrentProtocol<W> {
     handlers: HashMap<String, Registered<W>>,
+    on_message: Option<Registered<W>>,
+    outbox: Outbox,
     concurrency: usize,
     function_clause_reason: bool,
     grace: Duration,
@@ -189,6 +195,8 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
     pub fn new() -> Self {
         ConcurrentProtocol {
             handlers: HashMap::new(),
+            on_message: None,
+            outbox: Outbox::default(),
             concurrency: DEFAULT_CONCURRENCY,
             function_clause_reason: true,
             grace: DEFAULT_GRACE,
@@ -236,18 +244,52 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
         H: Handler<P> + Send + Sync,
         H::Output: Reply,
     {
-        let call: SyncCall<W> = Box::new(move |args, call, out| match P::read(&args, call) {
-            Ok(params) => {
-                let started = std::time::Instant::now();
-                let value = handler.call(params);
-                TOOK.with(|took| took.set(Some(started.elapsed())));
-                dispatch::send_reply(out, Caller::concurrent(call.tag), &value)?;
-                Ok(Ok(()))
-            }
-            Err(failure) => Ok(Err(failure)),
-        });
-        self.handlers.insert(name.to_string(), Registered { entry: Entry::Sync(call), speed: Speed::default() });
+        self.handlers
+            .insert(name.to_string(), Registered { entry: Entry::Sync(sync(handler)), speed: Speed::default() });
         self
+    }
+
+    /// Registers `handler` for the messages sent to the `erlport_rs` server that are not
+    /// calls: `Server ! Msg` and `erlport_rs:cast(Server, Msg)` (Erlang writes
+    /// `{message, Msg}`). Its parameters are as [`handle`](ConcurrentProtocol::handle)'s, with
+    /// one argument, the message, read into any owned `Deserialize` type (an enum whose
+    /// variants are the messages' kinds, [`OwnedTerm`] for any term), and a [`Context`] if it
+    /// wants one (with no caller: [`Context::send`] answers). Its value is dropped; a message
+    /// that does not fit its type is logged and dropped, as a cast's arguments are. Without
+    /// one, messages are dropped.
+    ///
+    /// ```
+    /// use erlport::{ConcurrentProtocol, Context, OwnedTerm};
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// #[serde(rename_all = "snake_case")]
+    /// enum Info {
+    ///     Ping(OwnedTerm), // {ping, From}
+    ///     Tick,            // tick
+    /// }
+    ///
+    /// let mut proto = ConcurrentProtocol::<Vec<u8>>::new();
+    /// proto.on_message(|ctx: Context, info: Info| match info {
+    ///     Info::Ping(from) => ctx.send(&from, &erlport::codec::Atom::new("pong")),
+    ///     Info::Tick => Ok(()),
+    /// });
+    /// ```
+    pub fn on_message<P, H>(&mut self, handler: H) -> &mut Self
+    where
+        P: ParamList,
+        H: Handler<P> + Send + Sync,
+        H::Output: Reply,
+    {
+        self.on_message = Some(Registered { entry: Entry::Sync(sync(handler)), speed: Speed::default() });
+        self
+    }
+
+    /// A handle that sends messages to Erlang processes from anywhere in the program (a
+    /// thread of its own, a timer), as [`Context::send`] does from a handler: it works while
+    /// [`run`](ConcurrentProtocol::run) serves the port.
+    pub fn outbox(&self) -> Outbox {
+        self.outbox.clone()
     }
 
     /// Registers an `async` handler (feature `tokio`): `handler` returns a future, run as a
@@ -338,11 +380,14 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             output_gone: AtomicBool::new(false),
             hello,
             grace: self.grace,
+            server: Mutex::new(None),
         });
         #[cfg(feature = "tokio")]
         let (_owned_runtime, runtime) = self.tokio_runtime()?;
+        self.outbox.connect(Some(Arc::clone(&shared) as Arc<dyn Link>));
         let server = Server {
             handlers: &self.handlers,
+            on_message: self.on_message.as_ref(),
             shared: &shared,
             link: Arc::clone(&shared) as Arc<dyn Link>,
             reader: Mutex::new(reader),
@@ -351,6 +396,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             runtime,
         };
         let result = server.serve();
+        self.outbox.connect(None);
         #[cfg(feature = "tokio")]
         if let Some(runtime) = _owned_runtime {
             runtime.shutdown_background();
@@ -381,4 +427,25 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
         let handle = runtime.handle().clone();
         Ok((Some(runtime), Some(handle)))
     }
+}
+
+/// A sync handler as the pool runs it: its parameters read from the arguments, its value
+/// written as the reply (none for a cast or a message).
+fn sync<W, P, H>(handler: H) -> SyncCall<W>
+where
+    W: Write + Send + 'static,
+    P: ParamList,
+    H: Handler<P> + Send + Sync,
+    H::Output: Reply,
+{
+    Box::new(move |args, call, out| match P::read(&args, call) {
+        Ok(params) => {
+            let started = std::time::Instant::now();
+            let value = handler.call(params);
+            TOOK.with(|took| took.set(Some(started.elapsed())));
+            dispatch::send_reply(out, Caller::concurrent(call.tag), &value)?;
+            Ok(Ok(()))
+        }
+        Err(failure) => Ok(Err(failure)),
+    })
 }

@@ -13,6 +13,8 @@ pub(super) struct Local {
 /// One run: the handlers, borrowed by the threads of a scope.
 pub(super) struct Server<'s, R, W> {
     pub(super) handlers: &'s HashMap<String, Registered<W>>,
+    /// What runs `{message, Msg}` ([`ConcurrentProtocol::on_message`]).
+    pub(super) on_message: Option<&'s Registered<W>>,
     pub(super) shared: &'s Arc<Shared<W>>,
     pub(super) link: Arc<dyn Link>,
     pub(super) reader: Mutex<Reader<R>>,
@@ -298,8 +300,18 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 return Ran::Inline;
             }
         };
-        let (tag, name, args) = match classify(term) {
-            Message::Call { tag, name, args } => (tag, name, args),
+        let (tag, name, args, handler) = match classify(term) {
+            Message::Call { tag, name, args } => {
+                let handler = dispatch::find(self.handlers, &name);
+                (tag, name, args, handler)
+            }
+            Message::Info(args) => match self.on_message {
+                Some(handler) => (None, Atom::new("message"), args, Some(handler)),
+                None => {
+                    log::debug!("a message to the server, and no message handler: dropped");
+                    return Ran::Inline;
+                }
+            },
             Message::Answer(id) => {
                 let pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
                 match pending {
@@ -323,6 +335,9 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                     _ => None,
                 };
                 *shared.window.lock().unwrap_or_else(|p| p.into_inner()) = window;
+                if let Some(server) = map.and_then(|m| m.get_atom("server")).filter(|s| matches!(s, Term::Pid(_))) {
+                    *shared.server.lock().unwrap_or_else(|p| p.into_inner()) = Some(OwnedTerm::from_term(&server));
+                }
                 self.write_failed(shared.sender.send_encoded(&shared.hello));
                 return Ran::Inline;
             }
@@ -346,7 +361,7 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 return Ran::Inline;
             }
         };
-        let Some(handler) = dispatch::find(self.handlers, &name) else {
+        let Some(handler) = handler else {
             if tag.is_none() {
                 log::warn!("cast of {name}: no such handler");
             }

@@ -23,6 +23,8 @@ pub(super) struct Shared<W> {
     pub(super) output_gone: AtomicBool,
     pub(super) hello: Hello,
     pub(super) grace: Duration,
+    /// The server's pid, as Erlang's hello said it.
+    pub(super) server: Mutex<Option<OwnedTerm>>,
 }
 
 /// The pool's accounting.
@@ -115,6 +117,16 @@ impl<W: Write + Send> Link for Shared<W> {
 
     fn progress(&self, tag: Term<'_>, message: Term<'_>) -> Result<(), Error> {
         self.sender.send_encoded(&(Atom::new("progress"), tag, message))
+    }
+
+    fn send(&self, to: Term<'_>, message: Term<'_>) -> Result<(), Error> {
+        // Written at once: a send may come from a thread of the program's own, while
+        // nothing else will flush what is gathered.
+        self.sender.send_encoded(&(Atom::new("send"), to, message)).and_then(|()| self.sender.uncork())
+    }
+
+    fn server(&self) -> Option<OwnedTerm> {
+        self.server.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     fn start_call(&self, module: &str, function: &str, args: Term<'_>) -> Result<Arc<Pending>, CallError> {

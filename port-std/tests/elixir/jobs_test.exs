@@ -54,6 +54,14 @@ end
 
 sums = for i <- 1..50, do: receive(do: ({:sum, ^i, sum} -> sum))
 
+# Messages both ways: send/2 and :erlport_rs.cast/2 reach the program's on_message handler,
+# which sends the third element of {:echo, to, message} back to this process (a caller of
+# the server, so a destination the program may send to).
+send(server, {:echo, me, :from_send})
+echoed = receive(do: (:from_send -> :from_send), after: (2000 -> :missing))
+:ok = :erlport_rs.cast(server, {:echo, me, %{from: "cast"}})
+cast_echoed = receive(do: (%{from: "cast"} = m -> m), after: (2000 -> :missing))
+
 checks = [
   {"add", :erlport_rs.call(server, :add, [1, 2]), 3},
   {"sleep", :erlport_rs.call(server, :sleep, [10]), 10},
@@ -71,7 +79,10 @@ checks = [
   {"a panic", elem(:erlport_rs.call(server, :divide, [1, 0]), 0), :error},
   {"timeout", :erlport_rs.call(server, :sleep, [300], 50), {:error, :timeout}},
   {"unknown handler", :erlport_rs.call(server, :nosuch, []), {:error, :undef}},
-  {"cast", :erlport_rs.cast(server, :sleep, [1]), :ok}
+  {"cast", :erlport_rs.cast(server, :sleep, [1]), :ok},
+  {"send/2 to the server, echoed by the program with ctx.send", echoed, :from_send},
+  {":erlport_rs.cast/2, echoed", cast_echoed, %{from: "cast"}},
+  {"the program knows its server", :erlport_rs.call(server, :server, []), server}
 ]
 
 failures =

@@ -38,7 +38,9 @@ test(Exe, Mode) ->
         {"a call that times out: error to its caller, late reply dropped", fun timeouts/2},
         {"packet 2, fds 3/4, compressed both ways", fun options/2},
         {"killed mid-call: callers get port_exit, a supervisor restarts it", fun killed/2},
-        {"stop: the Rust program exits 0 with nothing on stderr", fun stopped/2}
+        {"stop: the Rust program exits 0 with nothing on stderr", fun stopped/2},
+        {"messages both ways: S ! Msg and cast/2 into Rust, ctx.send and an Outbox out", fun messages/2},
+        {"what the program may send to: callers, send_names, any, none; full mailboxes", fun send_policy/2}
     ],
     Results = [{Name, run(Name, Fun, Exe, Mode)} || {Name, Fun} <- Tests],
     Failures = [{Name, Why} || {Name, Why} <- Results, Why =/= ok],
@@ -85,6 +87,108 @@ expect(Expected, Got) ->
 
 no_messages() ->
     receive M -> throw({unexpected_message, M}) after 0 -> ok end.
+
+%% Every message in the mailbox now, oldest first.
+drain(Acc) ->
+    receive M -> drain([M | Acc]) after 0 -> lists:reverse(Acc) end.
+
+%% What `Pid' (spawned by `listener/0') received, once `Ms' have passed.
+heard(Pid, Ms) ->
+    timer:sleep(Ms),
+    Pid ! {report, self()},
+    receive {heard, Pid, Got} -> Got after 2000 -> throw({no_report, Pid}) end.
+
+%% A process that only listens, until asked what it heard.
+listener() ->
+    spawn_link(fun() -> receive {report, P} -> P ! {heard, self(), drain([])} end end).
+
+%% What the program kept (`{keep, M}' messages) until `N' came: messages sent with `!' go
+%% through the server, calls and cast/2 straight to the port, so they may pass each other.
+kept(S, N, Acc, Deadline) ->
+    Got = Acc ++ erlport_rs:call(S, kept, []),
+    case length(Got) >= N orelse erlang:monotonic_time(millisecond) > Deadline of
+        true -> Got;
+        false -> timer:sleep(10), kept(S, N, Got, Deadline)
+    end.
+
+messages(Exe, Mode) ->
+    S = start(Exe, Mode, [{args, ["--max-packet", "1000"]}]),
+    Self = self(),
+    %% The program knows its server.
+    expect(S, erlport_rs:call(S, server, [])),
+    %% Into Rust, read as an enum ({echo, To, M}): S ! Msg, then cast/2; out to this caller.
+    S ! {echo, Self, hello},
+    expect(hello, receive hello -> hello after 2000 -> no_echo end),
+    expect(ok, erlport_rs:cast(S, {echo, Self, {there, [1, 2]}})),
+    expect({there, [1, 2]}, receive {there, _} = T -> T after 2000 -> no_cast end),
+    S ! {keep, 1},
+    S ! {not_a_kind, 2},
+    S ! 42,
+    expect(ok, erlport_rs:cast(S, {keep, <<"two">>})),
+    S ! {keep, #{three => 3}},
+    %% Over max_packet (the program's 1000 bytes): dropped on the Erlang side.
+    S ! {keep, binary:copy(<<7>>, 5000)},
+    Kept = kept(S, 3, [], erlang:monotonic_time(millisecond) + 2000),
+    expect(lists:sort([1, <<"two">>, #{three => 3}]), lists:sort(Kept)),
+    %% ctx.send from a handler, and an Outbox from a thread after the handler returned.
+    expect(ok, erlport_rs:call(S, send, [Self, direct])),
+    expect(direct, receive direct -> direct after 2000 -> no_send end),
+    expect(ok, erlport_rs:call(S, later, [Self, 50, late])),
+    expect(late, receive late -> late after 2000 -> no_later end),
+    %% The server lives on, and nothing else came.
+    expect(3, erlport_rs:call(S, add, [1, 2])),
+    timer:sleep(50),
+    no_messages(),
+    %% cast/2 to a server that is gone.
+    erlport_rs:stop(S),
+    expect(ok, erlport_rs:cast(S, {keep, gone})).
+
+send_policy(Exe, Mode) ->
+    Self = self(),
+    Sink = listener(),
+    register(jobs_test_sink, Sink),
+    Other = listener(),
+    register(jobs_test_other, Other),
+    Global = listener(),
+    yes = global:register_name(jobs_test_global, Global),
+    S = start(Exe, Mode, [{send_names, [jobs_test_sink, {global, jobs_test_global}]}, {max_progress_queue, 20}]),
+    %% A process that never called the server is not a destination; one that has is.
+    Stranger = listener(),
+    Caller = spawn_link(fun() -> 2 = erlport_rs:call(S, add, [1, 1]), Self ! called,
+                                 receive {report, P} -> P ! {heard, self(), drain([])} end end),
+    receive called -> ok after 2000 -> throw(no_call) end,
+    [expect(ok, erlport_rs:call(S, send, [To, M])) ||
+        {To, M} <- [{Stranger, forged}, {Caller, welcome}, {jobs_test_sink, named}, {jobs_test_other, unlisted},
+                    {{global, jobs_test_global}, global}, {{via, global, jobs_test_global}, via},
+                    {{jobs_test_other, node()}, remote_form}, {42, nobody}, {jobs_test_nobody, nobody}]],
+    expect([], heard(Stranger, 100)),
+    expect([welcome], heard(Caller, 0)),
+    expect([named], heard(Sink, 0)),
+    expect([], heard(Other, 0)),
+    expect([global], heard(Global, 0)),
+    %% A full mailbox: this process does not read while the program sends it 100 messages.
+    expect(ok, erlport_rs:call(S, send_count, [Self, 100])),
+    Counted = [N || N <- drain([]), is_integer(N)],
+    true = length(Counted) >= 20 andalso length(Counted) =< 21 orelse throw({mailbox_bound, length(Counted)}),
+    expect(lists:seq(1, length(Counted)), Counted),
+    expect(3, erlport_rs:call(S, add, [1, 2])),
+    erlport_rs:stop(S),
+    %% {send, any}: any pid, name or {Name, Node}, never {via, ...}; {send, none}: nobody.
+    Any = start(Exe, Mode, [{send, any}]),
+    [Stranger2, Other2] = [listener(), listener()],
+    catch unregister(jobs_test_other),
+    register(jobs_test_other, Other2),
+    [expect(ok, erlport_rs:call(Any, send, [To, M])) ||
+        {To, M} <- [{Stranger2, any}, {{jobs_test_other, node()}, remote_form}, {{via, global, jobs_test_global}, via}]],
+    expect([any], heard(Stranger2, 100)),
+    expect([remote_form], heard(Other2, 0)),
+    erlport_rs:stop(Any),
+    None = start(Exe, Mode, [{send, none}]),
+    expect(ok, erlport_rs:call(None, send, [Self, nothing])),
+    timer:sleep(100),
+    erlport_rs:stop(None),
+    global:unregister_name(jobs_test_global),
+    no_messages().
 
 basics(Exe, Mode) ->
     S = start(Exe, Mode),

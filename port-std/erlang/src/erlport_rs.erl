@@ -378,7 +378,7 @@ init({Executable, Options, Starter}) ->
     try open_port({spawn_executable, Executable}, PortOptions) of
         Port ->
             {os_pid, OsPid} = erlang:port_info(Port, os_pid),
-            Program = program(OsPid),
+            Program = erlport_rs_program:known(OsPid),
             MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), packet_max(Packet)),
             Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window, progress_bytes => WindowBytes,
                                                        server => self()}},
@@ -424,7 +424,7 @@ init({Executable, Options, Starter}) ->
                     {ok, lists:foldl(fun packet/2, State, After)};
                 {error, Reason} ->
                     catch port_close(Port),
-                    kill_program(Program, 0),
+                    erlport_rs_program:kill(Program, 0),
                     %% The caller gets {error, Reason} from start_link, not an exit signal.
                     unlink(Starter),
                     {stop, Reason}
@@ -547,7 +547,7 @@ terminate(_Reason, #{port := Port, program := Program, grace := Grace, rust_call
     %% End of input: the program cancels its calls and exits within its grace period.
     catch port_close(Port),
     flush_port(Port),
-    kill_program(Program, Grace + 1000),
+    erlport_rs_program:kill(Program, Grace + 1000),
     ok.
 
 %% Drops what the port sent that is still in the mailbox.
@@ -586,69 +586,4 @@ flood_check(State = #{calls := Calls, max_in := Max, window_bytes := WindowBytes
     case Len > 256 andalso Len > 256 + ets:info(Calls, size) * ((Max + WindowBytes) div 65536 + 1) of
         true -> {flood, Len};
         false -> {ok, State}
-    end.
-
-%% The program as an OS process: its pid, and (where /proc tells it) its start time, so a
-%% pid the system has given to another process since is never taken for it.
-program(OsPid) ->
-    {OsPid, started_at(OsPid)}.
-
-started_at(OsPid) ->
-    case file:read_file("/proc/" ++ integer_to_list(OsPid) ++ "/stat") of
-        {ok, Stat} ->
-            %% After the command's name: state, then 18 fields, then the start time.
-            case binary:split(Stat, <<") ">>) of
-                [_, Fields] ->
-                    case binary:split(Fields, <<" ">>, [global]) of
-                        [State | Rest] when length(Rest) >= 19 -> {State, lists:nth(19, Rest)};
-                        _ -> undefined
-                    end;
-                _ -> undefined
-            end;
-        _ ->
-            undefined
-    end.
-
-%% Waits until the program is gone, at most `Ms' ms, then kills it.
-kill_program(Program, Ms) ->
-    Deadline = erlang:monotonic_time(millisecond) + Ms,
-    wait_gone(Program, Deadline).
-
-wait_gone(Program = {OsPid, _}, Deadline) ->
-    case os_alive(Program) of
-        false -> ok;
-        true ->
-            case erlang:monotonic_time(millisecond) >= Deadline of
-                true ->
-                    os:cmd("kill -9 " ++ integer_to_list(OsPid)),
-                    %% The kernel tears a killed program down after kill returns (longer
-                    %% for one with many threads, on a busy machine): stop returns once it
-                    %% is gone, waiting at most two seconds more.
-                    wait_killed(Program, erlang:monotonic_time(millisecond) + 2000);
-                false ->
-                    timer:sleep(10),
-                    wait_gone(Program, Deadline)
-            end
-    end.
-
-wait_killed(Program, Deadline) ->
-    case os_alive(Program) andalso erlang:monotonic_time(millisecond) < Deadline of
-        true ->
-            timer:sleep(5),
-            wait_killed(Program, Deadline);
-        false ->
-            ok
-    end.
-
-os_alive({OsPid, Started}) ->
-    case {started_at(OsPid), Started} of
-        %% A zombie (state Z) is gone: it waits only to be reaped.
-        {{<<"Z">>, _}, _} -> false;
-        {{_, Time}, {_, Time}} -> true;
-        %% Another process with its pid, or none.
-        {{_, _}, {_, _}} -> false;
-        {undefined, {_, _}} -> false;
-        %% No /proc: ask the system.
-        {_, undefined} ->
-            string:trim(os:cmd("kill -0 " ++ integer_to_list(OsPid) ++ " 2>/dev/null && echo alive")) =:= "alive"
     end.

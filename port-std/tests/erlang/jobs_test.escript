@@ -40,7 +40,8 @@ test(Exe, Mode) ->
         {"killed mid-call: callers get port_exit, a supervisor restarts it", fun killed/2},
         {"stop: the Rust program exits 0 with nothing on stderr", fun stopped/2},
         {"messages both ways: S ! Msg and cast/2 into Rust, ctx.send and an Outbox out", fun messages/2},
-        {"what the program may send to: callers, send_names, any, none; full mailboxes", fun send_policy/2}
+        {"what the program may send to: callers, send_names, any, none; full mailboxes", fun send_policy/2},
+        {"names: local, global and via; a name taken is refused before a program starts", fun names/2}
     ],
     Results = [{Name, run(Name, Fun, Exe, Mode)} || {Name, Fun} <- Tests],
     Failures = [{Name, Why} || {Name, Why} <- Results, Why =/= ok],
@@ -189,6 +190,25 @@ send_policy(Exe, Mode) ->
     erlport_rs:stop(None),
     global:unregister_name(jobs_test_global),
     no_messages().
+
+names(Exe, Mode) ->
+    L = start(Exe, Mode, [{name, jobs_test_local}]),
+    expect(L, whereis(jobs_test_local)),
+    expect(3, erlport_rs:call(jobs_test_local, add, [1, 2])),
+    G = start(Exe, Mode, [{name, {global, jobs_test_server}}]),
+    expect(G, global:whereis_name(jobs_test_server)),
+    expect(5, erlport_rs:call({global, jobs_test_server}, add, [2, 3])),
+    V = start(Exe, Mode, [{name, {via, global, jobs_test_via}}]),
+    expect(V, global:whereis_name(jobs_test_via)),
+    expect(7, erlport_rs:call({via, global, jobs_test_via}, add, [3, 4])),
+    %% Messages by name, echoed back (this process has called each).
+    expect(ok, erlport_rs:cast({via, global, jobs_test_via}, {echo, self(), via})),
+    expect(via, receive via -> via after 2000 -> no_echo end),
+    expect({error, {already_started, G}},
+           erlport_rs:start(Exe, [{args, Mode}, {name, {global, jobs_test_server}}])),
+    [erlport_rs:stop(S) || S <- [L, G, V]],
+    expect({undefined, undefined}, {whereis(jobs_test_local), global:whereis_name(jobs_test_server)}),
+    expect({error, noproc}, erlport_rs:call({global, jobs_test_server}, add, [1, 1])).
 
 basics(Exe, Mode) ->
     S = start(Exe, Mode),

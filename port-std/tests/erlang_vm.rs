@@ -78,6 +78,18 @@ fn a_hostile_port_program_can_neither_take_down_nor_take_over_the_node() {
     }
 }
 
+/// `erlport_rs_pool` on a real cluster of three nodes (this one and two `peer`s): a pool on
+/// this node, then on the two peers called from the third, 100,000 calls with one pool node
+/// halted midway (every call a reply or an error, none crossed, later calls on the living
+/// node), members killed and restarted. See `tests/erlang/pool_test.escript`.
+#[test]
+fn a_pool_across_three_nodes_survives_a_node_going_down() {
+    let dir = examples_dir();
+    assert!(dir.join("jobs").exists(), "jobs missing: cargo test builds the examples");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("erlang/src");
+    run_script("escript", "tests/erlang/pool_test.escript", &[dir.as_os_str(), src.as_os_str()]);
+}
+
 /// Runs a test script (its path relative to this crate) with `tool`: `escript`, or `mix`
 /// (`mix run` in the script's folder, a Mix project that depends on `erlang/` by path, as an
 /// Elixir user's does; built under the target directory). It must report "N passed, 0

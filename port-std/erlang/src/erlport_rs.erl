@@ -31,7 +31,7 @@
 -module(erlport_rs).
 -behaviour(gen_server).
 
--export([start_link/2, start/2, stop/1, child_spec/1,
+-export([start_link/2, start/2, stop/1, child_spec/1, load/1,
          call/3, call/4, cast/2, cast/3,
          send_request/3, send_request/4, receive_response/1, receive_response/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, format_status/1]).
@@ -172,7 +172,9 @@ call(Server, Name, Args, Timeout) ->
 %% is gone.
 -spec cast(server(), term()) -> ok.
 cast(Server, Message) ->
-    case info(Server) of
+    case info_or_remote(Server) of
+        {remote, Pid} ->
+            erpc:cast(node(Pid), ?MODULE, cast, [Pid, Message]);
         {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
             Bin = term_to_binary({message, Message}, Encode),
             _ = byte_size(Bin) =< Max andalso write(Port, Header, Bin),
@@ -185,7 +187,9 @@ cast(Server, Message) ->
 %% server is gone.
 -spec cast(server(), atom(), list()) -> ok.
 cast(Server, Name, Args) when is_atom(Name), is_list(Args) ->
-    case info(Server) of
+    case info_or_remote(Server) of
+        {remote, Pid} ->
+            erpc:cast(node(Pid), ?MODULE, cast, [Pid, Name, Args]);
         {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
             Bin = term_to_binary({cast, Name, Args}, Encode),
             _ = byte_size(Bin) =< Max andalso write(Port, Header, Bin),
@@ -203,6 +207,26 @@ send_request(Server, Name, Args) ->
 %% @doc `send_request/3' with a timeout of its own.
 -spec send_request(server(), atom(), list(), timeout() | default) -> reference().
 send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
+    case whereis_server(Server) of
+        Pid when is_pid(Pid), node(Pid) =/= node() -> remote_request(Pid, Name, Args, Timeout0);
+        _ -> local_request(Server, Name, Args, Timeout0)
+    end.
+
+%% A server on another node: the call is made there (the port is there), by `erpc'; the
+%% reply comes back, or `{error, noconnection}' at once when that node goes down. Its
+%% progress stays there: a caller's mailbox on another node is out of the flow control's
+%% reach. A default timeout is the server's own, kept there.
+remote_request(Pid, Name, Args, Timeout0) ->
+    Ref = make_ref(),
+    Request = erpc:send_request(node(Pid), ?MODULE, call, [Pid, Name, Args | [Timeout0 || Timeout0 =/= default]]),
+    Deadline = case Timeout0 of
+                   T when is_integer(T) -> erlang:monotonic_time(millisecond) + T;
+                   _ -> infinity
+               end,
+    put({?MODULE, Ref}, {remote, Request, Deadline}),
+    Ref.
+
+local_request(Server, Name, Args, Timeout0) ->
     %% The monitor is also an alias, and the call's id on the wire: the server forwards the
     %% reply and progress to it, and once it is gone (the reply came, or the call timed
     %% out) late messages are dropped by the runtime. The caller writes to the port itself,
@@ -271,11 +295,27 @@ receive_response(Ref) ->
 %% the call as it comes, until the reply (one loop for both, within the call's timeout).
 -spec receive_response(reference(), fun((term()) -> term()) | none) -> term().
 receive_response(Ref, OnProgress) ->
-    {Server, Deadline, Info} = case erase({?MODULE, Ref}) of
-                                   undefined -> {none, infinity, none};
-                                   Found -> Found
-                               end,
-    await(Ref, OnProgress, Server, Deadline, Info).
+    case erase({?MODULE, Ref}) of
+        {remote, Request, Deadline} ->
+            await_remote(Request, Deadline);
+        undefined ->
+            await(Ref, OnProgress, none, infinity, none);
+        {Server, Deadline, Info} ->
+            await(Ref, OnProgress, Server, Deadline, Info)
+    end.
+
+await_remote(Request, Deadline) ->
+    Timeout = case Deadline of
+                  infinity -> infinity;
+                  _ -> max(0, Deadline - erlang:monotonic_time(millisecond))
+              end,
+    try erpc:receive_response(Request, Timeout) of
+        Reply -> Reply
+    catch
+        error:{erpc, timeout} -> {error, timeout};
+        error:{erpc, Reason} -> {error, Reason};
+        Class:Reason -> {error, {exception, Class, Reason}}
+    end.
 
 await(Ref, OnProgress, Server, Deadline, Info) ->
     Timeout = case Deadline of
@@ -301,7 +341,28 @@ await(Ref, OnProgress, Server, Deadline, Info) ->
         {error, timeout}
     end.
 
+%% @doc The calls of a server of this node still waiting for their reply (0 for a server
+%% that is gone or on another node): how loaded it is.
+-spec load(server()) -> non_neg_integer().
+load(Server) ->
+    case info_or_remote(Server) of
+        {_Pid, #{calls := Calls}} ->
+            case ets:info(Calls, size) of
+                undefined -> 0;
+                N -> N
+            end;
+        _ ->
+            0
+    end.
+
 %%% What callers keep of a server
+
+%% `info/1' for a server of this node, `{remote, Pid}' for one on another.
+info_or_remote(Server) ->
+    case whereis_server(Server) of
+        Pid when is_pid(Pid), node(Pid) =/= node() -> {remote, Pid};
+        _ -> info(Server)
+    end.
 
 %% The server's pid and what a caller needs to write to its port, asked once and kept in the
 %% caller's process dictionary, for the last few servers it used.

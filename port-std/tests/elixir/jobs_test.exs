@@ -27,6 +27,13 @@ supervised_gone =
     {:error, _} -> true
   end
 
+# A pool of two, in a supervision tree by its child_spec/1, called by its group.
+pool_children = [{:erlport_rs_pool, [:elixir_jobs, Path.join(dir, "jobs"), [size: 2, args: args]]}]
+{:ok, pool_supervisor} = Supervisor.start_link(pool_children, strategy: :one_for_one)
+pool_members = length(:erlport_rs_pool.local_members(:elixir_jobs))
+pool_sums = Enum.map(1..20, &:erlport_rs_pool.call(:elixir_jobs, :add, [&1, 1]))
+:ok = Supervisor.stop(pool_supervisor)
+
 {:ok, server} =
   :erlport_rs.start_link(Path.join(dir, "jobs"),
     args: args,
@@ -73,6 +80,8 @@ checks = [
   {"an Elixir module named without its prefix (ctx.call(\"Enum\", ...))",
    :erlport_rs.call(server, :erlang_apply, ["Enum", "reverse", [[1, 2, 3]]]), {:ok, [3, 2, 1]}},
   {"a supervised server (child_spec/1)", supervised, 42},
+  {"a pool of two members (erlport_rs_pool.child_spec/1)", pool_members, 2},
+  {"calls through the pool", pool_sums, Enum.map(1..20, &(&1 + 1))},
   {"the supervised program gone when its supervisor stopped", supervised_gone, true},
   {"not allowed", :erlport_rs.call(server, :erlang_apply, [System, :halt, [0]]),
    {:error, {:not_allowed, {System, :halt, 1}}}},

@@ -1,0 +1,159 @@
+%% @doc A pool of Rust programs across a cluster: on each node it is started on, a supervisor
+%% of N `erlport_rs' servers running the same program, each joined to the `pg' group
+%% `Group'; calls from any node of the cluster go to a member of the group.
+%%
+%% ```
+%% {ok, _} = erlport_rs_pool:start_link(jobs, "target/debug/examples/jobs", [{size, 4}]),
+%% 3 = erlport_rs_pool:call(jobs, add, [1, 2]).       % from this node or any connected one
+%% '''
+%%
+%% A call goes to a member on the caller's node when there is one (the one with the fewest
+%% calls waiting), else to a member on another node, chosen at random (over many callers the
+%% cluster's members share the calls evenly; a node's own callers are not seen from another
+%% node). A member that dies gives its calls in flight `{error, Reason}' at once, a node that
+%% goes down `{error, noconnection}'; `pg' forgets their members, so new calls go to the
+%% living ones, and the supervisor restarts a member that died, which joins again. Members
+%% inherit every limit of `erlport_rs' (they take its options), and a call to a member on
+%% another node is made there, by `erpc', with the same timeout.
+-module(erlport_rs_pool).
+-behaviour(supervisor).
+
+-export([start_link/3, start/3, child_spec/1, stop/1,
+         call/3, call/4, send_request/3, send_request/4, receive_response/1,
+         members/1, local_members/1]).
+-export([init/1, start_member/3]).
+
+-type option() :: {size, pos_integer()} | erlport_rs:option().
+-export_type([option/0]).
+
+%% @doc Starts `Size' (the `size' option; default: one per scheduler) `erlport_rs' servers
+%% running `Executable' with `Options' (as `erlport_rs:start_link/2' takes them, `name'
+%% aside), under a supervisor linked to the caller, and joins them to the `pg' group
+%% `Group' (of `pg''s default scope, started here when it is not running). Returns the
+%% supervisor's pid once every member has answered its hello.
+-spec start_link(atom(), file:filename_all(), [option()]) -> {ok, pid()} | {error, term()}.
+start_link(Group, Executable, Options) when is_atom(Group) ->
+    ok = ensure_pg(),
+    supervisor:start_link(?MODULE, {Group, Executable, Options}).
+
+%% @doc As `start_link/3', without a link to the caller (stop it with `stop/1').
+-spec start(atom(), file:filename_all(), [option()]) -> {ok, pid()} | {error, term()}.
+start(Group, Executable, Options) ->
+    case start_link(Group, Executable, Options) of
+        {ok, Pid} -> unlink(Pid), {ok, Pid};
+        Error -> Error
+    end.
+
+%% @doc Stops the pool started as `Pool' (its supervisor's pid): every member's program is
+%% gone when it returns.
+-spec stop(pid()) -> ok.
+stop(Pool) ->
+    gen_server:stop(Pool, shutdown, infinity).
+
+%% @doc A child specification (a supervisor of its own): from Elixir,
+%% `{:erlport_rs_pool, [group, executable, options]}'.
+-spec child_spec([term()]) -> supervisor:child_spec().
+child_spec([Group, Executable, Options]) ->
+    #{id => {?MODULE, Group},
+      start => {?MODULE, start_link, [Group, Executable, Options]},
+      type => supervisor,
+      shutdown => infinity,
+      modules => [?MODULE]}.
+
+%% @doc Calls handler `Name' with `Args' on a member of `Group', within the members' default
+%% timeout: as `erlport_rs:call/3', or `{error, no_members}' when the group has none.
+-spec call(atom(), atom(), list()) -> term().
+call(Group, Name, Args) ->
+    erlport_rs:receive_response(send_request(Group, Name, Args)).
+
+%% @doc `call/3' within `Timeout' ms.
+-spec call(atom(), atom(), list(), timeout()) -> term().
+call(Group, Name, Args, Timeout) ->
+    erlport_rs:receive_response(send_request(Group, Name, Args, Timeout)).
+
+%% @doc Sends a call to a member of `Group' without waiting; `receive_response/1' (or
+%% `erlport_rs:receive_response/1,2') waits for its reply.
+-spec send_request(atom(), atom(), list()) -> reference().
+send_request(Group, Name, Args) ->
+    send_request(Group, Name, Args, default).
+
+%% @doc `send_request/3' with a timeout of its own.
+-spec send_request(atom(), atom(), list(), timeout() | default) -> reference().
+send_request(Group, Name, Args, Timeout) ->
+    case choose(Group) of
+        none ->
+            Ref = make_ref(),
+            self() ! {Ref, {error, no_members}},
+            Ref;
+        Member ->
+            erlport_rs:send_request(Member, Name, Args, Timeout)
+    end.
+
+%% @doc The reply to a `send_request/3,4'.
+-spec receive_response(reference()) -> term().
+receive_response(Ref) ->
+    erlport_rs:receive_response(Ref).
+
+%% @doc The members of `Group' on every node.
+-spec members(atom()) -> [pid()].
+members(Group) ->
+    ensure_pg(),
+    pg:get_members(Group).
+
+%% @doc The members of `Group' on this node.
+-spec local_members(atom()) -> [pid()].
+local_members(Group) ->
+    ensure_pg(),
+    pg:get_local_members(Group).
+
+%% A member on this node, the least loaded; else one on another node, at random.
+choose(Group) ->
+    case local_members(Group) of
+        [] ->
+            case members(Group) of
+                [] -> none;
+                Remote -> lists:nth(rand:uniform(length(Remote)), Remote)
+            end;
+        [Only] ->
+            Only;
+        Local ->
+            {_, Member} = lists:min([{erlport_rs:load(Pid), Pid} || Pid <- Local]),
+            Member
+    end.
+
+ensure_pg() ->
+    case whereis(pg) of
+        undefined ->
+            case pg:start(pg) of
+                {ok, _} -> ok;
+                {error, {already_started, _}} -> ok
+            end;
+        _ ->
+            ok
+    end.
+
+%%% supervisor
+
+init({Group, Executable, Options0}) ->
+    Size = proplists:get_value(size, Options0, erlang:system_info(schedulers_online)),
+    Options = [O || O <- Options0, not is_tuple(O) orelse not lists:member(element(1, O), [size, name])],
+    Members = [#{id => {member, I},
+                 start => {?MODULE, start_member, [Group, Executable, Options]},
+                 restart => permanent,
+                 %% A member's program gets its grace period, as erlport_rs's own child spec.
+                 shutdown => 10000,
+                 type => worker,
+                 modules => [erlport_rs]} || I <- lists:seq(1, Size)],
+    %% A crashing program is restarted; the pool gives up (and exits, for its own supervisor
+    %% to see) only when its members crash faster than a few times each in 10 s.
+    {ok, {#{strategy => one_for_one, intensity => 3 * Size, period => 10}, Members}}.
+
+%% @private A member: an erlport_rs server, joined to the group (pg drops it when it dies).
+start_member(Group, Executable, Options) ->
+    case erlport_rs:start_link(Executable, Options) of
+        {ok, Pid} ->
+            ok = pg:join(Group, Pid),
+            {ok, Pid};
+        Error ->
+            Error
+    end.

@@ -22,6 +22,9 @@
 //! `send_count(To, N)` sends `1..=N`; `later(To, Ms, M)` returns `ok` and sends `M` `Ms`
 //! later from a thread of its own (through an `Outbox`); `server()` returns the server's pid.
 //!
+//! Handles: `blob(Size)` keeps `Size` bytes in the program and returns a handle to them;
+//! `blob_size(Handle)` reads it back; `blobs()` is the number of blobs alive.
+//!
 //! `--threads N` bounds the
 //! handlers at once; `--grace MS` is the grace period after the input ends; `--async` serves
 //! the same handlers as `async fn`s on tokio (feature `tokio`). The other options are the
@@ -30,9 +33,10 @@
 mod common;
 
 use erlport::codec::Atom;
-use erlport::{ConcurrentProtocol, Context, OwnedTerm};
+use erlport::{ConcurrentProtocol, Context, Handle, OwnedTerm};
 use serde::{Deserialize, Serialize, Serializer};
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,7 +106,25 @@ enum Info {
     Keep(OwnedTerm),
 }
 
-/// Messages both ways (in both modes: these handlers are quick).
+/// Bytes kept in the program for Erlang (`blob`), counted while alive.
+struct Blob(Vec<u8>);
+
+static BLOBS: AtomicUsize = AtomicUsize::new(0);
+
+impl Blob {
+    fn new(size: usize) -> Self {
+        BLOBS.fetch_add(1, Ordering::SeqCst);
+        Blob(vec![7; size])
+    }
+}
+
+impl Drop for Blob {
+    fn drop(&mut self) {
+        BLOBS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Messages both ways, and handles (in both modes: these handlers are quick).
 fn messages<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
     let kept = Arc::new(Mutex::new(Vec::new()));
     let keep = Arc::clone(&kept);
@@ -117,6 +139,9 @@ fn messages<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
     proto.handle("send", |ctx: Context, to: OwnedTerm, message: OwnedTerm| ctx.send(&to, &message));
     proto.handle("send_count", |ctx: Context, to: OwnedTerm, n: u32| (1..=n).try_for_each(|i| ctx.send(&to, &i)));
     proto.handle("server", |ctx: Context| ctx.server());
+    proto.handle("blob", |ctx: Context, size: usize| ctx.keep(Blob::new(size)));
+    proto.handle("blob_size", |blob: Handle<Blob>| blob.0.len());
+    proto.handle("blobs", || BLOBS.load(Ordering::SeqCst));
     let outbox = proto.outbox();
     proto.handle("later", move |to: OwnedTerm, ms: u64, message: OwnedTerm| {
         let outbox = outbox.clone();

@@ -61,7 +61,8 @@ pub mod handler {
 }
 
 pub use concurrent::{
-    CallError, ConcurrentProtocol, Context, DEFAULT_CONCURRENCY, DEFAULT_GRACE, MAX_WAITING, Outbox, PROTOCOL_VERSION,
+    CallError, ConcurrentProtocol, Context, DEFAULT_CONCURRENCY, DEFAULT_GRACE, Handle, MAX_WAITING, Outbox,
+    PROTOCOL_VERSION,
 };
 pub use dispatch::{Args, OwnedTerm};
 pub use erlport_codec as codec;

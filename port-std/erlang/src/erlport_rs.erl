@@ -31,7 +31,7 @@
 -module(erlport_rs).
 -behaviour(gen_server).
 
--export([start_link/2, start/2, stop/1, child_spec/1, load/1,
+-export([start_link/2, start/2, stop/1, child_spec/1, load/1, release/2,
          call/3, call/4, cast/2, cast/3,
          send_request/3, send_request/4, receive_response/1, receive_response/2]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2, format_status/1]).
@@ -57,10 +57,10 @@
                 | {max_progress_bytes, pos_integer()}
                 | {send, callers | any | none}
                 | {send_names, [atom() | {global, term()}]}
+                | {max_handles, non_neg_integer()}
                 | {name, atom() | {local, atom()} | {global, term()} | {via, module(), term()}}.
 -export_type([server/0, option/0]).
 
--define(VERSION, 1).
 -define(DEFAULT_TIMEOUT, 5000).
 -define(MB, 1048576).
 
@@ -108,6 +108,8 @@
 %% A message refused, or to a process whose mailbox holds more than `max_progress_queue'
 %% messages, is dropped with a log line. `{via, Module, Name}' is never a destination: it
 %% would run `Module'.</li>
+%% <li>`{max_handles, N}': the handles (`ctx.keep' in Rust) held at once (1,000,000); past it a
+%% new handle is released as soon as it is made.</li>
 %% <li>`{name, Name}': an atom (registered locally), `{local, Name}', `{global, Name}' or
 %% `{via, Module, Name}'.</li>
 %% </ul>
@@ -177,7 +179,7 @@ cast(Server, Message) ->
             erpc:cast(node(Pid), ?MODULE, cast, [Pid, Message]);
         {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
             Bin = term_to_binary({message, Message}, Encode),
-            _ = byte_size(Bin) =< Max andalso write(Port, Header, Bin),
+            _ = byte_size(Bin) =< Max andalso erlport_rs_frames:write(Port, Header, Bin),
             ok;
         none ->
             ok
@@ -192,7 +194,7 @@ cast(Server, Name, Args) when is_atom(Name), is_list(Args) ->
             erpc:cast(node(Pid), ?MODULE, cast, [Pid, Name, Args]);
         {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
             Bin = term_to_binary({cast, Name, Args}, Encode),
-            _ = byte_size(Bin) =< Max andalso write(Port, Header, Bin),
+            _ = byte_size(Bin) =< Max andalso erlport_rs_frames:write(Port, Header, Bin),
             ok;
         none ->
             ok
@@ -249,7 +251,7 @@ local_request(Server, Name, Args, Timeout0) ->
                     %% registered are answered, its caller's death or timeout cancels it,
                     %% and its progress is flow-controlled.
                     register_call(Info, Ref),
-                    case write(Port, Header, Bin) of
+                    case erlport_rs_frames:write(Port, Header, Bin) of
                         ok -> ok;
                         Error -> _ = unregister_call(Info, Ref), Ref ! {Ref, Error}
                     end
@@ -341,6 +343,13 @@ await(Ref, OnProgress, Server, Deadline, Info) ->
         {error, timeout}
     end.
 
+%% @doc Releases `Handle' (`{erlport_rs_handle, Server, Id}', made by `ctx.keep' in Rust and
+%% owned by the process whose call made it): the program drops its value. Handles are also
+%% released when their owner dies. Later calls given it get `{error, {function_clause, _}}'.
+-spec release(server(), {erlport_rs_handle, pid() | undefined, non_neg_integer()}) -> ok.
+release(Server, Handle) ->
+    gen_server:cast(Server, {release, Handle}).
+
 %% @doc The calls of a server of this node still waiting for their reply (0 for a server
 %% that is gone or on another node): how loaded it is.
 -spec load(server()) -> non_neg_integer().
@@ -402,16 +411,6 @@ whereis_server({global, Name}) -> global:whereis_name(Name);
 whereis_server({via, Module, Name}) -> Module:whereis_name(Name);
 whereis_server(_) -> undefined.
 
-%% Writes a packet (with its `Header'-byte length: the port is a byte stream) without ever
-%% blocking: past `max_queue' (the port's busy limit) the write is refused.
-write(Port, Header, Bin) ->
-    try erlang:port_command(Port, erlport_rs_frames:frame(Header, Bin), [nosuspend]) of
-        true -> ok;
-        false -> {error, busy}
-    catch
-        error:_ -> {error, closed}
-    end.
-
 %%% gen_server
 
 init({Executable, Options, Starter}) ->
@@ -440,13 +439,13 @@ init({Executable, Options, Starter}) ->
         Port ->
             {os_pid, OsPid} = erlang:port_info(Port, os_pid),
             Program = erlport_rs_program:known(OsPid),
-            MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), packet_max(Packet)),
-            Hello = term_to_binary({hello, ?VERSION, #{progress_window => Window, progress_bytes => WindowBytes,
+            MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), erlport_rs_frames:max(Packet)),
+            Hello = term_to_binary({hello, erlport_rs_hello:version(), #{progress_window => Window, progress_bytes => WindowBytes,
                                                        server => self()}},
                                    Encode),
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
             Reader = erlport_rs_frames:new(Packet, MaxPacket),
-            case hello(Port, Packet, Reader, Hello, MaxPacket, StartTimeout) of
+            case erlport_rs_hello:exchange(Port, Packet, Reader, Hello, MaxPacket, StartTimeout) of
                 {ok, Theirs, Reader1, After} ->
                     State = Tables#{port => Port,
                            header => Packet,
@@ -459,6 +458,9 @@ init({Executable, Options, Starter}) ->
                            allow_funs => proplists:get_value(allow_funs, Options, false),
                            send => proplists:get_value(send, Options, callers),
                            send_names => proplists:get_value(send_names, Options, []),
+                           max_handles => proplists:get_value(max_handles, Options, 1000000),
+                           handles => #{},
+                           owned => #{},
                            atoms => proplists:get_value(atoms, Options, existing),
                            max_rust_calls => proplists:get_value(max_rust_calls, Options, 64),
                            max_in => MaxPacket,
@@ -496,52 +498,6 @@ init({Executable, Options, Starter}) ->
             {stop, {open_port, Reason}}
     end.
 
-packet_max(1) -> 255;
-packet_max(2) -> 65535;
-packet_max(4) -> 4294967295.
-
-%% The hello exchange: a program that exits, frames with another packet size, or is not a
-%% concurrent port is told apart from a working one at start, not at the first call.
-hello(Port, Packet, Reader, Hello, MaxPacket, Timeout) ->
-    Deadline = erlang:monotonic_time(millisecond) + Timeout,
-    case byte_size(Hello) =< MaxPacket andalso write(Port, Packet, Hello) of
-        ok -> await_hello(Port, Packet, Reader, Deadline, Timeout);
-        _ -> await_hello(Port, Packet, Reader, Deadline, 1000)
-    end.
-
-%% The first packet, from the chunks that come within the deadline.
-await_hello(Port, Packet, Reader, Deadline, Timeout) ->
-    Left = max(0, Deadline - erlang:monotonic_time(millisecond)),
-    receive
-        {Port, {data, Chunk}} ->
-            case erlport_rs_frames:feed(Chunk, Reader) of
-                {[], Reader1} -> await_hello(Port, Packet, Reader1, Deadline, Timeout);
-                {[First | After], Reader1} -> hello_says(First, Packet, Reader1, After)
-            end;
-        {Port, {exit_status, Status}} ->
-            {error, {port_exit, Status}};
-        {'EXIT', Port, Reason} ->
-            {error, {port_exit, Reason}}
-    after Left ->
-        {error, {no_hello, Timeout}}
-    end.
-
-hello_says({too_large, Len}, _Packet, _Reader, _After) ->
-    {error, {not_a_concurrent_port, {packet_too_large, Len}}};
-hello_says(Data, Packet, Reader, After) ->
-    case erlport_rs_etf:safe(Data) of
-        {ok, {hello, ?VERSION, Theirs}} when is_map(Theirs) ->
-            {ok, Theirs, Reader, After};
-        {ok, {hello, _, {error, {packet, N}}}} ->
-            {error, {packet_mismatch, #{server => Packet, program => N}}};
-        {ok, {hello, Version, _}} ->
-            {error, {protocol_version, #{server => ?VERSION, program => Version}}};
-        {ok, Other} ->
-            {error, {not_a_concurrent_port, Other}};
-        _ ->
-            {error, {not_a_concurrent_port, Data}}
-    end.
-
 handle_call(info, {Caller, _}, State = #{port := Port, header := Header, encode := Encode, timeout := Timeout,
                                           max_out := Max,
                                           calls := Calls, monitors := Monitors,
@@ -558,11 +514,13 @@ handle_call(info, {Caller, _}, State = #{port := Port, header := Header, encode 
 handle_call(_Request, _From, State) ->
     {reply, {error, badarg}, State}.
 
+handle_cast({release, Handle}, State) ->
+    {noreply, erlport_rs_handles:release(Handle, State)};
 handle_cast(_Request, State) ->
     {noreply, State}.
 
 handle_info({Port, {data, Chunk}}, State0 = #{port := Port, reader := Reader}) ->
-    case flood_check(State0) of
+    case erlport_rs_wire:flood_check(State0) of
         {ok, State} ->
             {Packets, Reader1} = erlport_rs_frames:feed(Chunk, Reader),
             {noreply, lists:foldl(fun packet/2, State#{reader := Reader1}, Packets)};
@@ -579,7 +537,7 @@ handle_info({'DOWN', Monitor, process, Caller, _}, State = #{monitors := Monitor
   when is_map_key(Monitor, Monitors) ->
     %% A caller died: its calls still running are cancelled, and the Rust side told.
     State1 = State#{monitors := maps:remove(Monitor, Monitors), watched := maps:remove(Caller, Watched)},
-    {noreply, erlport_rs_wire:caller_down(Caller, State1)};
+    {noreply, erlport_rs_handles:owner_down(Caller, erlport_rs_wire:caller_down(Caller, State1))};
 handle_info({'DOWN', _, process, Pid, Reason}, State = #{rust_calls := RustCalls}) when is_map_key(Pid, RustCalls) ->
     {noreply, erlport_rs_wire:rust_call_done(Pid, {error, {exception, exit, Reason}}, State)};
 handle_info({?MODULE, done, Pid, Reply}, State) ->
@@ -623,7 +581,7 @@ flush_port(Port) ->
 %% packet from the port as its size, so a report never prints megabytes of bytes.
 format_status(Status) ->
     maps:map(fun(state, State) when is_map(State) ->
-                     maps:without([reader, unsent, progress, dropped], State);
+                     maps:without([reader, unsent, progress, dropped, handles, owned], State);
                 (message, {Port, {data, Chunk}}) when is_port(Port), is_binary(Chunk) ->
                      {Port, {data, {bytes, byte_size(Chunk)}}};
                 (log, Log) ->
@@ -636,15 +594,3 @@ packet({too_large, Len}, State) ->
     erlport_rs_wire:too_large(Len, State);
 packet(Data, State) ->
     erlport_rs_wire:from_rust(Data, State).
-
-%% A port program flooding the server faster than it can read (ignoring flow control) is
-%% stopped before the server's mailbox holds more chunks of its output (64 KiB at most each)
-%% than the calls in flight could legitimately be sent: 256 chunks (16 MiB), and for each
-%% call waiting its largest reply and a progress window. Looked at for every chunk (a
-%% hundred nanoseconds).
-flood_check(State = #{calls := Calls, max_in := Max, window_bytes := WindowBytes}) ->
-    {message_queue_len, Len} = process_info(self(), message_queue_len),
-    case Len > 256 andalso Len > 256 + ets:info(Calls, size) * ((Max + WindowBytes) div 65536 + 1) of
-        true -> {flood, Len};
-        false -> {ok, State}
-    end.

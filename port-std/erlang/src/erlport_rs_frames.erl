@@ -7,7 +7,7 @@
 %% once), and packets that arrive whole in a chunk are sub-binaries of it (not copied).
 -module(erlport_rs_frames).
 
--export([new/2, feed/2, frame/2]).
+-export([new/2, feed/2, frame/2, write/3, max/1]).
 
 -export_type([reader/0]).
 
@@ -62,3 +62,18 @@ feed(Chunk, N, Max, {skip, Left}, Acc) ->
 frame(N, Body) ->
     Bits = N * 8,
     [<<(byte_size(Body)):Bits>>, Body].
+
+%% Writes a packet (with its `Header'-byte length: the port is a byte stream) without ever
+%% blocking: past `max_queue' (the port's busy limit) the write is refused.
+write(Port, Header, Bin) ->
+    try erlang:port_command(Port, frame(Header, Bin), [nosuspend]) of
+        true -> ok;
+        false -> {error, busy}
+    catch
+        error:_ -> {error, closed}
+    end.
+
+%% The largest packet an `N'-byte header can announce.
+max(1) -> 255;
+max(2) -> 65535;
+max(4) -> 4294967295.

@@ -11,7 +11,8 @@
 %% of its own, killed at the timeout).
 -module(erlport_rs_wire).
 
--export([from_rust/2, to_rust/2, too_large/2, cancel/2, caller_down/2, sweep/1, rust_call_done/3, retry/1]).
+-export([from_rust/2, to_rust/2, too_large/2, cancel/2, caller_down/2, sweep/1, rust_call_done/3, retry/1,
+         send/2, drop/3, flood_check/1]).
 
 %% Names of unknown atoms reported in an error (and, with `{atoms, {create, Max}}', found
 %% before a packet is refused).
@@ -63,6 +64,8 @@ message({call, Id, M, F, A}, _Size, State) ->
     rust_call(Id, M, F, A, State);
 message({send, To, Message}, _Size, State) ->
     send_on(To, Message, State);
+message({keep, Ref, Id}, _Size, State) when is_reference(Ref) ->
+    erlport_rs_handles:keep(Ref, Id, State);
 message({hello, _, _}, _Size, State) ->
     State;
 message({error, Reason}, _Size, State) ->
@@ -458,4 +461,16 @@ drop(Why, What, State = #{dropped := Dropped, logged_at := At}) ->
             State#{dropped := #{}, logged_at := Now};
         false ->
             State#{dropped := Counted}
+    end.
+
+%% @doc A port program flooding the server faster than it can read (ignoring flow control) is
+%% stopped before the server's mailbox holds more chunks of its output (64 KiB at most each)
+%% than the calls in flight could legitimately be sent: 256 chunks (16 MiB), and for each
+%% call waiting its largest reply and a progress window. Looked at for every chunk (a
+%% hundred nanoseconds).
+flood_check(State = #{calls := Calls, max_in := Max, window_bytes := WindowBytes}) ->
+    {message_queue_len, Len} = process_info(self(), message_queue_len),
+    case Len > 256 andalso Len > 256 + ets:info(Calls, size) * ((Max + WindowBytes) div 65536 + 1) of
+        true -> {flood, Len};
+        false -> {ok, State}
     end.

@@ -23,6 +23,11 @@ pub(crate) trait Link: Send + Sync {
     fn send(&self, to: Term<'_>, message: Term<'_>) -> Result<(), Error>;
     /// The server's pid, once Erlang's hello said it.
     fn server(&self) -> Option<OwnedTerm>;
+    /// Keeps `value` under a new id, and (for a call, `tag` its id) writes
+    /// `{keep, Tag, HandleId}` so that Erlang frees it when the caller dies.
+    fn keep(&self, tag: Option<Term<'_>>, value: Arc<dyn std::any::Any + Send + Sync>) -> Result<u64, Error>;
+    /// The value kept under `id`, while it is.
+    fn held(&self, id: u64) -> Option<Arc<dyn std::any::Any + Send + Sync>>;
     /// Registers a call into Erlang and writes `{call, Id, Module, Function, Args}`.
     fn start_call(&self, module: &str, function: &str, args: Term<'_>) -> Result<Arc<Pending>, CallError>;
     /// A handler is about to wait for Erlang: its slot is free meanwhile, and (`blocking`: it
@@ -294,6 +299,17 @@ impl Context {
     /// ```
     pub fn send<D: Serialize + ?Sized, T: Serialize + ?Sized>(&self, to: &D, message: &T) -> Result<(), Error> {
         send(&*self.link, to, message)
+    }
+
+    /// Keeps `value` in the program and gives the [`Handle`](super::Handle) Erlang holds it
+    /// by (return it, or send it): the value lives until the process that made this call dies
+    /// or releases it (`erlport_rs:release/2`). From a cast or a message handler, there is no
+    /// caller: it lives until released.
+    pub fn keep<T: Send + Sync + 'static>(&self, value: T) -> Result<super::Handle<T>, Error> {
+        let value = Arc::new(value);
+        let tag = self.tag.as_deref().map(decode).transpose()?;
+        let id = self.link.keep(tag, Arc::clone(&value) as Arc<dyn std::any::Any + Send + Sync>)?;
+        Ok(super::Handle::new(id, self.link.server(), value))
     }
 
     /// The pid of the `erlport_rs` server this program serves, as Erlang said it at start

@@ -92,6 +92,8 @@ pub(super) enum Message<'a> {
     /// `{message, Msg}`: a message sent to the server (`Server ! Msg`,
     /// `erlport_rs:cast/2`), for the message handler; `Msg` is its one argument.
     Info(Args<'a>),
+    /// `{release, [HandleId]}`: the values of these handles are no longer held.
+    Release(Term<'a>),
     /// Anything else.
     Unknown,
 }
@@ -170,6 +172,7 @@ pub(super) fn classify(term: Term<'_>) -> Message<'_> {
         },
         (b"cancel", 2) => elements.next().map_or(Message::Unknown, Message::Cancel),
         (b"message", 2) => Message::Info(Args::after_first(tuple)),
+        (b"release", 2) => elements.next().map_or(Message::Unknown, Message::Release),
         (b"credit", 3) => match (elements.next(), elements.next().and_then(|n| n.as_i64())) {
             (Some(id), Some(n)) if n >= 0 => Message::Credit(id, n as u64),
             _ => Message::Unknown,

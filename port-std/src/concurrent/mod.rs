@@ -7,6 +7,7 @@
 //! - `params.rs`: a handler's parameters (arguments and its [`Context`]), and the call it answers.
 //! - `messages.rs`: the wire terms (`{call, ..}`, `{cancel, ..}`, `{credit, ..}`, the hello).
 //! - `outbox.rs`: [`Outbox`]: messages to Erlang processes from anywhere in the program.
+//! - `handle.rs`: [`Handle`]: Rust values Erlang holds, freed with their owner.
 //! - `server.rs`: one run: the threads, reading, answering, back-pressure.
 //! - `shared.rs`: what the threads and every [`Context`] share: the pool's slots, the calls
 //!   running, the calls into Erlang waiting.
@@ -14,6 +15,7 @@
 //! - `tasks.rs`: `async` handlers as tokio tasks.
 
 mod context;
+mod handle;
 mod messages;
 mod outbox;
 mod params;
@@ -24,6 +26,7 @@ mod tasks;
 
 pub use context::{CallArgs, CallError, Context};
 pub(crate) use context::{CallState, Window};
+pub use handle::Handle;
 pub use messages::PROTOCOL_VERSION;
 pub use outbox::Outbox;
 pub use params::{Param, ParamList};
@@ -132,6 +135,8 @@ struct Registered<W> {
 /// | Erlang → Rust | `{cancel, Id}` | the caller of call `Id` died or gave up: [`Context::is_cancelled`]; an `async` handler is dropped |
 /// | Erlang → Rust | `{credit, Id, N}` | the oldest `N` progress messages of call `Id` on their way were taken: as many more may go ([`Context::progress`]) |
 /// | Erlang → Rust | `{message, Msg}` | a message sent to the server that is not a call (`Server ! Msg`, `erlport_rs:cast(Server, Msg)`), for the [message handler](ConcurrentProtocol::on_message) |
+/// | Rust → Erlang | `{keep, Id, HandleId}` | a handler of call `Id` kept a value ([`Context::keep`]): its caller owns it |
+/// | Erlang → Rust | `{release, [HandleId]}` | their owner died, or `erlport_rs:release/2`: the values are dropped |
 /// | Rust → Erlang | `{send, To, Message}` | send `Message` to `To`, a pid, a registered name or `{global, Name}` ([`Context::send`], [`Outbox::send`]), where the server's `send` option allows it |
 ///
 /// A client that sends no hello gets no flow control and no cancellation it did not ask for:
@@ -381,6 +386,8 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             hello,
             grace: self.grace,
             server: Mutex::new(None),
+            held: Mutex::new(HashMap::new()),
+            next_handle: AtomicU64::new(0),
         });
         #[cfg(feature = "tokio")]
         let (_owned_runtime, runtime) = self.tokio_runtime()?;

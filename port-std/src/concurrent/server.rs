@@ -345,6 +345,25 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 shared.cancel(&id);
                 return Ran::Inline;
             }
+            Message::Release(ids) => {
+                let ids = match ids {
+                    Term::List(list) => {
+                        list.iter().filter_map(|id| id.as_i64()).filter_map(|id| u64::try_from(id).ok()).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let mut held = shared.held.lock().unwrap_or_else(|p| p.into_inner());
+                let released: Vec<_> = ids.into_iter().filter_map(|id| held.remove(&id)).collect();
+                // A table that held many and now holds few gives its memory back (the
+                // allocator can then return the values' pages beneath it to the system).
+                if held.capacity() > 1024 && held.len() < held.capacity() / 8 {
+                    held.shrink_to_fit();
+                }
+                drop(held);
+                // Dropped here, outside the lock (a value's drop may take time).
+                drop(released);
+                return Ran::Inline;
+            }
             Message::Credit(id, n) => {
                 if let Some(state) = shared.find(&id) {
                     state.grant(n);

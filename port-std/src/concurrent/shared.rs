@@ -25,6 +25,9 @@ pub(super) struct Shared<W> {
     pub(super) grace: Duration,
     /// The server's pid, as Erlang's hello said it.
     pub(super) server: Mutex<Option<OwnedTerm>>,
+    /// The values Erlang holds handles to, by id.
+    pub(super) held: super::handle::Held,
+    pub(super) next_handle: AtomicU64,
 }
 
 /// The pool's accounting.
@@ -127,6 +130,23 @@ impl<W: Write + Send> Link for Shared<W> {
 
     fn server(&self) -> Option<OwnedTerm> {
         self.server.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn keep(&self, tag: Option<Term<'_>>, value: Arc<dyn std::any::Any + Send + Sync>) -> Result<u64, Error> {
+        let id = self.next_handle.fetch_add(1, Ordering::Relaxed);
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).insert(id, value);
+        if let Some(tag) = tag {
+            // Before the reply that hands the handle out: its caller is its owner.
+            if let Err(e) = self.sender.send_encoded(&(Atom::new("keep"), tag, id)) {
+                self.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                return Err(e);
+            }
+        }
+        Ok(id)
+    }
+
+    fn held(&self, id: u64) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
     }
 
     fn start_call(&self, module: &str, function: &str, args: Term<'_>) -> Result<Arc<Pending>, CallError> {

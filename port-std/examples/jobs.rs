@@ -24,6 +24,7 @@
 //!
 //! Handles: `blob(Size)` keeps `Size` bytes in the program and returns a handle to them;
 //! `blob_size(Handle)` reads it back; `blobs()` is the number of blobs alive.
+//! `eprint(Text, N)` writes `Text` to stderr `N` times (one line each), and returns `ok`.
 //!
 //! `--threads N` bounds the
 //! handlers at once; `--grace MS` is the grace period after the input ends; `--async` serves
@@ -142,6 +143,10 @@ fn messages<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
     proto.handle("blob", |ctx: Context, size: usize| ctx.keep(Blob::new(size)));
     proto.handle("blob_size", |blob: Handle<Blob>| blob.0.len());
     proto.handle("blobs", || BLOBS.load(Ordering::SeqCst));
+    proto.handle("eprint", |text: String, n: u32| {
+        (0..n).for_each(|_| eprintln!("{text}"));
+        Atom::new("ok")
+    });
     let outbox = proto.outbox();
     proto.handle("later", move |to: OwnedTerm, ms: u64, message: OwnedTerm| {
         let outbox = outbox.clone();

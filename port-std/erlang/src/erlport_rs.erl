@@ -58,6 +58,8 @@
                 | {send, callers | any | none}
                 | {send_names, [atom() | {global, term()}]}
                 | {max_handles, non_neg_integer()}
+                | {stderr, inherit | logger}
+                | {max_stderr_lines, pos_integer()}
                 | {name, atom() | {local, atom()} | {global, term()} | {via, module(), term()}}.
 -export_type([server/0, option/0]).
 
@@ -108,6 +110,9 @@
 %% A message refused, or to a process whose mailbox holds more than `max_progress_queue'
 %% messages, is dropped with a log line. `{via, Module, Name}' is never a destination: it
 %% would run `Module'.</li>
+%% <li>`{stderr, logger}': the program's stderr lines (its log, a panic's message) become
+%% `logger' events (notice), at most `max_stderr_lines' (200) a second, the rest dropped and
+%% counted; `{stderr, inherit}' (the default) leaves them on the VM's stderr.</li>
 %% <li>`{max_handles, N}': the handles (`ctx.keep' in Rust) held at once (1,000,000); past it a
 %% new handle is released as soon as it is made.</li>
 %% <li>`{name, Name}': an atom (registered locally), `{local, Name}', `{global, Name}' or
@@ -275,8 +280,13 @@ local_request(Server, Name, Args, Timeout0) ->
 %% The server's table of calls waiting for a reply, by id, with their caller: what the
 %% server looks up for a reply or progress, and what it cancels when a caller dies. Written
 %% by the caller, so a call costs the server no message.
+%% A server that just died took its table with it: the call's monitor says so.
 register_call(#{calls := Calls}, Ref) ->
-    ets:insert(Calls, {Ref, self()}).
+    try
+        ets:insert(Calls, {Ref, self()})
+    catch
+        error:badarg -> false
+    end.
 
 %% Whether the call was still registered (no reply yet), which it no longer is.
 unregister_call(#{calls := Calls}, Ref) ->
@@ -441,7 +451,8 @@ init({Executable, Options, Starter}) ->
             Program = erlport_rs_program:known(OsPid),
             MaxPacket = min(proplists:get_value(max_packet, Options, 64 * ?MB), erlport_rs_frames:max(Packet)),
             Hello = term_to_binary({hello, erlport_rs_hello:version(), #{progress_window => Window, progress_bytes => WindowBytes,
-                                                       server => self()}},
+                                                       server => self(),
+                                                       stderr => proplists:get_value(stderr, Options) =:= logger}},
                                    Encode),
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
             Reader = erlport_rs_frames:new(Packet, MaxPacket),
@@ -459,6 +470,9 @@ init({Executable, Options, Starter}) ->
                            send => proplists:get_value(send, Options, callers),
                            send_names => proplists:get_value(send_names, Options, []),
                            max_handles => proplists:get_value(max_handles, Options, 1000000),
+                           executable => Executable,
+                           max_stderr_lines => proplists:get_value(max_stderr_lines, Options, 200),
+                           stderr_second => {0, 0},
                            handles => #{},
                            owned => #{},
                            atoms => proplists:get_value(atoms, Options, existing),

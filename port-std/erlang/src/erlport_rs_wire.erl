@@ -66,6 +66,8 @@ message({send, To, Message}, _Size, State) ->
     send_on(To, Message, State);
 message({keep, Ref, Id}, _Size, State) when is_reference(Ref) ->
     erlport_rs_handles:keep(Ref, Id, State);
+message({stderr, Lines}, _Size, State) when is_list(Lines) ->
+    lists:foldl(fun stderr/2, State, [L || L <- Lines, is_binary(L)]);
 message({hello, _, _}, _Size, State) ->
     State;
 message({error, Reason}, _Size, State) ->
@@ -270,6 +272,27 @@ has_fun_in([[H | Tail] | Stack]) -> has_fun_in([H, Tail | Stack]);
 has_fun_in([T | Stack]) when is_tuple(T) -> has_fun_in(tuple_to_list(T) ++ Stack);
 has_fun_in([T | Stack]) when is_map(T) -> has_fun_in(maps:keys(T) ++ maps:values(T) ++ Stack);
 has_fun_in([_ | Stack]) -> has_fun_in(Stack).
+
+%%% The program's stderr
+
+%% A line the program wrote to stderr (`{stderr, logger}'; they come in lists): a `logger'
+%% event, within `max_stderr_lines' a second.
+stderr(Line, State = #{stderr_second := {Second, Count}, max_stderr_lines := Max, os_pid := OsPid,
+                       executable := Exe}) ->
+    Now = erlang:monotonic_time(second),
+    Count1 = case Now of Second -> Count + 1; _ -> 1 end,
+    case Count1 =< Max of
+        true ->
+            Text = case unicode:characters_to_binary(Line) of
+                       Utf8 when is_binary(Utf8) -> Utf8;
+                       _ -> unicode:characters_to_binary(Line, latin1)
+                   end,
+            logger:notice("~ts (os pid ~b): ~ts", [filename:basename(Exe), OsPid, Text],
+                          #{erlport_rs => self(), os_pid => OsPid}),
+            State#{stderr_second := {Now, Count1}};
+        false ->
+            drop(stderr_past_max_lines, Line, State#{stderr_second := {Now, Count1}})
+    end.
 
 %%% Messages both ways
 

@@ -8,6 +8,7 @@
 //! - `messages.rs`: the wire terms (`{call, ..}`, `{cancel, ..}`, `{credit, ..}`, the hello).
 //! - `outbox.rs`: [`Outbox`]: messages to Erlang processes from anywhere in the program.
 //! - `handle.rs`: [`Handle`]: Rust values Erlang holds, freed with their owner.
+//! - `stderr.rs`: the program's stderr forwarded to Erlang's `logger`, when asked.
 //! - `server.rs`: one run: the threads, reading, answering, back-pressure.
 //! - `shared.rs`: what the threads and every [`Context`] share: the pool's slots, the calls
 //!   running, the calls into Erlang waiting.
@@ -21,6 +22,7 @@ mod outbox;
 mod params;
 mod server;
 mod shared;
+mod stderr;
 #[cfg(feature = "tokio")]
 mod tasks;
 
@@ -130,7 +132,8 @@ struct Registered<W> {
 /// | Erlang → Rust | `{reply, RustId, {ok, Value}}` | what it returned |
 /// | Erlang → Rust | `{reply, RustId, {error, Reason}}` | `{not_allowed, {M, F, Arity}}`, `{exception, Class, Reason}`, `timeout` |
 /// | Rust → Erlang | `{error, Reason}` | a packet with no id to answer: not a term, over the size limit, not one of the terms above |
-/// | Erlang → Rust | `{hello, 1, #{progress_window => N, progress_bytes => B, server => Pid}}` | first, from `erlport_rs`: the [version](PROTOCOL_VERSION), the progress window (at most `N` messages and about `B` bytes of each call's progress on their way; absent: no flow control), and the server's pid ([`Context::server`]) |
+/// | Erlang → Rust | `{hello, 1, #{progress_window => N, progress_bytes => B, server => Pid, stderr => true}}` | first, from `erlport_rs`: the [version](PROTOCOL_VERSION), the progress window (at most `N` messages and about `B` bytes of each call's progress on their way; absent: no flow control), the server's pid ([`Context::server`]), and whether to forward stderr |
+/// | Rust → Erlang | `{stderr, Lines}` | lines the program wrote to stderr (binaries, without their newline), when the hello asked for it: fd 2 is then a pipe read by a thread of this crate |
 /// | Rust → Erlang | `{hello, 1, #{concurrency => C, grace => Ms, max_packet => Max}}` | the answer (`{hello, 1, {error, {packet, N}}}` framed as Erlang frames, when this port reads `{packet, N}` with another `N`: then `run` returns an error) |
 /// | Erlang → Rust | `{cancel, Id}` | the caller of call `Id` died or gave up: [`Context::is_cancelled`]; an `async` handler is dropped |
 /// | Erlang → Rust | `{credit, Id, N}` | the oldest `N` progress messages of call `Id` on their way were taken: as many more may go ([`Context::progress`]) |

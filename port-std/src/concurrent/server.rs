@@ -335,6 +335,9 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                     _ => None,
                 };
                 *shared.window.lock().unwrap_or_else(|p| p.into_inner()) = window;
+                if map.and_then(|m| m.get_atom("stderr")).is_some_and(|s| s.is_atom("true")) {
+                    super::stderr::forward(shared);
+                }
                 if let Some(server) = map.and_then(|m| m.get_atom("server")).filter(|s| matches!(s, Term::Pid(_))) {
                     *shared.server.lock().unwrap_or_else(|p| p.into_inner()) = Some(OwnedTerm::from_term(&server));
                 }

@@ -8,7 +8,7 @@
 %% Prints one line per failure and "N passed, M failed"; exits 1 on any failure.
 -mode(compile).
 %% Called by the Rust program through erlport_rs, and by supervisor.
--export([main/1, nest/2, slow/1, init/1]).
+-export([main/1, nest/2, slow/1, init/1, log/2]).
 
 main([Dir, Src | Rest]) ->
     load_erlport_rs(Src),
@@ -43,7 +43,8 @@ test(Exe, Mode) ->
         {"what the program may send to: callers, send_names, any, none; full mailboxes", fun send_policy/2},
         {"names: local, global and via; a name taken is refused before a program starts", fun names/2},
         {"handles: kept, used, refused when forged; freed by release/2 or their owner's death", fun handles/2},
-        {"100,000 handles made by processes that die: the program's memory comes back", fun handles_freed/2}
+        {"100,000 handles made by processes that die: the program's memory is reused", fun handles_freed/2},
+        {"stderr lines become logger events, at most max_stderr_lines a second", fun stderr/2}
     ],
     Results = [{Name, run(Name, Fun, Exe, Mode)} || {Name, Fun} <- Tests],
     Failures = [{Name, Why} || {Name, Why} <- Results, Why =/= ok],
@@ -266,6 +267,38 @@ handle_round(S, OsPid) ->
     [M ! die || M <- Makers],
     blobs_gone(S),
     {Peak, rss_kb(OsPid)}.
+
+%% A logger handler (this module): the events of erlport_rs servers, to the test process.
+log(#{msg := {Format, Args}, meta := #{erlport_rs := _}}, #{config := #{to := Pid}}) ->
+    Pid ! {stderr_line, unicode:characters_to_binary(io_lib:format(Format, Args))};
+log(_, _) ->
+    ok.
+
+stderr(Exe, Mode) ->
+    ok = logger:add_handler(jobs_test_capture, ?MODULE, #{config => #{to => self()}, level => notice}),
+    try
+        S = start(Exe, Mode, [{stderr, logger}, {max_stderr_lines, 50}]),
+        expect(ok, erlport_rs:call(S, eprint, [<<"hello from stderr, ü"/utf8>>, 1])),
+        Line = receive {stderr_line, L} -> L after 2000 -> throw(no_stderr_line) end,
+        true = binary:match(Line, <<"hello from stderr, ü"/utf8>>) =/= nomatch orelse throw({line, Line}),
+        true = binary:match(Line, <<"jobs (os pid ">>) =/= nomatch orelse throw({line, Line}),
+        %% 1,000 lines at once: at most 50 a second become events (two seconds at most here;
+        %% the line above may have used one of this second's).
+        expect(ok, erlport_rs:call(S, eprint, [<<"flood">>, 1000])),
+        timer:sleep(300),
+        Floods = [L || {stderr_line, L} <- drain([]), binary:match(L, <<"flood">>) =/= nomatch],
+        true = (length(Floods) >= 40 andalso length(Floods) =< 100) orelse throw({flood_events, length(Floods)}),
+        expect(3, erlport_rs:call(S, add, [1, 2])),
+        erlport_rs:stop(S),
+        %% Without the option, nothing reaches logger.
+        S2 = start(Exe, Mode),
+        expect(ok, erlport_rs:call(S2, eprint, [<<"to the VM's stderr">>, 1])),
+        timer:sleep(100),
+        expect([], [L || {stderr_line, L} <- drain([])]),
+        erlport_rs:stop(S2)
+    after
+        logger:remove_handler(jobs_test_capture)
+    end.
 
 names(Exe, Mode) ->
     L = start(Exe, Mode, [{name, jobs_test_local}]),

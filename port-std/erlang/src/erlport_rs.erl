@@ -70,7 +70,8 @@
 
 %% @doc Starts `Executable' as a port owned by a new gen_server linked to the caller, and
 %% returns once the program has answered the hello (`{error, Reason}' otherwise, without
-%% killing the caller: `{port_exit, Status}' when it exited, `{packet_mismatch, #{server =>
+%% killing the caller: `{port_exit, Status}' when it exited (`{port_exit, epipe}' when it was
+%% gone before the hello could be written), `{packet_mismatch, #{server =>
 %% N, program => M}}', `{not_a_concurrent_port, Reply}' for a plain `Protocol' program,
 %% `{no_hello, Ms}' when it said nothing).
 %%
@@ -179,7 +180,7 @@ call(Server, Name, Args, Timeout) ->
 %% is gone.
 -spec cast(server(), term()) -> ok.
 cast(Server, Message) ->
-    case info_or_remote(Server) of
+    case erlport_rs_callers:info_or_remote(Server) of
         {remote, Pid} ->
             erpc:cast(node(Pid), ?MODULE, cast, [Pid, Message]);
         {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
@@ -194,7 +195,7 @@ cast(Server, Message) ->
 %% server is gone.
 -spec cast(server(), atom(), list()) -> ok.
 cast(Server, Name, Args) when is_atom(Name), is_list(Args) ->
-    case info_or_remote(Server) of
+    case erlport_rs_callers:info_or_remote(Server) of
         {remote, Pid} ->
             erpc:cast(node(Pid), ?MODULE, cast, [Pid, Name, Args]);
         {_Pid, #{port := Port, header := Header, encode := Encode, max := Max}} ->
@@ -214,7 +215,7 @@ send_request(Server, Name, Args) ->
 %% @doc `send_request/3' with a timeout of its own.
 -spec send_request(server(), atom(), list(), timeout() | default) -> reference().
 send_request(Server, Name, Args, Timeout0) when is_atom(Name), is_list(Args) ->
-    case whereis_server(Server) of
+    case erlport_rs_callers:whereis_server(Server) of
         Pid when is_pid(Pid), node(Pid) =/= node() -> remote_request(Pid, Name, Args, Timeout0);
         _ -> local_request(Server, Name, Args, Timeout0)
     end.
@@ -238,7 +239,7 @@ local_request(Server, Name, Args, Timeout0) ->
     %% reply and progress to it, and once it is gone (the reply came, or the call timed
     %% out) late messages are dropped by the runtime. The caller writes to the port itself,
     %% so calls from many processes do not queue behind one.
-    case info(Server) of
+    case erlport_rs_callers:info(Server) of
         {Pid, Info = #{port := Port, header := Header, encode := Encode, timeout := Default, max := Max}} ->
             Ref = erlang:monitor(process, Pid, [{alias, demonitor}]),
             Timeout = case Timeout0 of default -> Default; _ -> Timeout0 end,
@@ -265,7 +266,7 @@ local_request(Server, Name, Args, Timeout0) ->
         none ->
             %% The server is not there: the monitor's 'DOWN' says why (noproc), or, for a
             %% name nobody has, the reply.
-            Ref = case whereis_server(Server) of
+            Ref = case erlport_rs_callers:whereis_server(Server) of
                       Pid when is_pid(Pid) ->
                           erlang:monitor(process, Pid, [{alias, demonitor}]);
                       _ ->
@@ -342,7 +343,7 @@ await(Ref, OnProgress, Server, Deadline, Info) ->
             OnProgress(Message),
             await(Ref, OnProgress, Server, Deadline, Info);
         {'DOWN', Ref, process, Pid, Reason} ->
-            forget(Pid),
+            erlport_rs_callers:forget(Pid),
             {error, Reason}
     after Timeout ->
         %% The alias is gone with the monitor: a late reply is dropped by the runtime (one
@@ -364,7 +365,7 @@ release(Server, Handle) ->
 %% that is gone or on another node): how loaded it is.
 -spec load(server()) -> non_neg_integer().
 load(Server) ->
-    case info_or_remote(Server) of
+    case erlport_rs_callers:info_or_remote(Server) of
         {_Pid, #{calls := Calls}} ->
             case ets:info(Calls, size) of
                 undefined -> 0;
@@ -373,53 +374,6 @@ load(Server) ->
         _ ->
             0
     end.
-
-%%% What callers keep of a server
-
-%% `info/1' for a server of this node, `{remote, Pid}' for one on another.
-info_or_remote(Server) ->
-    case whereis_server(Server) of
-        Pid when is_pid(Pid), node(Pid) =/= node() -> {remote, Pid};
-        _ -> info(Server)
-    end.
-
-%% The server's pid and what a caller needs to write to its port, asked once and kept in the
-%% caller's process dictionary, for the last few servers it used.
-info(Server) ->
-    case whereis_server(Server) of
-        Pid when is_pid(Pid) ->
-            Cache = case get(?MODULE) of undefined -> []; C -> C end,
-            case lists:keyfind(Pid, 1, Cache) of
-                {Pid, Info} ->
-                    {Pid, Info};
-                false ->
-                    try gen_server:call(Pid, info, infinity) of
-                        Info ->
-                            put(?MODULE, lists:sublist([{Pid, Info} | Cache], 4)),
-                            {Pid, Info}
-                    catch
-                        exit:_ -> none
-                    end
-            end;
-        _ ->
-            none
-    end.
-
-forget(Pid) ->
-    case get(?MODULE) of
-        undefined -> ok;
-        Cache ->
-            case lists:keydelete(Pid, 1, Cache) of
-                [] -> erase(?MODULE);
-                Left -> put(?MODULE, Left)
-            end
-    end.
-
-whereis_server(Pid) when is_pid(Pid) -> Pid;
-whereis_server(Name) when is_atom(Name) -> whereis(Name);
-whereis_server({global, Name}) -> global:whereis_name(Name);
-whereis_server({via, Module, Name}) -> Module:whereis_name(Name);
-whereis_server(_) -> undefined.
 
 %%% gen_server
 

@@ -33,8 +33,8 @@ await_hello(Port, Packet, Reader, Deadline, Timeout) ->
         {Port, {exit_status, Status}} ->
             {error, {port_exit, Status}};
         {'EXIT', Port, Reason} ->
-            %% A write into a program that already exited fails (epipe) just before its exit
-            %% status arrives: the status says more.
+            %% A write into a program that already exited fails (epipe); its exit status,
+            %% when the runtime still sends it, says more.
             receive
                 {Port, {exit_status, Status}} -> {error, {port_exit, Status}}
             after 100 ->

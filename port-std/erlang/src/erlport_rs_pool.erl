@@ -8,9 +8,8 @@
 %% '''
 %%
 %% A call goes to a member on the caller's node when there is one (the one with the fewest
-%% calls waiting), else to a member on another node, chosen at random (over many callers the
-%% cluster's members share the calls evenly; a node's own callers are not seen from another
-%% node). A member that dies gives its calls in flight `{error, Reason}' at once, a node that
+%% calls waiting), else to a member on another node: the less loaded of two picked at
+%% random, by their calls waiting as their nodes said them at most 100 ms ago. A member that dies gives its calls in flight `{error, Reason}' at once, a node that
 %% goes down `{error, noconnection}'; `pg' forgets their members, so new calls go to the
 %% living ones, and the supervisor restarts a member that died, which joins again. Members
 %% inherit every limit of `erlport_rs' (they take its options), and a call to a member on
@@ -20,7 +19,7 @@
 
 -export([start_link/3, start/3, child_spec/1, stop/1,
          call/3, call/4, send_request/3, send_request/4, receive_response/1,
-         members/1, local_members/1]).
+         members/1, local_members/1, local_loads/1]).
 -export([init/1, start_member/3]).
 
 -type option() :: {size, pos_integer()} | erlport_rs:option().
@@ -106,19 +105,99 @@ local_members(Group) ->
     ensure_pg(),
     pg:get_local_members(Group).
 
-%% A member on this node, the least loaded; else one on another node, at random.
+%% A member on this node, the least loaded; else one on another node: of two picked at
+%% random, the less loaded by the loads last read from their nodes (two choices, not the
+%% least loaded of all, so that the callers of this node do not all pick the same member
+%% until the loads are read again).
 choose(Group) ->
     case local_members(Group) of
         [] ->
             case members(Group) of
                 [] -> none;
-                Remote -> lists:nth(rand:uniform(length(Remote)), Remote)
+                [Only] -> Only;
+                Remote -> two_choices(Group, Remote)
             end;
         [Only] ->
             Only;
         Local ->
             {_, Member} = lists:min([{erlport_rs:load(Pid), Pid} || Pid <- Local]),
             Member
+    end.
+
+two_choices(Group, Members) ->
+    N = length(Members),
+    I = rand:uniform(N),
+    J = (I + rand:uniform(N - 1) - 1) rem N + 1,
+    {A, B} = {lists:nth(I, Members), lists:nth(J, Members)},
+    Loads = remote_loads(Group, Members),
+    case maps:get(A, Loads, 0) =< maps:get(B, Loads, 0) of
+        true -> A;
+        false -> B
+    end.
+
+%%% The loads of the members on other nodes, read at most every ?LOADS_MS
+
+-define(LOADS, erlport_rs_pool_loads).
+-define(LOADS_MS, 100).
+
+%% @doc The calls waiting at each member of `Group' on this node (what other nodes read).
+-spec local_loads(atom()) -> #{pid() => non_neg_integer()}.
+local_loads(Group) ->
+    maps:from_list([{Pid, erlport_rs:load(Pid)} || Pid <- local_members(Group)]).
+
+%% The loads of `Members', from a table of this node, read again from their nodes (at most
+%% ?LOADS_MS ms each) when older than ?LOADS_MS. A node that does not answer in time counts
+%% its members as idle.
+remote_loads(Group, Members) ->
+    Now = erlang:monotonic_time(millisecond),
+    case loads_table() of
+        none ->
+            #{};
+        Table ->
+            case ets:lookup(Table, Group) of
+                [{Group, At, Loads}] when Now - At < ?LOADS_MS ->
+                    Loads;
+                _ ->
+                    %% Marked fresh first, so that the other callers of this node do not read too.
+                    ets:insert(Table, {Group, Now, stale_loads(Table, Group)}),
+                    Nodes = lists:usort([node(Pid) || Pid <- Members]),
+                    Answers = erpc:multicall(Nodes, ?MODULE, local_loads, [Group], ?LOADS_MS),
+                    Loads = lists:foldl(fun({ok, L}, Acc) when is_map(L) -> maps:merge(Acc, L);
+                                           (_, Acc) -> Acc
+                                        end, #{}, Answers),
+                    ets:insert(Table, {Group, erlang:monotonic_time(millisecond), Loads}),
+                    Loads
+            end
+    end.
+
+stale_loads(Table, Group) ->
+    case ets:lookup(Table, Group) of
+        [{Group, _, Loads}] -> Loads;
+        [] -> #{}
+    end.
+
+%% The node's table of loads, owned by a process of its own (started on first use).
+loads_table() ->
+    case ets:whereis(?LOADS) of
+        undefined ->
+            Self = self(),
+            {Pid, Ref} = spawn_monitor(fun() ->
+                try ets:new(?LOADS, [named_table, public, set, {read_concurrency, true}]) of
+                    _ -> Self ! {?LOADS, self(), ok}, receive after infinity -> ok end
+                catch
+                    error:badarg -> Self ! {?LOADS, self(), taken}
+                end
+            end),
+            receive
+                {?LOADS, Pid, _} -> erlang:demonitor(Ref, [flush])
+            after 1000 -> ok
+            end,
+            case ets:whereis(?LOADS) of
+                undefined -> none;
+                _ -> ?LOADS
+            end;
+        _ ->
+            ?LOADS
     end.
 
 ensure_pg() ->

@@ -73,6 +73,7 @@ test(Exe, Ebin) ->
     Tests = [
         {"no members: {error, no_members} at once", fun no_members/2},
         {"a pool on this node: calls go to a local member, the least loaded", fun local_pool/2},
+        {"from another node: the less loaded of two members", fun remote_least_loaded/2},
         {"100,000 calls from a third node; a pool node killed midway", fun node_killed/2},
         {"a member killed, or its program, is restarted and joins again", fun restarted/2}
     ],
@@ -132,6 +133,22 @@ local_pool(Exe, _Ebin) ->
     unlink(Pool),
     ok = erlport_rs_pool:stop(Pool),
     wait_until(fun() -> erlport_rs_pool:local_members(pool_test_local) =:= [] end, members_gone).
+
+remote_least_loaded(Exe, Ebin) ->
+    {Peer, A} = peer(Ebin),
+    pool_on(A, Exe, 2),
+    wait_until(fun() -> length(members_on(A)) =:= 2 end, two_members),
+    [Busy, Idle] = members_on(A),
+    %% One member busy with a long call (made on its node, by erpc): once the loads are read
+    %% again (every 100 ms), calls from here go to the other.
+    Long = erlport_rs:send_request(Busy, sleep, [1500]),
+    timer:sleep(300),
+    _ = erlport_rs_pool:call(?GROUP, add, [1, 1]),
+    Servers = [erlport_rs_pool:call(?GROUP, server, []) || _ <- lists:seq(1, 20)],
+    expect([Idle], lists:usort(Servers)),
+    expect(1500, erlport_rs:receive_response(Long)),
+    peer:stop(Peer),
+    ok.
 
 node_killed(Exe, Ebin) ->
     {PeerA, A} = peer(Ebin),

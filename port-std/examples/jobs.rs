@@ -23,7 +23,8 @@
 //! later from a thread of its own (through an `Outbox`); `server()` returns the server's pid.
 //!
 //! Handles: `blob(Size)` keeps `Size` bytes in the program and returns a handle to them;
-//! `blob_size(Handle)` reads it back; `blobs()` is the number of blobs alive.
+//! `blob_size(Handle)` reads it back; `blobs()` is the number of blobs alive. Released
+//! blobs' memory goes back to the system (`on_release`, `malloc_trim` on glibc).
 //! `eprint(Text, N)` writes `Text` to stderr `N` times (one line each), and returns `ok`.
 //!
 //! `--threads N` bounds the
@@ -125,6 +126,18 @@ impl Drop for Blob {
     }
 }
 
+/// Returns the allocator's free pages to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim() {
+    // SAFETY: malloc_trim takes no pointer and may be called at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() {}
+
 /// Messages both ways, and handles (in both modes: these handlers are quick).
 fn messages<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
     let kept = Arc::new(Mutex::new(Vec::new()));
@@ -143,6 +156,14 @@ fn messages<W: Write + Send + 'static>(proto: &mut ConcurrentProtocol<W>) {
     proto.handle("blob", |ctx: Context, size: usize| ctx.keep(Blob::new(size)));
     proto.handle("blob_size", |blob: Handle<Blob>| blob.0.len());
     proto.handle("blobs", || BLOBS.load(Ordering::SeqCst));
+    // Give the memory of released values back once none is held, or every 10,000.
+    static RELEASED: AtomicUsize = AtomicUsize::new(0);
+    proto.on_release(|released, held| {
+        if held == 0 || RELEASED.fetch_add(released, Ordering::SeqCst) + released >= 10_000 {
+            RELEASED.store(0, Ordering::SeqCst);
+            trim();
+        }
+    });
     proto.handle("eprint", |text: String, n: u32| {
         (0..n).for_each(|_| eprintln!("{text}"));
         Atom::new("ok")

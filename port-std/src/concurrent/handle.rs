@@ -43,6 +43,9 @@ pub struct Handle<T> {
 /// The values handles hold, by id.
 pub(super) type Held = Mutex<HashMap<u64, Arc<dyn Any + Send + Sync>>>;
 
+/// [`ConcurrentProtocol::on_release`]'s hook: values dropped, values still held.
+pub(super) type OnRelease = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
 impl<T: Send + Sync + 'static> Handle<T> {
     /// `value`, kept under `id` (already in the table).
     pub(super) fn new(id: u64, server: Option<OwnedTerm>, value: Arc<T>) -> Self {

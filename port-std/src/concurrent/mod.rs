@@ -187,6 +187,7 @@ pub struct ConcurrentProtocol<W> {
     outbox: Outbox,
     concurrency: usize,
     function_clause_reason: bool,
+    on_release: Option<handle::OnRelease>,
     grace: Duration,
     #[cfg(feature = "tokio")]
     runtime: Option<tokio::runtime::Handle>,
@@ -207,6 +208,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             outbox: Outbox::default(),
             concurrency: DEFAULT_CONCURRENCY,
             function_clause_reason: true,
+            on_release: None,
             grace: DEFAULT_GRACE,
             #[cfg(feature = "tokio")]
             runtime: None,
@@ -290,6 +292,16 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
         H::Output: Reply,
     {
         self.on_message = Some(Registered { entry: Entry::Sync(sync(handler)), speed: Speed::default() });
+        self
+    }
+
+    /// Runs `hook(released, held)` after the values of released handles ([`Handle`]) were
+    /// dropped: `released` of them, `held` still held. For a program that wants the memory
+    /// they took back in the system at once (glibc keeps freed pages for its next
+    /// allocations): call `malloc_trim` (or your allocator's purge) here, for instance when
+    /// `held` is 0 or every few thousand `released`. The `jobs` example does.
+    pub fn on_release(&mut self, hook: impl Fn(usize, usize) + Send + Sync + 'static) -> &mut Self {
+        self.on_release = Some(Arc::new(hook));
         self
     }
 
@@ -388,6 +400,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             output_gone: AtomicBool::new(false),
             hello,
             grace: self.grace,
+            on_release: self.on_release.clone(),
             server: Mutex::new(None),
             held: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(0),

@@ -362,9 +362,17 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 if held.capacity() > 1024 && held.len() < held.capacity() / 8 {
                     held.shrink_to_fit();
                 }
+                let still_held = held.len();
                 drop(held);
                 // Dropped here, outside the lock (a value's drop may take time).
+                let count = released.len();
                 drop(released);
+                if let Some(hook) = shared.on_release.as_ref().filter(|_| count > 0) {
+                    // A panic in the hook is the program's own: logged, and the port serves on.
+                    if dispatch::invoke(|| hook(count, still_held)).is_err() {
+                        log::warn!("the on_release hook panicked");
+                    }
+                }
                 return Ran::Inline;
             }
             Message::Credit(id, n) => {

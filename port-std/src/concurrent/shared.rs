@@ -28,6 +28,7 @@ pub(super) struct Shared<W> {
     /// The values Erlang holds handles to, by id.
     pub(super) held: super::handle::Held,
     pub(super) next_handle: AtomicU64,
+    pub(super) on_release: Option<super::handle::OnRelease>,
 }
 
 /// The pool's accounting.

@@ -43,7 +43,7 @@ test(Exe, Mode) ->
         {"what the program may send to: callers, send_names, any, none; full mailboxes", fun send_policy/2},
         {"names: local, global and via; a name taken is refused before a program starts", fun names/2},
         {"handles: kept, used, refused when forged; freed by release/2 or their owner's death", fun handles/2},
-        {"100,000 handles made by processes that die: the program's memory is reused", fun handles_freed/2},
+        {"100,000 handles made by processes that die: the program's memory comes back", fun handles_freed/2},
         {"stderr lines become logger events, at most max_stderr_lines a second", fun stderr/2}
     ],
     Results = [{Name, run(Name, Fun, Exe, Mode)} || {Name, Fun} <- Tests],
@@ -241,28 +241,32 @@ handles_freed(Exe, Mode) ->
     S = start(Exe, Mode),
     #{os_pid := OsPid} = sys:get_state(S),
     expect(0, erlport_rs:call(S, blobs, [])),
+    %% The start: the program at rest after the same 100 callers made a few handles each
+    %% (the threads a burst of callers starts, and their arenas, stay: they are not the
+    %% handles').
+    _ = handle_round(S, OsPid, 100),
     Start = rss_kb(OsPid),
-    {Peak1, After1} = handle_round(S, OsPid),
-    {Peak2, After2} = handle_round(S, OsPid),
+    {Peak1, After1} = handle_round(S, OsPid, 1000),
+    {Peak2, After2} = handle_round(S, OsPid, 1000),
     io:format("  100,000 handles of 1 KiB, twice: program RSS ~p KB at start, ~p KB with them, ~p KB once "
-              "their owners died (every value dropped); again: ~p KB, ~p KB~n", [Start, Peak1, After1, Peak2, After2]),
-    %% Every value was dropped (counted by its Drop), and the memory is reused, not leaked: a
-    %% second round takes at most a fraction of the first's (a leak would take all of it
-    %% again; glibc keeps freed pages for the next allocations, spread over the arenas of
-    %% the threads that ran the calls, more of them on a busy machine).
+              "their owners died; again: ~p KB, ~p KB~n", [Start, Peak1, After1, Peak2, After2]),
+    %% Every value was dropped (counted by its Drop), and the example's on_release hook
+    %% (malloc_trim once none is held) gives their memory back: at least 80% of what the
+    %% handles took (the rest: fragments in the arenas of the threads that made them), and
+    %% nothing more is kept round after round.
     Round = Peak1 - Start,
     true = Round > 100000 orelse throw({peak_kb, Start, Peak1}),
-    true = Peak2 - Peak1 < Round div 2 orelse throw({second_round_grew_kb, Start, Peak1, Peak2}),
-    true = After2 - After1 < Round div 2 orelse throw({second_round_left_kb, After1, After2}),
+    true = After1 - Start < Round div 5 orelse throw({rss_kb_after, Start, Peak1, After1}),
+    true = After2 - After1 < 8192 orelse throw({rss_kb_after_second, After1, Peak2, After2}),
     erlport_rs:stop(S).
 
-%% 100 processes each make 1,000 handles of 1 KiB, then die: the RSS with them and after.
-handle_round(S, OsPid) ->
+%% 100 processes each make `N' handles of 1 KiB, then die: the RSS with them and after.
+handle_round(S, OsPid, N) ->
     Self = self(),
-    Makers = [spawn(fun() -> [{ok, _} = erlport_rs:call(S, blob, [1024]) || _ <- lists:seq(1, 1000)],
+    Makers = [spawn(fun() -> [{ok, _} = erlport_rs:call(S, blob, [1024]) || _ <- lists:seq(1, N)],
                              Self ! {made, self()}, receive die -> ok end end) || _ <- lists:seq(1, 100)],
     [receive {made, M} -> ok after 60000 -> throw({maker_stuck, M}) end || M <- Makers],
-    expect(100000, erlport_rs:call(S, blobs, [])),
+    expect(100 * N, erlport_rs:call(S, blobs, [])),
     Peak = rss_kb(OsPid),
     [M ! die || M <- Makers],
     blobs_gone(S),

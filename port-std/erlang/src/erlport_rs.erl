@@ -425,6 +425,9 @@ init({Executable, Options, Starter}) ->
                            send_names => proplists:get_value(send_names, Options, []),
                            max_handles => proplists:get_value(max_handles, Options, 1000000),
                            executable => Executable,
+                           %% Lines are logged only when asked for: a program cannot
+                           %% write into the node's log otherwise.
+                           stderr => proplists:get_value(stderr, Options, inherit),
                            max_stderr_lines => proplists:get_value(max_stderr_lines, Options, 200),
                            stderr_second => {0, 0},
                            handles => #{},

@@ -66,7 +66,7 @@ message({send, To, Message}, _Size, State) ->
     send_on(To, Message, State);
 message({keep, Ref, Id}, _Size, State) when is_reference(Ref) ->
     erlport_rs_handles:keep(Ref, Id, State);
-message({stderr, Lines}, _Size, State) when is_list(Lines) ->
+message({stderr, Lines}, _Size, State = #{stderr := logger}) when is_list(Lines) ->
     lists:foldl(fun stderr/2, State, [L || L <- Lines, is_binary(L)]);
 message({hello, _, _}, _Size, State) ->
     State;

@@ -106,7 +106,8 @@ impl<T: Send + Sync + 'static> Param for Handle<T> {
                     (Some(Term::Pid(_)), Some(server)) => {
                         from.as_ref().map(OwnedTerm::from_term).as_ref() == Some(server)
                     }
-                    (Some(from), _) => from.is_atom("undefined"),
+                    // Made before the hello said the server (written `undefined`, or `nil`).
+                    (Some(from), None) => from.is_atom("undefined") || from.is_atom("nil"),
                     _ => false,
                 };
                 if !ours {

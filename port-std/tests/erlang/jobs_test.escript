@@ -212,7 +212,8 @@ handles(Exe, Mode) ->
     expect(1, erlport_rs:call(S, blobs, [])),
     %% Forged, of another server, not a handle: refused, nothing read.
     [{error, {function_clause, _}} = erlport_rs:call(S, blob_size, [Bad])
-     || Bad <- [{erlport_rs_handle, S, Id + 1}, {erlport_rs_handle, Self, Id}, {erlport_rs_handle, S, -1}, 42]],
+     || Bad <- [{erlport_rs_handle, S, Id + 1}, {erlport_rs_handle, Self, Id}, {erlport_rs_handle, undefined, Id},
+                {erlport_rs_handle, S, -1}, 42]],
     ok = erlport_rs:release(S, H),
     blobs_gone(S),
     {error, {function_clause, Why}} = erlport_rs:call(S, blob_size, [H]),

@@ -8,7 +8,7 @@
 %%   ONLY: run only the tests whose name contains it.
 %% Prints one line per failure and "N passed, M failed"; exits 1 on any failure.
 -mode(compile).
--export([main/1]).
+-export([main/1, log/2]).
 
 main([Dir, Src | Rest]) ->
     Beams = load_erlport_rs(Src),
@@ -31,7 +31,8 @@ main([Dir, Src | Rest]) ->
         {"stop returns once the program is gone, a running handler given its grace", fun stop_waits/1},
         {"the VM killed with SIGKILL: the program goes with it", fun vm_killed/1},
         {"a wrong peer fails at start, with an error that says why", fun wrong_peer/1},
-        {"a caller's process dictionary stays small", fun dictionary/1}
+        {"a caller's process dictionary stays small", fun dictionary/1},
+        {"stderr lines, sends and handles it was not asked for: dropped", fun unasked/1}
     ],
     Tests1 = case Rest of
                  [_, Only | _] -> [T || T = {Name, _} <- Tests, string:find(Name, Only) =/= nomatch];
@@ -184,6 +185,43 @@ fake(#{jobs := Jobs, mode := Mode}, Frames, Options) ->
     S.
 
 frame(Packet) -> [<<(iolist_size(Packet)):32>>, Packet].
+
+%% A logger handler (this module): what erlport_rs servers log as a program's stderr.
+log(#{meta := #{erlport_rs := _}, msg := Msg}, #{config := #{to := Pid}}) -> Pid ! {logged, Msg};
+log(_, _) -> ok.
+
+%% Without `{stderr, logger}' a program cannot write into the node's log; it cannot send to a
+%% process that never called its server, nor make a handle for a call that is not waiting.
+unasked(Ctx) ->
+    Self = self(),
+    ok = logger:add_handler(trust_test_capture, ?MODULE, #{config => #{to => Self}, level => all}),
+    %% This script logs only errors; here every level counts (the default handler stays at
+    %% error, so nothing is printed).
+    #{level := Primary} = logger:get_primary_config(),
+    ok = logger:update_handler_config(default, level, error),
+    ok = logger:set_primary_config(level, all),
+    try
+        Frames = [term_to_binary(F) || F <- [{stderr, [<<"injected into the node's log">>]},
+                                             {stderr, [<<"twice">> | improper]},
+                                             {send, Self, forged_send},
+                                             {send, {via, global, trust_test}, forged_send},
+                                             {keep, make_ref(), 7},
+                                             {keep, make_ref(), -1},
+                                             {release, [1, 2]}]],
+        S = fake(Ctx, Frames, []),
+        expect(3, erlport_rs:call(S, add, [1, 2])),
+        timer:sleep(100),
+        receive
+            {logged, What} -> throw({logged, What});
+            forged_send -> throw(forged_send_delivered)
+        after 0 -> ok
+        end,
+        check(is_process_alive(S), server_died),
+        erlport_rs:stop(S)
+    after
+        logger:set_primary_config(level, Primary),
+        logger:remove_handler(trust_test_capture)
+    end.
 
 junk(Ctx) ->
     rand:seed(exsss, {25, 25, 25}),

@@ -24,7 +24,8 @@
 //!
 //! Handles: `blob(Size)` keeps `Size` bytes in the program and returns a handle to them;
 //! `blob_size(Handle)` reads it back; `blobs()` is the number of blobs alive. Released
-//! blobs' memory goes back to the system (`on_release`, `malloc_trim` on glibc).
+//! blobs' memory goes back to the system (on glibc: one arena, and `malloc_trim` in
+//! `on_release`).
 //! `eprint(Text, N)` writes `Text` to stderr `N` times (one line each), and returns `ok`.
 //!
 //! `--threads N` bounds the
@@ -78,6 +79,7 @@ fn send_each<T: serde::Serialize>(ctx: &Context, messages: impl IntoIterator<Ite
 }
 
 fn main() {
+    one_arena();
     let (port, options) = common::port_and_concurrency(4);
     let mut proto = ConcurrentProtocol::new();
     if let Some(n) = options.threads {
@@ -125,6 +127,21 @@ impl Drop for Blob {
         BLOBS.fetch_sub(1, Ordering::SeqCst);
     }
 }
+
+/// One allocator arena for all threads: glibc gives each thread that allocates an arena of
+/// its own (up to 8 per core), and `malloc_trim` returns only the free pages it can see
+/// whole in them, so a burst of handler threads would keep megabytes of fragments after
+/// its values are released. Calls are not slower with one (`jobs_test.escript bench`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn one_arena() {
+    // SAFETY: mallopt takes no pointer; called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn one_arena() {}
 
 /// Returns the allocator's free pages to the system.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -8,8 +8,10 @@
 %% '''
 %%
 %% A call goes to a member on the caller's node when there is one (the one with the fewest
-%% calls waiting), else to a member on another node: the less loaded of two picked at
-%% random, by their calls waiting as their nodes said them at most 100 ms ago. A member that dies gives its calls in flight `{error, Reason}' at once, a node that
+%% calls waiting), else to the least loaded member on another node: the fewest calls waiting
+%% as its node said at most 100 ms ago, plus those this node sent it since that are still
+%% waiting (a `send_request/3,4' counts until the next reading). A member that
+%% dies gives its calls in flight `{error, Reason}' at once, a node that
 %% goes down `{error, noconnection}'; `pg' forgets their members, so new calls go to the
 %% living ones, and the supervisor restarts a member that died, which joins again. Members
 %% inherit every limit of `erlport_rs' (they take its options), and a call to a member on
@@ -24,6 +26,10 @@
 
 -type option() :: {size, pos_integer()} | erlport_rs:option().
 -export_type([option/0]).
+
+%% The table of loads of the members on other nodes, read at most every ?LOADS_MS.
+-define(LOADS, erlport_rs_pool_loads).
+-define(LOADS_MS, 100).
 
 %% @doc Starts `Size' (the `size' option; default: one per scheduler) `erlport_rs' servers
 %% running `Executable' with `Options' (as `erlport_rs:start_link/2' takes them, `name'
@@ -63,12 +69,15 @@ child_spec([Group, Executable, Options]) ->
 %% timeout: as `erlport_rs:call/3', or `{error, no_members}' when the group has none.
 -spec call(atom(), atom(), list()) -> term().
 call(Group, Name, Args) ->
-    erlport_rs:receive_response(send_request(Group, Name, Args)).
+    call(Group, Name, Args, default).
 
 %% @doc `call/3' within `Timeout' ms.
--spec call(atom(), atom(), list(), timeout()) -> term().
+-spec call(atom(), atom(), list(), timeout() | default) -> term().
 call(Group, Name, Args, Timeout) ->
-    erlport_rs:receive_response(send_request(Group, Name, Args, Timeout)).
+    {Ref, Member} = request(Group, Name, Args, Timeout),
+    Reply = erlport_rs:receive_response(Ref),
+    back(Group, Member),
+    Reply.
 
 %% @doc Sends a call to a member of `Group' without waiting; `receive_response/1' (or
 %% `erlport_rs:receive_response/1,2') waits for its reply.
@@ -79,13 +88,17 @@ send_request(Group, Name, Args) ->
 %% @doc `send_request/3' with a timeout of its own.
 -spec send_request(atom(), atom(), list(), timeout() | default) -> reference().
 send_request(Group, Name, Args, Timeout) ->
+    {Ref, _} = request(Group, Name, Args, Timeout),
+    Ref.
+
+request(Group, Name, Args, Timeout) ->
     case choose(Group) of
         none ->
             Ref = make_ref(),
             self() ! {Ref, {error, no_members}},
-            Ref;
+            {Ref, none};
         Member ->
-            erlport_rs:send_request(Member, Name, Args, Timeout)
+            {erlport_rs:send_request(Member, Name, Args, Timeout), Member}
     end.
 
 %% @doc The reply to a `send_request/3,4'.
@@ -105,17 +118,14 @@ local_members(Group) ->
     ensure_pg(),
     pg:get_local_members(Group).
 
-%% A member on this node, the least loaded; else one on another node: of two picked at
-%% random, the less loaded by the loads last read from their nodes (two choices, not the
-%% least loaded of all, so that the callers of this node do not all pick the same member
-%% until the loads are read again).
+%% A member on this node, the least loaded; else the least loaded on other nodes.
 choose(Group) ->
     case local_members(Group) of
         [] ->
             case members(Group) of
                 [] -> none;
                 [Only] -> Only;
-                Remote -> two_choices(Group, Remote)
+                Remote -> least_loaded(Group, Remote)
             end;
         [Only] ->
             Only;
@@ -124,21 +134,42 @@ choose(Group) ->
             Member
     end.
 
-two_choices(Group, Members) ->
-    N = length(Members),
-    I = rand:uniform(N),
-    J = (I + rand:uniform(N - 1) - 1) rem N + 1,
-    {A, B} = {lists:nth(I, Members), lists:nth(J, Members)},
-    Loads = remote_loads(Group, Members),
-    case maps:get(A, Loads, 0) =< maps:get(B, Loads, 0) of
-        true -> A;
-        false -> B
+%% Of members on other nodes, the one with the fewest calls: as its node last said (at most
+%% ?LOADS_MS ago), plus the calls this node sent it since and that have not come back.
+%% Those are counted here, so that the callers of this node spread over the members between
+%% two readings rather than all pile onto the one that was idle. Ties go to a member picked
+%% at random.
+least_loaded(Group, Members) ->
+    case loads_table() of
+        none ->
+            lists:nth(rand:uniform(length(Members)), Members);
+        Table ->
+            Loads = remote_loads(Table, Group, Members),
+            N = length(Members),
+            {Before, After} = lists:split(rand:uniform(N) - 1, Members),
+            {_, Member} = lists:min([{maps:get(Pid, Loads, 0) + sent(Table, Group, Pid), Pid}
+                                     || Pid <- After ++ Before]),
+            ets:update_counter(Table, {sent, Group, Member}, 1, {{sent, Group, Member}, 0}),
+            Member
+    end.
+
+%% A call/3,4 to a member on another node came back: it no longer counts as sent. (One made
+%% by send_request counts until the loads are read again.)
+back(Group, Member) when is_pid(Member), node(Member) =/= node() ->
+    case ets:whereis(?LOADS) of
+        undefined -> ok;
+        Table -> ets:update_counter(Table, {sent, Group, Member}, -1, {{sent, Group, Member}, 0}), ok
+    end;
+back(_, _) ->
+    ok.
+
+sent(Table, Group, Pid) ->
+    case ets:lookup(Table, {sent, Group, Pid}) of
+        [{_, Sent}] -> Sent;
+        [] -> 0
     end.
 
 %%% The loads of the members on other nodes, read at most every ?LOADS_MS
-
--define(LOADS, erlport_rs_pool_loads).
--define(LOADS_MS, 100).
 
 %% @doc The calls waiting at each member of `Group' on this node (what other nodes read).
 -spec local_loads(atom()) -> #{pid() => non_neg_integer()}.
@@ -146,28 +177,25 @@ local_loads(Group) ->
     maps:from_list([{Pid, erlport_rs:load(Pid)} || Pid <- local_members(Group)]).
 
 %% The loads of `Members', from a table of this node, read again from their nodes (at most
-%% ?LOADS_MS ms each) when older than ?LOADS_MS. A node that does not answer in time counts
-%% its members as idle.
-remote_loads(Group, Members) ->
+%% ?LOADS_MS ms each) when older than ?LOADS_MS; the calls counted as sent since are then
+%% forgotten (the new loads hold those still waiting). A node that does not answer in time
+%% counts its members as idle.
+remote_loads(Table, Group, Members) ->
     Now = erlang:monotonic_time(millisecond),
-    case loads_table() of
-        none ->
-            #{};
-        Table ->
-            case ets:lookup(Table, Group) of
-                [{Group, At, Loads}] when Now - At < ?LOADS_MS ->
-                    Loads;
-                _ ->
-                    %% Marked fresh first, so that the other callers of this node do not read too.
-                    ets:insert(Table, {Group, Now, stale_loads(Table, Group)}),
-                    Nodes = lists:usort([node(Pid) || Pid <- Members]),
-                    Answers = erpc:multicall(Nodes, ?MODULE, local_loads, [Group], ?LOADS_MS),
-                    Loads = lists:foldl(fun({ok, L}, Acc) when is_map(L) -> maps:merge(Acc, L);
-                                           (_, Acc) -> Acc
-                                        end, #{}, Answers),
-                    ets:insert(Table, {Group, erlang:monotonic_time(millisecond), Loads}),
-                    Loads
-            end
+    case ets:lookup(Table, Group) of
+        [{Group, At, Loads}] when Now - At < ?LOADS_MS ->
+            Loads;
+        _ ->
+            %% Marked fresh first, so that the other callers of this node do not read too.
+            ets:insert(Table, {Group, Now, stale_loads(Table, Group)}),
+            Nodes = lists:usort([node(Pid) || Pid <- Members]),
+            Answers = erpc:multicall(Nodes, ?MODULE, local_loads, [Group], ?LOADS_MS),
+            Loads = lists:foldl(fun({ok, L}, Acc) when is_map(L) -> maps:merge(Acc, L);
+                                   (_, Acc) -> Acc
+                                end, #{}, Answers),
+            ets:match_delete(Table, {{sent, Group, '_'}, '_'}),
+            ets:insert(Table, {Group, erlang:monotonic_time(millisecond), Loads}),
+            Loads
     end.
 
 stale_loads(Table, Group) ->

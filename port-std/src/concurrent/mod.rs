@@ -163,7 +163,8 @@ struct Registered<W> {
 /// [`DEFAULT_CONCURRENCY`]). When all are busy the port stops reading, so Erlang's
 /// `port_command` waits: back-pressure, not a growing queue. Threads are started as they
 /// are needed, one packet is read at a time by whichever thread is free, and the thread that
-/// read a call runs it (no hand-over on the way). A handler waiting for Erlang in
+/// read a call runs it (no hand-over on the way); after a burst, a thread that waited 2 s to
+/// read ends, but for the reader and one spare. A handler waiting for Erlang in
 /// [`Context::call`] frees its slot while it waits, so calls nested to any depth (Erlang →
 /// Rust → Erlang → ...) never wait for each other; at most [`MAX_WAITING`] wait at once.
 ///
@@ -299,7 +300,10 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
     /// dropped: `released` of them, `held` still held. For a program that wants the memory
     /// they took back in the system at once (glibc keeps freed pages for its next
     /// allocations): call `malloc_trim` (or your allocator's purge) here, for instance when
-    /// `held` is 0 or every few thousand `released`. The `jobs` example does.
+    /// `held` is 0 or every few thousand `released`. On glibc, ask for one arena too
+    /// (`mallopt(M_ARENA_MAX, 1)` at start, or `MALLOC_ARENA_MAX=1`): each thread that
+    /// allocates otherwise gets an arena of its own, where `malloc_trim` leaves fragments.
+    /// The `jobs` example does both.
     pub fn on_release(&mut self, hook: impl Fn(usize, usize) + Send + Sync + 'static) -> &mut Self {
         self.on_release = Some(Arc::new(hook));
         self

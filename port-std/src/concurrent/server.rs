@@ -23,6 +23,13 @@ pub(super) struct Server<'s, R, W> {
     pub(super) runtime: Option<tokio::runtime::Handle>,
 }
 
+/// How long a thread of the pool waits for its turn to read before it ends, when more than
+/// [`SPARE_THREADS`] besides the reader are waiting too.
+const IDLE_THREAD_LIFE: Duration = Duration::from_secs(2);
+
+/// The threads kept waiting to read besides the reader, however long the pool is idle.
+const SPARE_THREADS: usize = 1;
+
 /// What a thread does after a handler.
 pub(super) enum Next {
     Read,
@@ -213,7 +220,17 @@ impl<R: Read + Send, W: Write + Send + 'static> Server<'_, R, W> {
                 if !state.reading {
                     break;
                 }
-                state = pool.role.wait(state).unwrap_or_else(|p| p.into_inner());
+                let (next, waited) = pool.role.wait_timeout(state, IDLE_THREAD_LIFE).unwrap_or_else(|p| p.into_inner());
+                state = next;
+                // A thread that waited this long to read is not needed: after a burst the
+                // pool shrinks back to the reader and one spare (their stacks and buffers
+                // with them), rather than keeping a thread for each call of the burst.
+                if waited.timed_out() && state.reading && state.free > SPARE_THREADS + 1 && !state.closed {
+                    state.free -= 1;
+                    state.threads -= 1;
+                    pool.changed.notify_all();
+                    return Next::Retired;
+                }
             }
             state.reading = true;
         }

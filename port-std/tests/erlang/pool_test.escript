@@ -73,7 +73,7 @@ test(Exe, Ebin) ->
     Tests = [
         {"no members: {error, no_members} at once", fun no_members/2},
         {"a pool on this node: calls go to a local member, the least loaded", fun local_pool/2},
-        {"from another node: the less loaded of two members", fun remote_least_loaded/2},
+        {"from another node: the least loaded member, this node's calls counted", fun remote_least_loaded/2},
         {"100,000 calls from a third node; a pool node killed midway", fun node_killed/2},
         {"a member killed, or its program, is restarted and joins again", fun restarted/2}
     ],
@@ -147,6 +147,19 @@ remote_least_loaded(Exe, Ebin) ->
     Servers = [erlport_rs_pool:call(?GROUP, server, []) || _ <- lists:seq(1, 20)],
     expect([Idle], lists:usort(Servers)),
     expect(1500, erlport_rs:receive_response(Long)),
+    %% Both idle: 100 calls at once spread evenly, the loads read once (by the first call)
+    %% and this node's own calls counted between readings (without, all would go to one).
+    timer:sleep(150),
+    _ = erlport_rs_pool:call(?GROUP, add, [1, 1]),
+    Self = self(),
+    Sleepers = [spawn_link(fun() -> Self ! {slept, self(), erlport_rs_pool:call(?GROUP, sleep, [2000])} end)
+                || _ <- lists:seq(1, 100)],
+    wait_until(fun() -> lists:sum(maps:values(erpc:call(A, erlport_rs_pool, local_loads, [?GROUP]))) =:= 100 end,
+               hundred_calls_waiting),
+    #{Busy := OnBusy, Idle := OnIdle} = erpc:call(A, erlport_rs_pool, local_loads, [?GROUP]),
+    io:format("  100 calls at once from another node: ~p and ~p on its two members~n", [OnBusy, OnIdle]),
+    true = abs(OnBusy - OnIdle) =< 6 orelse throw({uneven, OnBusy, OnIdle}),
+    [receive {slept, P, R} -> expect(2000, R) after 10000 -> throw({sleeper_stuck, P}) end || P <- Sleepers],
     peer:stop(Peer),
     ok.
 

@@ -11,7 +11,9 @@ use std::ops::Deref;
 /// a handler, sent to Erlang (in a reply, a message, ...) as
 /// `{erlport_rs_handle, Server, Id}`, and taken by later calls as a parameter of type
 /// `Handle<T>` (one argument, as any other). Like Rustler's `ResourceArc`: a model, a
-/// connection, a parser that should live in Rust, not be copied into Erlang.
+/// connection, a parser that should live in Rust, not be copied into Erlang. `Id` is drawn
+/// at random (keyed per program), not counted: a handle is had from the call that made it,
+/// not guessed from another.
 ///
 /// It lives until the Erlang process whose call made it dies (`erlport_rs` monitors it) or
 /// `erlport_rs:release(Server, Handle)` is called, whichever comes first; handlers still

@@ -408,6 +408,7 @@ impl<W: Write + Send + 'static> ConcurrentProtocol<W> {
             server: Mutex::new(None),
             held: Mutex::new(HashMap::new()),
             next_handle: AtomicU64::new(0),
+            handle_ids: std::hash::RandomState::new(),
         });
         #[cfg(feature = "tokio")]
         let (_owned_runtime, runtime) = self.tokio_runtime()?;

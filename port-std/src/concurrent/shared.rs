@@ -28,6 +28,8 @@ pub(super) struct Shared<W> {
     /// The values Erlang holds handles to, by id.
     pub(super) held: super::handle::Held,
     pub(super) next_handle: AtomicU64,
+    /// Keys that turn the count of handles into their ids.
+    pub(super) handle_ids: std::hash::RandomState,
     pub(super) on_release: Option<super::handle::OnRelease>,
 }
 
@@ -134,8 +136,20 @@ impl<W: Write + Send> Link for Shared<W> {
     }
 
     fn keep(&self, tag: Option<Term<'_>>, value: Arc<dyn std::any::Any + Send + Sync>) -> Result<u64, Error> {
-        let id = self.next_handle.fetch_add(1, Ordering::Relaxed);
-        self.held.lock().unwrap_or_else(|p| p.into_inner()).insert(id, value);
+        let id = {
+            let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                // Not the count itself: an id no one can guess from another (SipHash keyed at
+                // random for this process), so a handle is had only from the call that made
+                // it, as a capability. Under 2^59, a small integer in Erlang.
+                let count = self.next_handle.fetch_add(1, Ordering::Relaxed);
+                let id = std::hash::BuildHasher::hash_one(&self.handle_ids, count) & ((1 << 59) - 1);
+                if let std::collections::hash_map::Entry::Vacant(slot) = held.entry(id) {
+                    slot.insert(value);
+                    break id;
+                }
+            }
+        };
         if let Some(tag) = tag {
             // Before the reply that hands the handle out: its caller is its owner.
             if let Err(e) = self.sender.send_encoded(&(Atom::new("keep"), tag, id)) {

@@ -214,6 +214,14 @@ handles(Exe, Mode) ->
     [{error, {function_clause, _}} = erlport_rs:call(S, blob_size, [Bad])
      || Bad <- [{erlport_rs_handle, S, Id + 1}, {erlport_rs_handle, Self, Id}, {erlport_rs_handle, undefined, Id},
                 {erlport_rs_handle, S, -1}, 42]],
+    %% Not guessable from one another (nor counted up): among 1,000 live handles, no id is
+    %% within 1,000 of another's, so a handle is had only from the call that made it.
+    Many = [Id | [I || _ <- lists:seq(1, 999), {ok, {erlport_rs_handle, _, I}} <- [erlport_rs:call(S, blob, [1])]]],
+    1000 = length(lists:usort(Many)),
+    Sorted = lists:sort(Many),
+    true = lists:min([B - A || {A, B} <- lists:zip(lists:droplast(Sorted), tl(Sorted))]) > 1000
+        orelse throw({guessable_ids, lists:sublist(Sorted, 5)}),
+    [ok = erlport_rs:release(S, {erlport_rs_handle, S, I}) || I <- tl(Many)],
     ok = erlport_rs:release(S, H),
     blobs_gone(S),
     {error, {function_clause, Why}} = erlport_rs:call(S, blob_size, [H]),

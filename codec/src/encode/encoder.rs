@@ -150,22 +150,44 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// An atom with this text.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     pub fn atom(&mut self, text: &str) -> Result<(), W::Error> {
-        // ASCII, the common case: one byte a character, the same bytes in both encodings.
+        // As UTF-8, the common case (inlined where it is called): at most 255 bytes are at
+        // most 255 characters.
+        if text.len() <= 255 && self.atoms == AtomEncoding::Utf8 {
+            self.term(&emit::small_utf8_atom(text.len() as u8))?;
+            return self.raw(text.as_bytes());
+        }
+        self.atom_otherwise(text)
+    }
+
+    /// [`Encoder::atom`] as latin-1, or with over 255 bytes.
+    fn atom_otherwise(&mut self, text: &str) -> Result<(), W::Error> {
+        // ASCII: one byte a character, the same bytes in both encodings.
         if text.len() <= 255 && text.is_ascii() {
-            let latin1 = self.atoms == AtomEncoding::Latin1;
-            if latin1 {
-                self.term(&emit::latin1_atom(text.len() as u8))?;
-            } else {
-                self.term(&emit::small_utf8_atom(text.len() as u8))?;
-            }
+            self.term(&emit::latin1_atom(text.len() as u8))?;
             return self.raw(text.as_bytes());
         }
         self.atom_chars(text.len(), text.chars(), text.as_bytes())
     }
 
     /// An atom, written in this encoder's atom encoding.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     pub fn atom_view(&mut self, atom: &Atom<'_>) -> Result<(), W::Error> {
+        let bytes = atom.as_bytes();
+        // A UTF-8 atom as UTF-8: its bytes as they are (valid UTF-8, checked when it was
+        // decoded or made from a `&str`).
+        if atom.is_utf8() && self.atoms == AtomEncoding::Utf8 && bytes.len() <= 255 {
+            self.term(&emit::small_utf8_atom(bytes.len() as u8))?;
+            return self.raw(bytes);
+        }
+        self.atom_view_otherwise(atom)
+    }
+
+    /// [`Encoder::atom_view`] for a latin-1 atom, in latin-1, or with over 255 bytes.
+    fn atom_view_otherwise(&mut self, atom: &Atom<'_>) -> Result<(), W::Error> {
         match atom.as_str() {
             Some(text) => self.atom(text),
             None => {

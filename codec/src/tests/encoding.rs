@@ -114,3 +114,51 @@ fn reencoding_a_view_gives_its_bytes() {
     assert_eq!(bytes(&decode(&[131, 98, 0, 0, 0, 5]).unwrap()), [131, 97, 5]);
     assert_eq!(bytes(&decode(&[131, 77, 0, 0, 0, 1, 3, 255]).unwrap()), [131, 77, 0, 0, 0, 1, 3, 224]);
 }
+
+#[test]
+fn binaries_and_atoms_of_every_short_length() {
+    // The slice writer copies up to 16 bytes in place (overlapping moves): every length
+    // around its cases, byte for byte.
+    let text: std::vec::Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+    for n in 0..text.len() {
+        let part = &text[..n];
+        let mut expected = std::vec![131, 109];
+        expected.extend_from_slice(&(n as u32).to_be_bytes());
+        expected.extend_from_slice(part);
+        assert_eq!(bytes(part), expected, "binary of {n} bytes");
+        let atom = core::str::from_utf8(part).unwrap();
+        let mut expected = std::vec![131, 119, n as u8];
+        expected.extend_from_slice(part);
+        assert_eq!(bytes(&Atom::new(atom)), expected, "atom of {n} bytes");
+        let mut buf = [0u8; 64];
+        let mut e = Encoder::new(SliceWriter::new(&mut buf));
+        e.atom(atom).unwrap();
+        assert_eq!(e.into_inner().finish().unwrap(), &expected[1..], "Encoder::atom of {n} bytes");
+    }
+}
+
+/// Something that mimics an atom's serde capture with text that is not UTF-8.
+#[cfg(feature = "serde")]
+struct ForgedAtom(&'static [u8]);
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ForgedAtom {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Raw(&'static [u8]);
+        impl serde::Serialize for Raw {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+        s.serialize_newtype_struct("$erlport_codec::atom", &(true, Raw(self.0)))
+    }
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn an_atom_capture_of_text_not_utf8_is_refused() {
+    let mut buf = [0u8; 16];
+    assert!(matches!(crate::to_slice(&ForgedAtom(&[0xff, 0xfe]), &mut buf), Err(EncodeError::Unsupported(_))));
+    let n = crate::to_slice(&ForgedAtom("ok".as_bytes()), &mut buf).unwrap();
+    assert_eq!(&buf[..n], [131, 119, 2, b'o', b'k']);
+}

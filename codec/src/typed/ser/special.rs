@@ -238,6 +238,11 @@ impl<W: Sink<Error = EncodeError>> ser::SerializeTuple for AtomParts<'_, W> {
             Some(utf8) => {
                 let encoder = &mut *self.encoder;
                 value.serialize(Extract(move |p: Prim<'_>| match p {
+                    // Any Serialize can mimic the capture: its text is checked, as a decoded
+                    // atom's was.
+                    Prim::Bytes(bytes) if utf8 && core::str::from_utf8(bytes).is_err() => {
+                        Err(EncodeError::Unsupported("an atom capture whose text is not UTF-8"))
+                    }
                     Prim::Bytes(bytes) => encoder.atom_view(&Atom::from_bytes(bytes, utf8)),
                     _ => Err(EncodeError::Unsupported("an atom capture without its text")),
                 }))

@@ -267,6 +267,8 @@ impl<W: Sink> Encoder<W> {
     }
 
     /// A binary (`BINARY_EXT`).
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     pub fn binary(&mut self, bytes: &[u8]) -> Result<(), W::Error> {
         self.term(&emit::binary(Self::length(bytes.len())?))?;
         self.raw(bytes)

@@ -11,7 +11,10 @@
 -export([main/1, log/2]).
 
 main([Dir, Src | Rest]) ->
-    Beams = load_erlport_rs(Src),
+    %% Every file the run makes goes under one directory, removed at the end.
+    Tmp = string:trim(os:cmd("mktemp -d")),
+    persistent_term:put({?MODULE, tmp}, Tmp),
+    Beams = load_erlport_rs(Src, filename:join(Tmp, "ebin")),
     %% What the server drops is logged (rate-limited) as warnings: not wanted here.
     logger:set_primary_config(level, error),
     Mode = case Rest of ["async" | _] -> ["--async"]; _ -> [] end,
@@ -43,12 +46,13 @@ main([Dir, Src | Rest]) ->
     [io:format("FAIL ~s: ~s~n", [Name, Why]) || {Name, Why} <- Failures],
     io:format("trust (~s): ~p passed, ~p failed~n",
               [case Mode of [] -> "threads"; _ -> "async" end, length(Tests1) - length(Failures), length(Failures)]),
+    _ = file:del_dir_r(Tmp),
     halt(case Failures of [] -> 0; _ -> 1 end).
 
-%% Compiles and loads the Erlang side; returns a directory with its .beam files (for the
-%% VM that the SIGKILL test starts).
-load_erlport_rs(Src) ->
-    Out = string:trim(os:cmd("mktemp -d")),
+%% Compiles and loads the Erlang side, and writes its .beam files into `Out' (for the VM
+%% that the SIGKILL test starts), which it returns.
+load_erlport_rs(Src, Out) ->
+    ok = file:make_dir(Out),
     [begin
          {ok, Module, Beam} = compile:file(File, [binary, return_errors, warnings_as_errors]),
          {module, Module} = code:load_binary(Module, File, Beam),
@@ -108,8 +112,11 @@ parallel(N, Fun) ->
     [receive {done, Pid} -> ok end || Pid <- Pids],
     ok.
 
+%% A file `Name' in a directory of its own, under the run's.
 tmp_file(Name) ->
-    filename:join(string:trim(os:cmd("mktemp -d")), Name).
+    Dir = filename:join(persistent_term:get({?MODULE, tmp}), integer_to_list(erlang:unique_integer([positive]))),
+    ok = file:make_dir(Dir),
+    filename:join(Dir, Name).
 
 %%% Atoms
 

@@ -225,3 +225,39 @@ pub fn temp(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
+
+/// `#{Key => Value, ...}` with atom keys, in the order given.
+#[cfg(all(feature = "serde", feature = "std"))]
+pub fn atom_map(pairs: &[(&str, Term<'_>)]) -> Vec<u8> {
+    erlport_codec::to_vec(&erlport_codec::MapFrom(pairs.iter().map(|(k, v)| (erlport_codec::Atom::new(k), *v))))
+        .unwrap()
+}
+
+/// A file under this test target's own temporary directory.
+pub fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typed");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Erlang's bytes for each text, in order (`tests/erlang/write_terms.escript`).
+pub fn erlang_writes(texts: &[&str]) -> Vec<Vec<u8>> {
+    // A file of its own for each call: tests run at once.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let file = tmp(&format!("texts{}", CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+    std::fs::write(&file, texts.join("\n")).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/erlang/write_terms.escript");
+    let out = Command::new("escript").arg(script).arg(&file).output().expect("escript");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = std::fs::read_to_string(file.with_extension("out")).unwrap();
+    let lines: Vec<&str> = written.lines().collect();
+    assert_eq!(lines.len(), texts.len());
+    lines
+        .iter()
+        .zip(texts)
+        .map(|(line, text)| {
+            assert!(!line.starts_with("error"), "{text}: {line}");
+            hex(line)
+        })
+        .collect()
+}

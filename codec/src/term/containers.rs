@@ -159,18 +159,36 @@ impl<'a> Elements<'a> {
         }
     }
 
-    /// Past the container last handed out: through the index in O(1), else stepped over.
-    #[inline]
+    /// Past the container last handed out (`unwalked`): through the index in O(1), else
+    /// stepped over. Out of line, so that `next` is small enough to inline.
+    #[inline(never)]
     fn settle(&mut self) {
-        if self.unwalked {
-            self.unwalked = false;
-            #[cfg(feature = "index")]
-            if let Some(index) = self.index {
-                self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left as u32 + 1));
-                return;
-            }
-            self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+        self.unwalked = false;
+        #[cfg(feature = "index")]
+        if let Some(index) = self.index {
+            self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left as u32 + 1));
+            return;
         }
+        self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+    }
+
+    /// The next element when it is not one of the common leaves: a container (whose end is
+    /// left unknown) or a rarer leaf. `left` was counted down already.
+    #[inline(never)]
+    fn next_other(&mut self) -> Term<'a> {
+        #[cfg_attr(not(feature = "index"), allow(unused_mut))]
+        let (mut term, end) = term_at(self.rest);
+        match end {
+            End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
+            End::Unknown => {
+                self.unwalked = true;
+                #[cfg(feature = "index")]
+                if let Some(index) = self.index {
+                    term = indexed::through(index, self.end.wrapping_sub(self.left as u32 + 1), term);
+                }
+            }
+        }
+        term
     }
 }
 
@@ -184,30 +202,20 @@ pub(crate) fn within(outer: &[u8], inner: &[u8]) -> bool {
 impl<'a> Iterator for Elements<'a> {
     type Item = Term<'a>;
 
-    #[inline]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn next(&mut self) -> Option<Term<'a>> {
         if self.left == 0 {
             return None;
         }
-        self.settle();
+        if self.unwalked {
+            self.settle();
+        }
         self.left -= 1;
         if let Some((term, rest)) = common_leaf_at(self.rest) {
             self.rest = rest;
             return Some(term);
         }
-        #[cfg_attr(not(feature = "index"), allow(unused_mut))]
-        let (mut term, end) = term_at(self.rest);
-        match end {
-            End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
-            End::Unknown => {
-                self.unwalked = true;
-                #[cfg(feature = "index")]
-                if let Some(index) = self.index {
-                    term = indexed::through(index, self.end.wrapping_sub(self.left as u32 + 1), term);
-                }
-            }
-        }
-        Some(term)
+        Some(self.next_other())
     }
 
     fn nth(&mut self, n: usize) -> Option<Term<'a>> {
@@ -386,27 +394,68 @@ impl<'a> ListIter<'a> {
     }
 
     /// See [`Elements::settle`].
-    #[inline]
+    #[inline(never)]
     fn settle(&mut self) {
-        if self.unwalked {
-            self.unwalked = false;
-            #[cfg(feature = "index")]
-            if let Some(index) = self.index {
-                self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left + 1));
-                return;
-            }
-            self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+        self.unwalked = false;
+        #[cfg(feature = "index")]
+        if let Some(index) = self.index {
+            self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left + 1));
+            return;
         }
+        self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+    }
+
+    /// See [`Elements::next_other`].
+    #[inline(never)]
+    fn next_other(&mut self) -> Term<'a> {
+        #[cfg_attr(not(feature = "index"), allow(unused_mut))]
+        let (mut term, end) = term_at(self.rest);
+        match end {
+            End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
+            End::Unknown => {
+                self.unwalked = true;
+                #[cfg(feature = "index")]
+                if let Some(index) = self.index {
+                    term = indexed::through(index, self.end.wrapping_sub(self.left + 1), term);
+                }
+            }
+        }
+        term
+    }
+
+    /// The segment ended: the tail may continue the list (`false` when it does not).
+    #[inline(never)]
+    fn next_segment(&mut self) -> bool {
+        match wire::head_of(self.rest) {
+            (Head::List(n), len) => {
+                self.left = n;
+                self.rest = self.rest.get(len..).unwrap_or(&[]);
+                // Its slots follow in the tail's block.
+                #[cfg(feature = "index")]
+                if let Some(index) = self.index {
+                    self.end = indexed::continuation(index, self.end).wrapping_add(n);
+                }
+            }
+            (Head::String(bytes), len) => {
+                self.left = bytes.len() as u32;
+                self.rest = self.rest.get(len - bytes.len()..).unwrap_or(&[]);
+                self.string = true;
+            }
+            _ => return false,
+        }
+        true
     }
 }
 
 impl<'a> Iterator for ListIter<'a> {
     type Item = Term<'a>;
 
-    #[inline]
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn next(&mut self) -> Option<Term<'a>> {
         loop {
-            self.settle();
+            if self.unwalked {
+                self.settle();
+            }
             if self.left > 0 {
                 self.left -= 1;
                 if self.string {
@@ -418,40 +467,10 @@ impl<'a> Iterator for ListIter<'a> {
                     self.rest = rest;
                     return Some(term);
                 }
-                #[cfg_attr(not(feature = "index"), allow(unused_mut))]
-                let (mut term, end) = term_at(self.rest);
-                match end {
-                    End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
-                    End::Unknown => {
-                        self.unwalked = true;
-                        #[cfg(feature = "index")]
-                        if let Some(index) = self.index {
-                            term = indexed::through(index, self.end.wrapping_sub(self.left + 1), term);
-                        }
-                    }
-                }
-                return Some(term);
+                return Some(self.next_other());
             }
-            if self.string {
+            if self.string || !self.next_segment() {
                 return None;
-            }
-            // The tail may continue the list.
-            match wire::head_of(self.rest) {
-                (Head::List(n), len) => {
-                    self.left = n;
-                    self.rest = self.rest.get(len..).unwrap_or(&[]);
-                    // Its slots follow in the tail's block.
-                    #[cfg(feature = "index")]
-                    if let Some(index) = self.index {
-                        self.end = indexed::continuation(index, self.end).wrapping_add(n);
-                    }
-                }
-                (Head::String(bytes), len) => {
-                    self.left = bytes.len() as u32;
-                    self.rest = self.rest.get(len - bytes.len()..).unwrap_or(&[]);
-                    self.string = true;
-                }
-                _ => return None,
             }
         }
     }

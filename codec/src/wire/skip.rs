@@ -50,11 +50,10 @@ pub(super) fn step(bytes: &[u8]) -> Option<(usize, u64)> {
 ///
 /// Iterative: a count of terms still to step over, no recursion, no memory.
 pub(crate) fn skip(bytes: &[u8]) -> usize {
-    let mut pos = 0;
+    let mut rest = bytes;
     let mut pending: u64 = 1;
     while pending > 0 {
         pending -= 1;
-        let rest = bytes.get(pos..).unwrap_or(&[]);
         let (len, children) = match step(rest) {
             Some(step) => step,
             None => match read(rest) {
@@ -63,10 +62,12 @@ pub(crate) fn skip(bytes: &[u8]) -> usize {
                 Err(_) => return bytes.len(),
             },
         };
-        pos += len;
+        // Past the end only on bytes that were not validated: then the next step stops.
+        rest = rest.get(len..).unwrap_or(&[]);
         pending += children;
     }
+    let pos = bytes.len() - rest.len();
     #[cfg(test)]
     crate::tests::count_stepped(pos);
-    pos.min(bytes.len())
+    pos
 }

@@ -160,8 +160,8 @@ impl<'a> Elements<'a> {
     }
 
     /// Past the container last handed out (`unwalked`): through the index in O(1), else
-    /// stepped over. Out of line, so that `next` is small enough to inline.
-    #[inline(never)]
+    /// stepped over.
+    #[inline(always)]
     fn settle(&mut self) {
         self.unwalked = false;
         #[cfg(feature = "index")]
@@ -169,27 +169,33 @@ impl<'a> Elements<'a> {
             self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left as u32 + 1));
             return;
         }
-        self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+        self.rest = past(self.rest);
     }
+}
 
-    /// The next element when it is not one of the common leaves: a container (whose end is
-    /// left unknown) or a rarer leaf. `left` was counted down already.
-    #[inline(never)]
-    fn next_other(&mut self) -> Term<'a> {
-        #[cfg_attr(not(feature = "index"), allow(unused_mut))]
-        let (mut term, end) = term_at(self.rest);
-        match end {
-            End::At(len) => self.rest = self.rest.get(len..).unwrap_or(&[]),
-            End::Unknown => {
-                self.unwalked = true;
-                #[cfg(feature = "index")]
-                if let Some(index) = self.index {
-                    term = indexed::through(index, self.end.wrapping_sub(self.left as u32 + 1), term);
-                }
-            }
-        }
-        term
+/// The bytes after the validated term at the start of `rest`, stepped over. Out of line, as
+/// is [`other_at`], so that the iterators' `next` is small enough to inline and keeps its
+/// state in registers (nothing takes its address).
+#[inline(never)]
+fn past(rest: &[u8]) -> &[u8] {
+    rest.get(wire::skip(rest)..).unwrap_or(&[])
+}
+
+/// An element at the start of validated `rest` that is not one of the common leaves: its
+/// view, and the bytes after it, or `None` for a container whose end is not known yet.
+#[inline(never)]
+fn other_at(rest: &[u8]) -> (Term<'_>, Option<&[u8]>) {
+    match term_at(rest) {
+        (term, End::At(len)) => (term, Some(rest.get(len..).unwrap_or(&[]))),
+        (term, End::Unknown) => (term, None),
     }
+}
+
+/// The container `term` handed out from slot `slot`, as a view through `index`.
+#[cfg(feature = "index")]
+#[inline(never)]
+fn through_slot<'a>(index: &'a Index<'a>, slot: u32, term: Term<'a>) -> Term<'a> {
+    indexed::through(index, slot, term)
 }
 
 /// Whether `inner` is a suffix of `outer` (same input, at or after its start).
@@ -215,7 +221,19 @@ impl<'a> Iterator for Elements<'a> {
             self.rest = rest;
             return Some(term);
         }
-        Some(self.next_other())
+        #[cfg_attr(not(feature = "index"), allow(unused_mut))]
+        let (mut term, after) = other_at(self.rest);
+        match after {
+            Some(after) => self.rest = after,
+            None => {
+                self.unwalked = true;
+                #[cfg(feature = "index")]
+                if let Some(index) = self.index {
+                    term = through_slot(index, self.end.wrapping_sub(self.left as u32 + 1), term);
+                }
+            }
+        }
+        Some(term)
     }
 
     fn nth(&mut self, n: usize) -> Option<Term<'a>> {
@@ -366,7 +384,7 @@ impl<'a> ListIter<'a> {
         if let Some(index) = self.index {
             return indexed::slot_term(index, index.word(self.end as usize));
         }
-        let rest = if self.unwalked { self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]) } else { self.rest };
+        let rest = if self.unwalked { past(self.rest) } else { self.rest };
         term_at(rest).0
     }
 
@@ -402,7 +420,7 @@ impl<'a> ListIter<'a> {
             self.rest = indexed::end_of(index, self.end.wrapping_sub(self.left + 1));
             return;
         }
-        self.rest = self.rest.get(wire::skip(self.rest)..).unwrap_or(&[]);
+        self.rest = past(self.rest);
     }
 
     /// See [`Elements::next_other`].

@@ -175,11 +175,18 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
                 continue;
             }
             self.tag = rest.first().copied().unwrap_or(0);
-            let (head, len) = match wire::read_leaf_first(rest) {
+            let (head, len) = match wire::common_container(rest).filter(|_| wire::FAST_PATHS) {
+                // A container header has no value rule of its own.
                 Some(read) => read,
-                None => self.read_slow(rest, at)?,
+                None => {
+                    let (head, len) = match wire::read_leaf_first(rest) {
+                        Some(read) => read,
+                        None => self.read_slow(rest, at)?,
+                    };
+                    self.check(&head, at)?;
+                    (head, len)
+                }
             };
-            self.check(&head, at)?;
             self.pos = at + len;
             if I::ACTIVE && head.is_container() {
                 // Counted first, so that the index is never sized from a count the input

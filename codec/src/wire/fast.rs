@@ -65,6 +65,19 @@ pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
     }
 }
 
+/// The header of a map, list or small tuple at the start of `input` (the containers Erlang
+/// writes most), read off its tag and count, and its length; anything else, or a header cut
+/// short, is `None`.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn common_container(input: &[u8]) -> Option<(Head<'_>, usize)> {
+    match *input {
+        [MAP_EXT, a, b, c, d, ..] => Some((Head::Map(u32::from_be_bytes([a, b, c, d])), 5)),
+        [LIST_EXT, a, b, c, d, ..] => Some((Head::List(u32::from_be_bytes([a, b, c, d])), 5)),
+        [SMALL_TUPLE_EXT, arity, ..] => Some((Head::Tuple(u32::from(arity)), 2)),
+        _ => None,
+    }
+}
+
 /// [`read_fast`], trying the common leaves first by the narrow readers (for the items of
 /// maps, which are mostly atoms, integers, binaries and floats). Its callers in validation
 /// have just tried [`common_leaf`] themselves; the compiler merges the two reads, and this

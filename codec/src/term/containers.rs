@@ -52,6 +52,7 @@ impl<'a> Src<'a> {
     }
 
     /// A tuple's elements or a map's keys and values: `count` of them.
+    #[inline]
     fn elements(&self, count: u64) -> Elements<'a> {
         match *self {
             Src::Bytes { raw, body, .. } => Elements::new(raw.get(usize::from(body)..).unwrap_or(&[]), count),
@@ -89,6 +90,7 @@ impl<'a> Tuple<'a> {
     }
 
     /// The elements in order.
+    #[inline]
     pub fn iter(&self) -> Elements<'a> {
         self.src.elements(self.arity() as u64)
     }
@@ -272,6 +274,7 @@ pub struct List<'a> {
 
 impl<'a> List<'a> {
     /// The elements in order (not the tail).
+    #[inline]
     pub fn iter(&self) -> ListIter<'a> {
         match self.src {
             Src::Bytes { raw, body, count, string, .. } => ListIter {
@@ -517,6 +520,7 @@ impl<'a> Map<'a> {
 
     /// The pairs, in the order they were written (Erlang writes maps of up to 32 keys in
     /// key order, larger ones in its internal hash order).
+    #[inline]
     pub fn iter(&self) -> Pairs<'a> {
         Pairs { inner: self.src.elements(2 * self.len() as u64) }
     }

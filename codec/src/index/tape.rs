@@ -25,7 +25,8 @@ pub enum IndexMemory<'w> {
     /// Words the caller owns; an input whose index does not fit is refused with
     /// [`DecodeErrorKind::IndexTooSmall`](crate::DecodeErrorKind::IndexTooSmall).
     Slice(&'w mut [u32]),
-    /// A vector cleared and grown as the index is written.
+    /// A vector grown as the index is written, and reused as it is by the next decode (its
+    /// length is what it once grew to, not the index's).
     #[cfg(feature = "alloc")]
     Vec(&'w mut Vec<u32>),
 }
@@ -179,8 +180,15 @@ impl<'w> Builder<'w> {
             }
             #[cfg(feature = "alloc")]
             IndexMemory::Vec(words) => {
-                words.clear();
-                words.extend_from_slice(&root);
+                // Words past the root are written before they are read: a vector kept from
+                // an earlier decode is reused as it is, not cleared and zeroed again.
+                match words.get_mut(..root.len()) {
+                    Some(start) => start.copy_from_slice(&root),
+                    None => {
+                        words.clear();
+                        words.extend_from_slice(&root);
+                    }
+                }
             }
         }
         Builder { memory, len: root.len(), current: ROOT, filled: 0, count: 1 }

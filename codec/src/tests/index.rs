@@ -128,3 +128,20 @@ fn a_view_is_as_small_with_an_index_as_without() {
     // Four words: the index adds no field a view over bytes pays for.
     assert!(core::mem::size_of::<Term<'_>>() <= 4 * core::mem::size_of::<usize>());
 }
+
+#[test]
+#[cfg(feature = "alloc")]
+fn a_vector_reused_for_a_smaller_input_reads_that_input_only() {
+    // The words of the larger index before are left in place, past the new one's end.
+    let mut words = Vec::new();
+    let large = map_of(&(0..500).collect::<Vec<u32>>());
+    let index = Decoder::new().decode_indexed(&large, &mut words).unwrap();
+    assert_eq!(recurse(&index.term()), 1 + 1_000);
+    let grown = words.len();
+    for (name, small) in shapes(3) {
+        let index = Decoder::new().decode_indexed(&small, &mut words).expect(name);
+        assert_eq!(recurse(&index.term()), recurse(&decode(&small).unwrap()), "{name}");
+        assert_eq!(index.term().walk().count(), decode(&small).unwrap().walk().count(), "{name}");
+    }
+    assert_eq!(words.len(), grown, "kept, not cleared and grown again");
+}

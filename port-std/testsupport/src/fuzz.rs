@@ -6,8 +6,8 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use erlport_codec::{
-    Atom, AtomEncoding, BitBinary, Decoder, Encode, EncodeError, Encoder, Sink, Term, Visit, decode, decode_prefix,
-    encode_with, encoded_len_with,
+    Atom, AtomEncoding, BitBinary, Decoder, Elements, Encode, EncodeError, Encoder, ListIter, Pairs, Sink, Term, Visit,
+    decode, decode_prefix, encode_with, encoded_len_with,
 };
 use std::cmp::Ordering;
 
@@ -45,12 +45,117 @@ fn walk(term: &Term<'_>) {
     assert_eq!(term.exact_cmp(term), Ordering::Equal);
 }
 
-/// Any bytes: decoding never panics, and an accepted term can be walked and printed.
+/// Something of a leaf, to tell sequences of leaves apart.
+fn leaf_code(term: &Term<'_>) -> u64 {
+    match term {
+        Term::Integer(v) => *v as u64,
+        Term::Float(v) => v.to_bits(),
+        Term::Atom(a) => {
+            1 << 40 | (a.as_bytes().len() as u64) << 8 | u64::from(a.as_bytes().first().copied().unwrap_or(0))
+        }
+        Term::Binary(b) => 2 << 40 | b.len() as u64,
+        Term::BitBinary(_) => 3 << 40,
+        Term::BigInt(_) => 4 << 40,
+        Term::Pid(_) => 5 << 40,
+        Term::Port(_) => 6 << 40,
+        Term::Reference(_) => 7 << 40,
+        Term::Fun(_) => 8 << 40,
+        Term::Export(_) => 9 << 40,
+        Term::Nil | Term::List(_) | Term::Tuple(_) | Term::Map(_) => 10 << 40,
+    }
+}
+
+/// The leaves `Term::walk` visits, in order: `[]` left out (a proper list's tail is not
+/// visited), a fun as one leaf (its contents left out).
+fn walked_leaves(term: &Term<'_>) -> Vec<u64> {
+    let (mut out, mut in_fun) = (Vec::new(), 0usize);
+    for visit in term.walk() {
+        match visit {
+            Visit::Open(Term::Fun(fun)) => {
+                if in_fun == 0 {
+                    out.push(leaf_code(&Term::Fun(fun)));
+                }
+                in_fun += 1;
+            }
+            Visit::Open(_) if in_fun > 0 => in_fun += 1,
+            Visit::Close if in_fun > 0 => in_fun -= 1,
+            Visit::Leaf(leaf) if in_fun == 0 && !matches!(leaf, Term::Nil) => out.push(leaf_code(&leaf)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The same leaves read through the views' iterators, depth first with a stack of them (no
+/// recursion, whatever the depth): a list's elements then its tail, a map's keys and values.
+fn viewed_leaves(term: &Term<'_>) -> Vec<u64> {
+    enum Open<'a> {
+        List(ListIter<'a>),
+        Tuple(Elements<'a>),
+        Map(Pairs<'a>, Option<Term<'a>>),
+    }
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    let mut next = Some(*term);
+    loop {
+        match next.take() {
+            Some(Term::List(list)) => stack.push(Open::List(list.iter())),
+            Some(Term::Tuple(tuple)) => stack.push(Open::Tuple(tuple.iter())),
+            Some(Term::Map(map)) => stack.push(Open::Map(map.iter(), None)),
+            Some(Term::Nil) => {}
+            Some(leaf) => out.push(leaf_code(&leaf)),
+            None => {}
+        }
+        let Some(top) = stack.last_mut() else { return out };
+        next = match top {
+            Open::List(items) => match items.next() {
+                Some(item) => Some(item),
+                None => {
+                    let tail = items.tail();
+                    stack.pop();
+                    Some(tail)
+                }
+            },
+            Open::Tuple(items) => {
+                let item = items.next();
+                if item.is_none() {
+                    stack.pop();
+                }
+                item
+            }
+            Open::Map(pairs, value) => match value.take() {
+                Some(value) => Some(value),
+                None => match pairs.next() {
+                    Some((key, value_next)) => {
+                        *value = Some(value_next);
+                        Some(key)
+                    }
+                    None => {
+                        stack.pop();
+                        None
+                    }
+                },
+            },
+        };
+    }
+}
+
+/// Any bytes: decoding never panics, and an accepted term can be walked and printed; its
+/// views' iterators hand out the leaves `Term::walk` visits, with an index and without.
 pub fn decode_any(data: &[u8]) {
     match decode_prefix(data) {
         Ok((term, used)) => {
             assert!(used <= data.len());
             walk(&term);
+            let walked = walked_leaves(&term);
+            let mut words = Vec::new();
+            let index = Decoder::new().decode_indexed(&data[..used], &mut words).expect("decoded once already");
+            assert_eq!(viewed_leaves(&index.term()), walked, "views through an index");
+            // Without an index, a container nested first is stepped over again by every level
+            // above it: quadratic in the depth, so only on inputs too small for that to matter.
+            if used <= 4096 {
+                assert_eq!(viewed_leaves(&term), walked, "views");
+            }
             assert!(decode(&data[..used]).is_ok());
             // Comparing two terms gives opposite answers the two ways round: this term
             // against a second one after it, and the first elements of a list or tuple

@@ -176,8 +176,9 @@ impl<'a> Elements<'a> {
 }
 
 /// The bytes after the validated term at the start of `rest`, stepped over. Out of line, as
-/// is [`other_at`], so that the iterators' `next` is small enough to inline and keeps its
-/// state in registers (nothing takes its address).
+/// is [`other_at`], so that the iterators' `next` is small enough to inline; these take and
+/// give values, so an [`Elements`] keeps its state in registers (nothing takes its address).
+/// [`ListIter`]'s own out-of-line steps take `&mut self`: by value measured slower there.
 #[inline(never)]
 fn past(rest: &[u8]) -> &[u8] {
     rest.get(wire::skip(rest)..).unwrap_or(&[])
@@ -426,7 +427,8 @@ impl<'a> ListIter<'a> {
         self.rest = past(self.rest);
     }
 
-    /// See [`Elements::next_other`].
+    /// The next element when it is not one of the common leaves (see [`other_at`]); `left`
+    /// was counted down already.
     #[inline(never)]
     fn next_other(&mut self) -> Term<'a> {
         #[cfg_attr(not(feature = "index"), allow(unused_mut))]

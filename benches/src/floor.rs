@@ -1,6 +1,6 @@
 //! The floor under a hand-written recursive walk of input a (`lists:seq(1, 100000)`): the
 //! least any iterator can cost. A bare view (a 24-byte enum) and an iterator that knows only
-//! the two integer tags, with no validation, no bounds checks and nothing else, under the same
+//! the two integer tags, with no validation and one length check a step (its slice pattern), under the same
 //! user code as `walk_recursive`: one recursive call per element. `target/release/floor`
 //! prints nanoseconds a round; set beside ERTS's `binary_to_term` of a (`paired`), it bounds
 //! what recursion over views can reach on a, validation not even counted.

@@ -67,6 +67,96 @@ fn agrees_with_erlang_on_random_and_mutated_inputs() {
     assert!(checked >= total);
 }
 
+/// Maps of the pairs validation reads in one tight loop (atom keys, plain leaf values) and of
+/// everything next to them that must leave it: one atom in several encodings (equal keys),
+/// keys out of order, atoms that are not ASCII or not UTF-8 or too long, floats that are not
+/// finite, lengths and pair counts that lie. Erlang labels each; verdict and bytes used agree.
+#[test]
+fn maps_of_plain_pairs_agree_with_erlang() {
+    if !erl_available() {
+        return;
+    }
+    let long: Vec<u8> = [100, 1, 0].into_iter().chain([b'a'; 256]).collect();
+    let keys: Vec<Vec<u8>> = vec![
+        vec![100, 0, 1, b'a'],
+        vec![115, 1, b'a'],
+        vec![119, 1, b'a'],
+        vec![118, 0, 1, b'a'],
+        vec![100, 0, 1, b'b'],
+        vec![119, 1, b'b'],
+        vec![100, 0, 2, b'a', b'b'],
+        vec![100, 0, 0],
+        vec![119, 0],
+        vec![100, 0, 1, 0xe9],
+        vec![119, 2, 0xc3, 0xa9],
+        vec![119, 1, 0xff],
+        vec![119, 1, 0x80],
+        vec![100, 0, 9, b'a'],
+        vec![97, 1],
+        long,
+    ];
+    let mut values: Vec<Vec<u8>> = vec![
+        vec![97, 7],
+        vec![98, 0, 0, 1, 0],
+        vec![70, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0],
+        vec![70, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0],
+        vec![70, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0],
+        vec![70, 0xff, 0xf0, 0, 0, 0, 0, 0, 0],
+        vec![70, 0x80, 0, 0, 0, 0, 0, 0, 0],
+        vec![109, 0, 0, 0, 2, b'x', b'y'],
+        vec![109, 0, 0, 0, 200, b'x'],
+        vec![106],
+        vec![108, 0, 0, 0, 1, 97, 1, 106],
+        vec![104, 0],
+        vec![116, 0, 0, 0, 0],
+    ];
+    values.extend(keys.iter().cloned());
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize % n
+    };
+    let mut lines = String::new();
+    for i in 0..6000 {
+        let pairs = 1 + next(5);
+        // Mostly keys of one encoding in increasing order, as Erlang writes them.
+        let ordered = next(3) > 0;
+        let mut body = Vec::new();
+        for p in 0..pairs {
+            let key = if ordered { vec![100, 0, 1, b'a' + p as u8] } else { keys[next(keys.len())].clone() };
+            body.extend(key);
+            body.extend(if next(4) == 0 { &keys[next(keys.len())] } else { &values[next(values.len())] });
+        }
+        let said = match next(10) {
+            0 => pairs + 1,
+            1 => pairs - 1,
+            _ => pairs,
+        } as u8;
+        let mut input = vec![131];
+        if i % 2 == 1 {
+            input.extend([108, 0, 0, 0, 1]);
+        }
+        input.extend([116, 0, 0, 0, said]);
+        input.extend(body);
+        if i % 2 == 1 {
+            input.push(106);
+        }
+        if next(8) == 0 {
+            input.truncate(input.len() - 1 - next(input.len() - 1));
+        }
+        lines.push_str(&format!("{}\t-\t-\t-\tplain pairs {i}\n", hex_of(&input)));
+    }
+    let (unlabelled, labelled) = (temp("plain-pairs-in.tsv"), temp("plain-pairs.tsv"));
+    std::fs::write(&unlabelled, lines).unwrap();
+    escript(&["label", unlabelled.to_str().unwrap(), labelled.to_str().unwrap()]);
+    let cases = parse(&std::fs::read_to_string(&labelled).unwrap());
+    assert_eq!(cases.len(), 6000);
+    // Both verdicts are well represented.
+    assert!(cases.iter().filter(|c| c.ok).count() > 1000);
+    assert!(cases.iter().filter(|c| !c.ok).count() > 1000);
+    check_all(&cases);
+}
+
 fn hex_of(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }

@@ -88,6 +88,51 @@ impl KeyMemory<'_> {
     }
 }
 
+/// What [`plain_pairs`] read.
+struct PlainPairs<'a> {
+    /// Where it stopped.
+    end: usize,
+    /// Items (keys and values) read.
+    items: usize,
+    /// Where the last key read began, if one was, and that key.
+    last_key: Option<usize>,
+    previous: Prev<'a>,
+}
+
+/// The pairs Erlang writes most, from `pos` in a map with `left` items to read, in one tight
+/// loop of its own (so that its state stays in registers): atom keys whose bytes are their
+/// characters ([`wire::byte_atom`]), each after the one before in Erlang's order, and values
+/// that need no check beyond their bounds ([`wire::plain_leaf`]). It stops at the first item
+/// that is anything else, or out of order, or faulty, which the general loop then reads; with
+/// an index, before the last value, where the index is told the map's order. Each item read is
+/// told to `ix`; `Err` is where the index ran out of room.
+#[inline(never)]
+fn plain_pairs<'a, I: Indexer>(ix: &mut I, buf: &'a [u8], pos: usize, left: usize) -> Result<PlainPairs<'a>, usize> {
+    let mut at = pos;
+    let mut to_read = left;
+    let mut last_key = None;
+    let mut key = AtomText { bytes: &[], utf8: false };
+    while to_read >= 2 {
+        let Some((text, len)) = wire::byte_atom(buf.get(at..).unwrap_or(&[])) else { break };
+        if last_key.is_some() && !atom_bytes_less(key.bytes, text.bytes) {
+            break;
+        }
+        ix.leaf(at).map_err(|()| at)?;
+        last_key = Some(at);
+        key = text;
+        at += len;
+        to_read -= 1;
+        if I::ACTIVE && to_read == 1 {
+            break;
+        }
+        let Some(len) = wire::plain_leaf(buf.get(at..).unwrap_or(&[])) else { break };
+        ix.leaf(at).map_err(|()| at)?;
+        at += len;
+        to_read -= 1;
+    }
+    Ok(PlainPairs { end: at, items: left - to_read, last_key, previous: Prev::atom(key) })
+}
+
 impl<'a, I: Indexer> Validator<'a, '_, I> {
     /// A map header: its pairs are pending; two or more need their keys checked.
     ///
@@ -121,6 +166,17 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
         // stepping over the leaves read so far, once.
         let mut keys_owed = true;
         let mut previous = Prev::None;
+        if wire::FAST_PATHS {
+            let read = plain_pairs(&mut self.ix, buf, body, frame.left).map_err(|at| self.index_full(at))?;
+            if let Some(key) = read.last_key {
+                frame.current = key;
+                frame.previous_key = key;
+                previous = read.previous;
+            }
+            self.pos = read.end;
+            self.pending -= read.items as u64;
+            frame.left -= read.items;
+        }
         while frame.left > 0 {
             if frame.left == 1 {
                 // The last value begins and every key is known: the keys are checked now, as

@@ -65,6 +65,57 @@ pub(crate) fn common_leaf(input: &[u8]) -> Option<(Leaf<'_>, usize)> {
     }
 }
 
+/// The atom at the start of `input` when its bytes are its characters (`ATOM_EXT` and
+/// `SMALL_ATOM_EXT`, which are latin-1, and `SMALL_ATOM_UTF8_EXT` that is ASCII), whole, and
+/// its length in all: an atom `binary_to_term` accepts whenever it is whole, and whose bytes
+/// compare as Erlang compares atoms. Map keys as Erlang writes them.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn byte_atom(input: &[u8]) -> Option<(AtomText<'_>, usize)> {
+    match *input {
+        [ATOM_EXT, 0, n, ref rest @ ..] => {
+            Some((AtomText { bytes: rest.get(..usize::from(n))?, utf8: false }, 3 + usize::from(n)))
+        }
+        [SMALL_ATOM_EXT, n, ref rest @ ..] => {
+            Some((AtomText { bytes: rest.get(..usize::from(n))?, utf8: false }, 2 + usize::from(n)))
+        }
+        [SMALL_ATOM_UTF8_EXT, n, ref rest @ ..] => {
+            let bytes = rest.get(..usize::from(n)).filter(|bytes| bytes.is_ascii())?;
+            Some((AtomText { bytes, utf8: true }, 2 + usize::from(n)))
+        }
+        _ => None,
+    }
+}
+
+/// The length of the leaf at the start of `input` when it is one `binary_to_term` accepts
+/// whenever it is whole: an integer (`SMALL_INTEGER_EXT`, `INTEGER_EXT`), an atom as
+/// [`byte_atom`] reads them, a binary, or a finite `NEW_FLOAT_EXT`. One jump on the tag, for
+/// the values of maps.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(crate) fn plain_leaf(input: &[u8]) -> Option<usize> {
+    let (&tag, body) = input.split_first()?;
+    let len = match tag {
+        SMALL_INTEGER_EXT => 2,
+        INTEGER_EXT => 5,
+        ATOM_EXT => match *body {
+            [0, n, ..] => 3 + usize::from(n),
+            _ => return None,
+        },
+        SMALL_ATOM_EXT => 2 + usize::from(*body.first()?),
+        SMALL_ATOM_UTF8_EXT => return byte_atom(input).map(|(_, len)| len),
+        BINARY_EXT => 5 + u32::from_be_bytes(*body.first_chunk::<4>()?) as usize,
+        NEW_FLOAT_EXT => {
+            let bits = u64::from_be_bytes(*body.first_chunk::<8>()?);
+            // Not NaN nor an infinity: the exponent is not all ones.
+            if bits & 0x7ff0_0000_0000_0000 == 0x7ff0_0000_0000_0000 {
+                return None;
+            }
+            9
+        }
+        _ => return None,
+    };
+    (len <= input.len()).then_some(len)
+}
+
 /// The header of a map, list or small tuple at the start of `input` (the containers Erlang
 /// writes most), read off its tag and count, and its length; anything else, or a header cut
 /// short, is `None`.

@@ -414,6 +414,14 @@ impl<const N: usize> Write for Buf<N> {
 /// read back to the same float, in plain or scientific notation, whichever is shorter (plain
 /// on a tie), except that integers of 2^53 or more are always scientific.
 pub(crate) fn write_float(f: &mut fmt::Formatter<'_>, value: f64) -> fmt::Result {
+    // Erlang has no such floats (decoding refuses them); a `Term` built in Rust may hold one,
+    // and printing it must not fail (`to_string` would panic).
+    if value.is_nan() {
+        return f.write_str("nan");
+    }
+    if value.is_infinite() {
+        return f.write_str(if value < 0.0 { "-inf" } else { "inf" });
+    }
     if value == 0.0 {
         return f.write_str(if value.is_sign_negative() { "-0.0" } else { "0.0" });
     }

@@ -37,7 +37,8 @@ pub enum Term<'a> {
     Integer(i64),
     /// An integer that does not fit an `i64`.
     BigInt(BigInt<'a>),
-    /// A float (always finite).
+    /// A float: always finite when decoded. One built in Rust that is not is refused by the
+    /// encoder ([`EncodeError::NonFiniteFloat`](crate::EncodeError::NonFiniteFloat)) and prints as `nan`, `inf` or `-inf`.
     Float(f64),
     /// An atom.
     Atom(Atom<'a>),

@@ -162,3 +162,13 @@ fn an_atom_capture_of_text_not_utf8_is_refused() {
     let n = crate::to_slice(&ForgedAtom("ok".as_bytes()), &mut buf).unwrap();
     assert_eq!(&buf[..n], [131, 119, 2, b'o', b'k']);
 }
+
+#[test]
+fn a_float_erlang_cannot_hold_prints_and_is_refused_by_the_encoder() {
+    use crate::Term;
+    for (value, text) in [(f64::NAN, "nan"), (f64::INFINITY, "inf"), (f64::NEG_INFINITY, "-inf")] {
+        assert_eq!(Term::Float(value).to_string(), text);
+        let mut buf = [0u8; 16];
+        assert_eq!(encode(&Term::Float(value), &mut buf), Err(EncodeError::NonFiniteFloat));
+    }
+}

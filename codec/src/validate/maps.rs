@@ -176,6 +176,14 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
             self.pos = read.end;
             self.pending -= read.items as u64;
             frame.left -= read.items;
+            if frame.left <= 1 {
+                // Every key was read, in order: a last value still to read is read the
+                // general way, as any term.
+                if frame.left == 1 {
+                    self.ix.map_order(buf, self.pos, true);
+                }
+                return Ok(());
+            }
         }
         while frame.left > 0 {
             if frame.left == 1 {

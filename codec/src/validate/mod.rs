@@ -201,14 +201,23 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
             match head {
                 Head::Map(pairs) => self.map(pairs, at)?,
                 Head::List(n) => {
+                    let outside = self.pending;
                     self.reserve(head.children())?;
                     if I::ACTIVE {
                         self.indexed_integers(n, at)?;
                     } else {
                         self.integers(n);
+                        // Then the leaves that need no check, up to the tail.
+                        self.plain_leaves(self.pending - outside);
                     }
                 }
-                Head::Tuple(_) | Head::Fun { .. } => self.reserve(head.children())?,
+                Head::Tuple(arity) => {
+                    self.reserve(head.children())?;
+                    if !I::ACTIVE {
+                        self.plain_leaves(u64::from(arity));
+                    }
+                }
+                Head::Fun { .. } => self.reserve(head.children())?,
                 _ => {}
             }
         }
@@ -233,6 +242,17 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
         let (read, rest) = wire::integer_run(self.buf.get(self.pos..).unwrap_or(&[]), n);
         self.pending -= u64::from(read);
         self.pos = self.buf.len() - rest.len();
+    }
+
+    /// Up to `max` of the terms just reserved, while they are leaves that need no check beyond
+    /// their bounds ([`wire::plain_run`]).
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    fn plain_leaves(&mut self, max: u64) {
+        if wire::FAST_PATHS {
+            let (read, len) = wire::plain_run(self.buf.get(self.pos..).unwrap_or(&[]), max);
+            self.pending -= read;
+            self.pos += len;
+        }
     }
 
     /// [`Validator::integers`] with each integer told to the index (the list at `at`).

@@ -88,8 +88,8 @@ pub(crate) fn byte_atom(input: &[u8]) -> Option<(AtomText<'_>, usize)> {
 
 /// The length of the leaf at the start of `input` when it is one `binary_to_term` accepts
 /// whenever it is whole: an integer (`SMALL_INTEGER_EXT`, `INTEGER_EXT`), an atom as
-/// [`byte_atom`] reads them, a binary, or a finite `NEW_FLOAT_EXT`. One jump on the tag, for
-/// the values of maps.
+/// [`byte_atom`] reads them, a binary, a finite `NEW_FLOAT_EXT`, or `[]`. One jump on the tag,
+/// for the values of maps.
 #[cfg_attr(not(target_os = "none"), inline(always))]
 pub(crate) fn plain_leaf(input: &[u8]) -> Option<usize> {
     let (&tag, body) = input.split_first()?;
@@ -101,6 +101,7 @@ pub(crate) fn plain_leaf(input: &[u8]) -> Option<usize> {
             _ => return None,
         },
         SMALL_ATOM_EXT => 2 + usize::from(*body.first()?),
+        NIL_EXT => 1,
         SMALL_ATOM_UTF8_EXT => return byte_atom(input).map(|(_, len)| len),
         BINARY_EXT => 5 + u32::from_be_bytes(*body.first_chunk::<4>()?) as usize,
         NEW_FLOAT_EXT => {
@@ -114,6 +115,21 @@ pub(crate) fn plain_leaf(input: &[u8]) -> Option<usize> {
         _ => return None,
     };
     (len <= input.len()).then_some(len)
+}
+
+/// How many leaves [`plain_leaf`] reads, one after another, at the start of `input`, up to
+/// `max`, and their length in all: a loop of its own, so that its state stays in registers
+/// (the elements of lists and tuples, and the tails of lists).
+#[inline(never)]
+pub(crate) fn plain_run(input: &[u8], max: u64) -> (u64, usize) {
+    let mut at = 0;
+    let mut count = 0;
+    while count < max {
+        let Some(len) = plain_leaf(input.get(at..).unwrap_or(&[])) else { break };
+        at += len;
+        count += 1;
+    }
+    (count, at)
 }
 
 /// The header of a map, list or small tuple at the start of `input` (the containers Erlang

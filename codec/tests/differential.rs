@@ -93,6 +93,10 @@ fn maps_of_plain_pairs_agree_with_erlang() {
         vec![119, 1, 0x80],
         vec![100, 0, 9, b'a'],
         vec![97, 1],
+        [119, 8].into_iter().chain(*b"abcdefgh").collect(),
+        [119, 8].into_iter().chain(*b"abcdefg\xff").collect(),
+        [119, 9].into_iter().chain(*b"abcdefgh\x80").collect(),
+        [119, 10].into_iter().chain(*b"abcdefgh\xc3\xa9").collect(),
         long,
     ];
     let mut values: Vec<Vec<u8>> = vec![
@@ -123,7 +127,12 @@ fn maps_of_plain_pairs_agree_with_erlang() {
         let ordered = next(3) > 0;
         let mut body = Vec::new();
         for p in 0..pairs {
-            let key = if ordered { vec![100, 0, 1, b'a' + p as u8] } else { keys[next(keys.len())].clone() };
+            // Erlang before 26 writes atoms as ATOM_EXT, from 26 on as SMALL_ATOM_UTF8_EXT.
+            let key = match (ordered, i % 4 < 2) {
+                (true, true) => vec![100, 0, 1, b'a' + p as u8],
+                (true, false) => vec![119, 1, b'a' + p as u8],
+                (false, _) => keys[next(keys.len())].clone(),
+            };
             body.extend(key);
             body.extend(if next(4) == 0 { &keys[next(keys.len())] } else { &values[next(values.len())] });
         }

@@ -225,7 +225,7 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
                     }
                     (true, _) => false,
                     (false, Leaf::Int(_)) => true,
-                    (false, Leaf::Atom(y)) => !y.utf8,
+                    (false, Leaf::Atom(y)) => short_atom_ok(*y),
                     (false, Leaf::Binary(_)) => true,
                     (false, Leaf::Float(v)) => v.is_finite(),
                 };

@@ -154,7 +154,7 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
                 if let Some((leaf, len)) = wire::common_leaf(rest)
                     && match leaf {
                         Leaf::Int(_) => true,
-                        Leaf::Atom(text) => !text.utf8,
+                        Leaf::Atom(text) => short_atom_ok(text),
                         Leaf::Binary(_) => true,
                         Leaf::Float(value) => value.is_finite(),
                     }
@@ -369,6 +369,13 @@ impl<'a, I: Indexer> Validator<'a, '_, I> {
         }
         Ok(())
     }
+}
+
+/// Whether the text of an atom of at most 255 bytes (what [`wire::common_leaf`] reads) needs
+/// no check: latin-1, or UTF-8 that is ASCII (valid, and at most 255 characters).
+#[cfg_attr(not(target_os = "none"), inline(always))]
+fn short_atom_ok(text: AtomText<'_>) -> bool {
+    !text.utf8 || text.bytes.is_ascii()
 }
 
 /// Whether an atom's text is one `binary_to_term` accepts, its length included (for a reader

@@ -79,11 +79,26 @@ pub(crate) fn byte_atom(input: &[u8]) -> Option<(AtomText<'_>, usize)> {
             Some((AtomText { bytes: rest.get(..usize::from(n))?, utf8: false }, 2 + usize::from(n)))
         }
         [SMALL_ATOM_UTF8_EXT, n, ref rest @ ..] => {
-            let bytes = rest.get(..usize::from(n)).filter(|bytes| bytes.is_ascii())?;
-            Some((AtomText { bytes, utf8: true }, 2 + usize::from(n)))
+            let bytes = rest.get(..usize::from(n))?;
+            is_ascii_prefix(rest, usize::from(n)).then_some((AtomText { bytes, utf8: true }, 2 + usize::from(n)))
         }
         _ => None,
     }
+}
+
+/// Whether the first `n` bytes of `bytes` (there are at least `n`) are ASCII: by one word
+/// when `n` is at most 8 and eight bytes are there (atom names are mostly short), else byte
+/// by byte.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+pub(super) fn is_ascii_prefix(bytes: &[u8], n: usize) -> bool {
+    if n <= 8
+        && let Some(word) = bytes.first_chunk::<8>()
+    {
+        // The low `n` bytes of the little-endian word are the first `n`.
+        let mask = u64::MAX.checked_shr(64 - 8 * n as u32).unwrap_or(0);
+        return u64::from_le_bytes(*word) & mask & 0x8080_8080_8080_8080 == 0;
+    }
+    bytes.get(..n).is_some_and(<[u8]>::is_ascii)
 }
 
 /// The length of the leaf at the start of `input` when it is one `binary_to_term` accepts

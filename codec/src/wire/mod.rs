@@ -187,6 +187,7 @@ pub(crate) fn after_version(input: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate std;
 
     #[test]
     fn headers_say_what_a_term_is() {
@@ -225,6 +226,30 @@ mod tests {
         }
         assert_eq!(integer_run(&[], 3), (0, &[][..]));
         assert_eq!(integer_run(&bytes, 0), (0, &bytes[..]));
+    }
+
+    #[test]
+    fn short_utf8_atoms_are_plain_when_ascii_whatever_follows_them() {
+        // Every length up to 12 and every position of one byte that is not ASCII, with bytes
+        // that are not ASCII after the atom (which must not count) or nothing after it.
+        for n in 0..=12usize {
+            for bad in (0..n).map(Some).chain([None]) {
+                let mut name = std::vec![b'a'; n];
+                if let Some(at) = bad {
+                    name[at] = 0xc3;
+                }
+                for after in [&[][..], &[0xff; 10][..]] {
+                    let input: std::vec::Vec<u8> =
+                        [SMALL_ATOM_UTF8_EXT, n as u8].iter().chain(&name).chain(after).copied().collect();
+                    assert_eq!(is_ascii_prefix(&input[2..], n), bad.is_none(), "{n} {bad:?} {}", after.len());
+                    assert_eq!(byte_atom(&input).is_some(), bad.is_none());
+                    assert_eq!(plain_leaf(&input), bad.is_none().then_some(2 + n));
+                }
+            }
+        }
+        // Cut short: no atom.
+        assert_eq!(plain_leaf(&[SMALL_ATOM_UTF8_EXT, 3, b'a']), None);
+        assert!(byte_atom(&[SMALL_ATOM_UTF8_EXT, 3, b'a', b'b']).is_none());
     }
 
     #[test]

@@ -72,6 +72,39 @@ fn recursion_over_the_bytes_alone_steps_over_nested_containers_again() {
     assert!(read > 1_000 * bytes.len() / 4, "{name}: {read} bytes stepped over for {}", bytes.len());
 }
 
+#[test]
+fn taking_one_element_at_every_depth_steps_over_no_container_it_takes() {
+    // Lists step over a container they hand out at once when one came before it (see
+    // `ListIter::next_other`); the first, and the one `nth` and `get` hand out, are stepped
+    // over only if the next is asked for. So going down one element a level costs what lies
+    // before that element, whatever lies below it.
+    let depth = 10_000;
+    let first: &'static [u8] = Vec::leak(nested(depth, &[108, 0, 0, 0, 2], &[106], &[97, 1, 106]));
+    let second: &'static [u8] = Vec::leak(nested(depth, &[108, 0, 0, 0, 2, 104, 0], &[106], &[106]));
+    let down = |bytes: &'static [u8], take: &dyn Fn(&crate::List<'static>) -> Option<Term<'static>>| {
+        let mut term = decode(bytes).unwrap();
+        stepped();
+        let mut levels = 0;
+        while let Term::List(list) = term {
+            let Some(next) = take(&list) else { break };
+            term = next;
+            levels += 1;
+        }
+        (levels, stepped())
+    };
+    assert_eq!(down(first, &|l| l.iter().next()), (depth, 0));
+    assert_eq!(down(first, &|l| l.get(0)), (depth, 0));
+    // `{}` before each: two bytes stepped over a level, nothing below.
+    assert_eq!(down(second, &|l| l.get(1)), (depth, 2 * depth));
+    assert_eq!(down(second, &|l| l.iter().nth(1)), (depth, 2 * depth));
+    // Going on past the second steps over both, once: all but the version, the outer
+    // header and its tail.
+    let Term::List(list) = decode(second).unwrap() else { panic!("a list") };
+    stepped();
+    assert_eq!(list.iter().count(), 2);
+    assert_eq!(stepped(), second.len() - 7);
+}
+
 /// `#{K => K}` for the keys given, written in that order.
 fn map_of(keys: &[u32]) -> Vec<u8> {
     let mut bytes = vec![131, 116];

@@ -15,12 +15,14 @@ mod ids;
 #[cfg(feature = "index")]
 mod indexed;
 mod leaves;
+mod map;
 
 pub use crate::wire::AtomChars;
 pub(crate) use containers::Src;
-pub use containers::{Elements, List, ListIter, Map, Pairs, Tuple};
+pub use containers::{Elements, List, ListIter, Tuple};
 pub use ids::{Export, Fun, Pid, PortId, Reference};
 pub use leaves::{Atom, BigInt, BitBinary};
+pub use map::{Map, Pairs};
 
 #[cfg(feature = "index")]
 use crate::index::Index;

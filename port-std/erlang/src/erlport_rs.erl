@@ -95,7 +95,8 @@
 %% `{error, busy}'.</li>
 %% <li>`{max_packet, Bytes}': the largest packet sent or accepted (64 MiB, and never more
 %% than the packet size or the program's own limit allows); a call over it gets
-%% `{error, {packet_too_large, Len, Max}}' at once.</li>
+%% `{error, {packet_too_large, Len, Max}}' at once. A compressed packet counts as the size
+%% it inflates to: one from the program declaring more is dropped before it is inflated.</li>
 %% <li>`{max_queue, Bytes}': how much may wait to be written to the program (8 MiB); past it a
 %% call gets `{error, busy}' at once instead of blocking its caller.</li>
 %% <li>`{progress_window, N}' (64) and `{progress_bytes, B}' (4 MiB): the progress messages,

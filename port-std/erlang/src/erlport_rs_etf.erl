@@ -10,7 +10,7 @@
 %% size.
 -module(erlport_rs_etf).
 
--export([safe/1, plain/2, unknown_atoms/2, elements/1, list_length/1, atom_name/1, atom_ext/1]).
+-export([safe/1, term_size/1, plain/2, unknown_atoms/2, elements/1, list_length/1, atom_name/1, atom_ext/1]).
 
 %% A term decoded with `[safe]': `error' when it is not one, or names an atom the node does
 %% not know (or anything else `[safe]' refuses).
@@ -21,6 +21,13 @@ safe(Bytes) ->
     catch
         error:badarg -> error
     end.
+
+%% How many bytes the term in a packet takes: the packet's own, or, for a compressed term, the
+%% version byte and the size its header declares, if more (what `binary_to_term' allocates,
+%% before it inflates a byte, and fills).
+-spec term_size(binary()) -> non_neg_integer().
+term_size(<<131, 80, Size:32, _/binary>> = Packet) -> max(byte_size(Packet), 1 + Size);
+term_size(Packet) -> byte_size(Packet).
 
 %% The term's bytes after the version byte (inflated, when compressed and no larger than
 %% `Max' bytes once inflated).

@@ -4,7 +4,9 @@
 %% allocate whatever a header announces (up to 4 GiB) and fill it before the server could
 %% refuse it. Here a header over the limit is reported at once and its body skipped as it
 %% arrives; a packet within it is gathered from the chunks it comes in (each chunk copied
-%% once), and packets that arrive whole in a chunk are sub-binaries of it (not copied).
+%% once), and packets that arrive whole in a chunk are sub-binaries of it (not copied). A
+%% compressed term counts as the size it declares: a few bytes may declare 4 GiB, which
+%% `binary_to_term' would allocate and inflate.
 -module(erlport_rs_frames).
 
 -export([new/2, feed/2, frame/2, write/3, max/1]).
@@ -20,8 +22,8 @@
 -spec new(1 | 2 | 4, non_neg_integer()) -> reader().
 new(N, Max) -> {N, Max, {header, <<>>}}.
 
-%% The packets completed by `Chunk', in order (`{too_large, Len}' for one refused), and the
-%% reader for what follows.
+%% The packets completed by `Chunk', in order (`{too_large, Len}' for one refused: `Len' its
+%% length, or its term's size once inflated), and the reader for what follows.
 -spec feed(binary(), reader()) -> {[binary() | {too_large, non_neg_integer()}], reader()}.
 feed(Chunk, {N, Max, Mode}) ->
     {Packets, Mode1} = feed(Chunk, N, Max, Mode, []),
@@ -36,7 +38,7 @@ feed(Chunk, N, Max, {header, Partial}, Acc) ->
         <<Len:Bits, Rest/binary>> when Len > Max ->
             feed(Rest, N, Max, {skip, Len}, [{too_large, Len} | Acc]);
         <<Len:Bits, Body:Len/binary, Rest/binary>> ->
-            feed(Rest, N, Max, {header, <<>>}, [Body | Acc]);
+            feed(Rest, N, Max, {header, <<>>}, [packet(Body, Max) | Acc]);
         <<Len:Bits, Rest/binary>> ->
             {lists:reverse(Acc), {body, Len, byte_size(Rest), [Rest]}};
         _ ->
@@ -47,7 +49,7 @@ feed(Chunk, N, Max, {body, Len, Got, Parts}, Acc) ->
     case Chunk of
         <<Last:Need/binary, Rest/binary>> ->
             Body = iolist_to_binary(lists:reverse(Parts, [Last])),
-            feed(Rest, N, Max, {header, <<>>}, [Body | Acc]);
+            feed(Rest, N, Max, {header, <<>>}, [packet(Body, Max) | Acc]);
         _ ->
             {lists:reverse(Acc), {body, Len, Got + byte_size(Chunk), [Chunk | Parts]}}
     end;
@@ -55,6 +57,13 @@ feed(Chunk, N, Max, {skip, Left}, Acc) ->
     case Chunk of
         <<_:Left/binary, Rest/binary>> -> feed(Rest, N, Max, {header, <<>>}, Acc);
         _ -> {lists:reverse(Acc), {skip, Left - byte_size(Chunk)}}
+    end.
+
+%% A whole packet, or `{too_large, Size}' when its term would take more than `Max' bytes.
+packet(Body, Max) ->
+    case erlport_rs_etf:term_size(Body) of
+        Size when Size > Max -> {too_large, Size};
+        _ -> Body
     end.
 
 %% `Body' with its `N'-byte header, as one iolist for `port_command'.

@@ -23,11 +23,18 @@
 %% How soon (ms) the calls of callers that died are cancelled: one pass over the calls in
 %% flight for all the callers that died meanwhile, whatever their number.
 -define(SWEEP_MS, 50).
+%% The most bytes of one stderr line logged (the Rust side's pieces: `MAX_LINE' in stderr.rs).
+-define(MAX_LINE, 4096).
 
-%% @doc Handles one packet from the port program.
-from_rust(Data, State = #{max_in := Max}) when byte_size(Data) > Max ->
-    drop(too_large, byte_size(Data), State);
-from_rust(Data, State = #{calls := Calls}) ->
+%% @doc Handles one packet from the port program. Its size is its term's: a compressed one
+%% counts as what it inflates to (the reader refused those over `max_packet' already).
+from_rust(Data, State = #{max_in := Max}) ->
+    case erlport_rs_etf:term_size(Data) of
+        Size when Size > Max -> drop(too_large, Size, State);
+        Size -> decode(Data, Size, State)
+    end.
+
+decode(Data, Size, State = #{calls := Calls}) ->
     try binary_to_term(Data, [safe]) of
         %% The common case first, with nothing in it that can raise.
         {reply, Ref, Value} when is_reference(Ref) ->
@@ -36,9 +43,9 @@ from_rust(Data, State = #{calls := Calls}) ->
                 [] -> State
             end;
         Term ->
-            guarded(fun() -> message(Term, byte_size(Data), State) end, Data, State)
+            guarded(fun() -> message(Term, Size, State) end, Data, State)
     catch
-        error:badarg -> guarded(fun() -> unsafe(Data, State) end, Data, State)
+        error:badarg -> guarded(fun() -> unsafe(Data, Size, State) end, Data, State)
     end.
 
 %% @doc A packet over `max_packet', skipped as it arrived, never held.
@@ -90,7 +97,7 @@ deliver(Ref, Value, State = #{calls := Calls}) ->
 
 %%% Packets refused by binary_to_term(_, [safe])
 
-unsafe(Data, State = #{max_in := Max, atoms := Atoms}) ->
+unsafe(Data, Size, State = #{max_in := Max, atoms := Atoms}) ->
     Cap = case Atoms of {create, Allowance} -> Allowance + 1; _ -> ?NAMES end,
     Found = case erlport_rs_etf:plain(Data, Max) of
                 {ok, Bytes} -> {Bytes, erlport_rs_etf:unknown_atoms(Bytes, max(Cap, 1))};
@@ -102,7 +109,7 @@ unsafe(Data, State = #{max_in := Max, atoms := Atoms}) ->
         {{_, {ok, Names}}, {create, Left}} when length(Names) =< Left ->
             %% {atoms, {create, Max}}: within the allowance.
             try binary_to_term(Data) of
-                Term -> message(Term, byte_size(Data), State#{atoms := {create, Left - length(Names)}})
+                Term -> message(Term, Size, State#{atoms := {create, Left - length(Names)}})
             catch
                 error:badarg -> drop(not_a_term, Data, State)
             end;
@@ -276,16 +283,21 @@ has_fun_in([_ | Stack]) -> has_fun_in(Stack).
 %%% The program's stderr
 
 %% A line the program wrote to stderr (`{stderr, logger}'; they come in lists): a `logger'
-%% event, within `max_stderr_lines' a second.
+%% event, within `max_stderr_lines' a second, of at most `MAX_LINE' bytes of it (the Rust side
+%% sends longer lines in pieces of that size; a program that does not cannot put megabytes in
+%% the log with each packet).
 stderr(Line, State = #{stderr_second := {Second, Count}, max_stderr_lines := Max, os_pid := OsPid,
                        executable := Exe}) ->
     Now = erlang:monotonic_time(second),
     Count1 = case Now of Second -> Count + 1; _ -> 1 end,
     case Count1 =< Max of
         true ->
-            Text = case unicode:characters_to_binary(Line) of
+            Head = binary:part(Line, 0, min(byte_size(Line), ?MAX_LINE)),
+            Text = case unicode:characters_to_binary(Head) of
                        Utf8 when is_binary(Utf8) -> Utf8;
-                       _ -> unicode:characters_to_binary(Line, latin1)
+                       %% Cut inside a character: up to it.
+                       {incomplete, Utf8, _} -> Utf8;
+                       _ -> unicode:characters_to_binary(Head, latin1)
                    end,
             logger:notice("~ts (os pid ~b): ~ts", [filename:basename(Exe), OsPid, Text],
                           #{erlport_rs => self(), os_pid => OsPid}),
@@ -363,8 +375,9 @@ progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Wind
             drop(progress_past_credit, Ref, State);
         false ->
             Ref ! {erlport_rs, self(), Ref, Message},
-            %% What it may cost the caller's heap, as a bound: a term takes at most about
-            %% eight times its external size (a list of small integers, one byte each).
+            %% What it may cost the caller's heap, estimated: eight times its external size
+            %% (a binary takes about one, a list of small integers sixteen: one byte each on
+            %% the wire, a two-word cell in memory).
             Cost = 8 * Size + 64,
             Call1 = Call#{got := Got + 1, got_bytes := GotBytes + Size, sizes := queue:in(Cost, Sizes),
                           bytes := Bytes + Cost},

@@ -27,6 +27,7 @@ main([Dir, Src | Rest]) ->
         {"random and hostile frames from a fake port: the server lives and answers", fun junk/1},
         {"10,000 calls from the port: process count flat, the rest busy", fun rust_call_flood/1},
         {"a 300 MB packet from the port is skipped as it arrives, never held", fun huge_packet/1},
+        {"a compressed packet counts as the size it inflates to: 256 MB from 300 KB is never inflated", fun inflated_size/1},
         {"a program flooding the server faster than it can read is stopped", fun flood/1},
         {"{packet, 1} and {packet, 2}: an oversized call is refused, the port untouched", fun too_large/1},
         {"progress to a caller that never reads: memory bounded, handler told when it dies", fun progress_flood/1},
@@ -35,7 +36,8 @@ main([Dir, Src | Rest]) ->
         {"the VM killed with SIGKILL: the program goes with it", fun vm_killed/1},
         {"a wrong peer fails at start, with an error that says why", fun wrong_peer/1},
         {"a caller's process dictionary stays small", fun dictionary/1},
-        {"stderr lines, sends and handles it was not asked for: dropped", fun unasked/1}
+        {"stderr lines, sends and handles it was not asked for: dropped", fun unasked/1},
+        {"a 1 MB stderr line: 4 KB of it logged, cut at a character", fun long_line/1}
     ],
     Tests1 = case Rest of
                  [_, Only | _] -> [T || T = {Name, _} <- Tests, string:find(Name, Only) =/= nomatch];
@@ -230,6 +232,31 @@ unasked(Ctx) ->
         logger:remove_handler(trust_test_capture)
     end.
 
+%% With `{stderr, logger}', a program that sends its own lines (not the Rust side's pieces of
+%% 4096 bytes) gets at most 4096 bytes of each into the log.
+long_line(Ctx) ->
+    Self = self(),
+    ok = logger:add_handler(trust_test_capture, ?MODULE, #{config => #{to => Self}, level => all}),
+    #{level := Primary} = logger:get_primary_config(),
+    ok = logger:update_handler_config(default, level, error),
+    ok = logger:set_primary_config(level, all),
+    try
+        %% 4095 bytes, then a two-byte character across the cut.
+        Line = <<(binary:copy(<<"x">>, 4095))/binary, "ü"/utf8, (binary:copy(<<"y">>, 1000000))/binary>>,
+        S = fake(Ctx, [term_to_binary({stderr, [Line, <<"short">>]})], [{stderr, logger}]),
+        expect(3, erlport_rs:call(S, add, [1, 2])),
+        Texts = [receive {logged, {Format, Args}} -> unicode:characters_to_binary(io_lib:format(Format, Args))
+                 after 2000 -> throw(not_logged)
+                 end || _ <- [1, 2]],
+        [Long, Short] = [lists:last(binary:split(T, <<"): ">>)) || T <- Texts],
+        expect(binary:copy(<<"x">>, 4095), Long),
+        expect(<<"short">>, Short),
+        erlport_rs:stop(S)
+    after
+        logger:set_primary_config(level, Primary),
+        logger:remove_handler(trust_test_capture)
+    end.
+
 junk(Ctx) ->
     rand:seed(exsss, {25, 25, 25}),
     %% Replies and progress forged for a request this process is waiting on elsewhere (an
@@ -371,6 +398,28 @@ huge_packet(#{jobs := Jobs, mode := Mode}) ->
     Peak = peak_memory(Before, 0),
     io:format("measured: a 300 MB packet from the program: memory peak +~.1f MB~n", [Peak / 1048576]),
     check(Peak < 64 * 1048576, {memory_peak, Peak}),
+    erlport_rs:stop(S).
+
+%% A compressed term is as large as its header declares (`binary_to_term' allocates that much
+%% before it inflates a byte): 300 KB that inflate to 256 MB, and 20 bytes that declare 4 GiB,
+%% are refused as too large; one within `max_packet' is read as usual.
+inflated_size(Ctx) ->
+    Self = self(),
+    Big = term_to_binary({send, Self, {big, binary:copy(<<0>>, 256 * 1048576)}}, [{compressed, 9}]),
+    check(byte_size(Big) < 1048576, {bomb_size, byte_size(Big)}),
+    Declared = <<131, 80, 16#ffffffff:32, (zlib:compress(term_to_binary({send, Self, declared})))/binary>>,
+    Small = term_to_binary({send, Self, {small, binary:copy(<<0>>, 100000)}}, [{compressed, 9}]),
+    erlang:garbage_collect(),
+    Before = erlang:memory(total),
+    S = fake(Ctx, [Big, Declared, Big, Small], [{send, any}]),
+    spawn_link(fun() -> Self ! {answer, erlport_rs:call(S, add, [1, 2], 20000)} end),
+    Peak = peak_memory(Before, 0),
+    io:format("measured: compressed packets inflating to 256 MB and declaring 4 GiB: memory peak +~.1f MB~n",
+              [Peak / 1048576]),
+    check(Peak < 64 * 1048576, {memory_peak, Peak}),
+    receive {small, Bin} -> expect(100000, byte_size(Bin)) after 5000 -> throw(small_compressed_not_delivered) end,
+    receive Got -> throw({delivered, Got}) after 100 -> ok end,
+    check(is_process_alive(S), server_died),
     erlport_rs:stop(S).
 
 %% Zero bytes without end: an empty packet every 4 bytes, each refused (not a term), far

@@ -109,9 +109,10 @@
 %% names `send_names' lists), `any' (any pid, registered name, `{Name, Node}' or
 %% `{global, Name}': for a program trusted as much as the node's own code), or `none'.
 %% `{send_names, Names}': registered names (atoms) and `{global, Name}' it may send to ([]).
-%% A message refused, or to a process whose mailbox holds more than `max_progress_queue'
-%% messages, is dropped with a log line. `{via, Module, Name}' is never a destination: it
-%% would run `Module'.</li>
+%% A message refused, or to a process of this node whose mailbox holds more than
+%% `max_progress_queue' messages or about `max_progress_bytes' of unread ones from this server
+%% (one is always let through to a process that read all the others), is dropped with a log
+%% line. `{via, Module, Name}' is never a destination: it would run `Module'.</li>
 %% <li>`{stderr, logger}': the program's stderr lines (its log, a panic's message) become
 %% `logger' events (notice), at most `max_stderr_lines' (200) a second, the rest dropped and
 %% counted; `{stderr, inherit}' (the default) leaves them on the VM's stderr.</li>
@@ -446,6 +447,8 @@ init({Executable, Options, Starter}) ->
                            max_progress_queue => proplists:get_value(max_progress_queue, Options, 10000),
                            max_progress_bytes => proplists:get_value(max_progress_bytes, Options, 16 * ?MB),
                            progress => #{},
+                           sent => #{},
+                           sent_limit => 1024,
                            monitors => #{},
                            watched => #{},
                            dead => #{},

@@ -69,8 +69,8 @@ message({progress, Ref, Message}, Size, State = #{calls := Calls}) when is_refer
     end;
 message({call, Id, M, F, A}, _Size, State) ->
     rust_call(Id, M, F, A, State);
-message({send, To, Message}, _Size, State) ->
-    send_on(To, Message, State);
+message({send, To, Message}, Size, State) ->
+    send_on(To, Message, Size, State);
 message({keep, Ref, Id}, _Size, State) when is_reference(Ref) ->
     erlport_rs_handles:keep(Ref, Id, State);
 message({stderr, Lines}, _Size, State = #{stderr := logger}) when is_list(Lines) ->
@@ -318,24 +318,49 @@ to_rust(Message, State = #{encode := Encode, max_out := Max}) ->
     end.
 
 %% A message from the program to `To': sent when the `send' option allows `To' and, for a
-%% process of this node, its mailbox holds at most `max_progress_queue' messages (the
-%% program cannot fill a process's memory); dropped otherwise. Never connects to a node nor
-%% waits for a busy one.
-send_on(To, Message, State = #{max_progress_queue := MaxQueue}) ->
+%% process of this node, its mailbox holds at most `max_progress_queue' messages and less than
+%% about `max_progress_bytes' of what this server sent it is unread (the program cannot fill
+%% a process that does not read); dropped otherwise. Never connects to a node nor waits for a
+%% busy one.
+send_on(To, Message, Size, State) ->
     case allowed_to(To, State) andalso destination(To) of
         false ->
             drop(send_not_allowed, To, State);
         undefined ->
             drop(send_to_nobody, To, State);
+        Pid when is_pid(Pid), node(Pid) =:= node() ->
+            send_local(Pid, Message, Size, State);
         Dest ->
-            case mailbox_len(Dest) of
-                Len when Len > MaxQueue ->
-                    drop(send_to_full_mailbox, To, State);
-                _ ->
-                    _ = erlang:send(Dest, Message, [noconnect, nosuspend]),
-                    State
-            end
+            _ = erlang:send(Dest, Message, [noconnect, nosuspend]),
+            State
     end.
+
+%% One message is always let through to a process that has read all this server sent it.
+send_local(Pid, Message, Size, State = #{sent := Sent, max_progress_queue := MaxQueue,
+                                         max_progress_bytes := MaxBytes}) ->
+    Len = erlport_rs_mailbox:len(Pid),
+    Unread = erlport_rs_mailbox:unread(Len, maps:get(Pid, Sent, erlport_rs_mailbox:new())),
+    Bytes = erlport_rs_mailbox:bytes(Unread),
+    Cost = erlport_rs_mailbox:cost(Size),
+    case Len > MaxQueue orelse Bytes > 0 andalso Bytes + Cost > MaxBytes of
+        true ->
+            drop(send_to_full_mailbox, Pid, State#{sent := Sent#{Pid => Unread}});
+        false ->
+            _ = erlang:send(Pid, Message, [noconnect, nosuspend]),
+            prune_sent(State#{sent := Sent#{Pid => erlport_rs_mailbox:add(Cost, Unread)}})
+    end.
+
+%% What was sent to processes that have read it all, or are gone, is forgotten once the
+%% processes sent to are more than `sent_limit': then the limit is twice those left, so the
+%% table stays within twice the processes holding unread messages, at a constant cost a send.
+prune_sent(State = #{sent := Sent, sent_limit := Limit}) when map_size(Sent) > Limit ->
+    Left = maps:filtermap(fun(Pid, S) ->
+                                  Unread = erlport_rs_mailbox:unread(erlport_rs_mailbox:len(Pid), S),
+                                  erlport_rs_mailbox:bytes(Unread) > 0 andalso {true, Unread}
+                          end, Sent),
+    State#{sent := Left, sent_limit := max(Limit, 2 * map_size(Left))};
+prune_sent(State) ->
+    State.
 
 allowed_to(_, #{send := none}) -> false;
 allowed_to(Pid, #{send := Policy, watched := Watched}) when is_pid(Pid) ->
@@ -351,23 +376,16 @@ allowed_to(_, _) -> false.
 destination(Pid) when is_pid(Pid) -> Pid;
 destination(Name) when is_atom(Name) -> whereis(Name);
 destination({global, Name}) -> global:whereis_name(Name);
+destination({Name, Node}) when is_atom(Name), Node =:= node() -> whereis(Name);
 destination(To = {Name, Node}) when is_atom(Name), is_atom(Node) -> To.
-
-mailbox_len(Pid) when is_pid(Pid), node(Pid) =:= node() ->
-    case process_info(Pid, message_queue_len) of
-        {message_queue_len, Len} -> Len;
-        undefined -> 0
-    end;
-mailbox_len(_) ->
-    0.
 
 %%% Progress and its credit
 
 %% Forwards a progress message while the call has credit (a program sending past it is
 %% dropped), and gives credit back once half the window is used, if the caller keeps up.
 progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Window, window_bytes := WindowBytes}) ->
-    New = #{caller => Caller, got => 0, got_bytes => 0, sizes => queue:new(), bytes => 0},
-    Call = #{got := Got, got_bytes := GotBytes, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls, New),
+    New = #{caller => Caller, got => 0, got_bytes => 0, sent => erlport_rs_mailbox:new()},
+    Call = #{got := Got, got_bytes := GotBytes, sent := Sent} = maps:get(Ref, Calls, New),
     %% The program counts a message's own bytes; a packet has up to about 100 more.
     PastBytes = Got > 0 andalso GotBytes + Size > WindowBytes + (Got + 1) * 128,
     case Got >= Window orelse PastBytes of
@@ -375,12 +393,8 @@ progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Wind
             drop(progress_past_credit, Ref, State);
         false ->
             Ref ! {erlport_rs, self(), Ref, Message},
-            %% What it may cost the caller's heap, estimated: eight times its external size
-            %% (a binary takes about one, a list of small integers sixteen: one byte each on
-            %% the wire, a two-word cell in memory).
-            Cost = 8 * Size + 64,
-            Call1 = Call#{got := Got + 1, got_bytes := GotBytes + Size, sizes := queue:in(Cost, Sizes),
-                          bytes := Bytes + Cost},
+            Call1 = Call#{got := Got + 1, got_bytes := GotBytes + Size,
+                          sent := erlport_rs_mailbox:add(erlport_rs_mailbox:cost(Size), Sent)},
             State1 = State#{progress := Calls#{Ref => Call1}},
             case Got + 1 >= max(1, Window div 2) orelse GotBytes + Size >= WindowBytes div 2 of
                 true -> grant(Ref, State1);
@@ -392,29 +406,16 @@ progress(Ref, Caller, Message, Size, State = #{progress := Calls, window := Wind
 %% it (to be looked at again) otherwise.
 grant(Ref, State = #{progress := Calls, held := Held, max_progress_queue := MaxQueue,
                      max_progress_bytes := MaxBytes}) ->
-    Call = #{caller := Caller, got := Got, sizes := Sizes, bytes := Bytes} = maps:get(Ref, Calls),
-    Unread = case process_info(Caller, message_queue_len) of
-                 {message_queue_len, N} -> N;
-                 undefined -> 0
-             end,
-    %% Messages older than the caller's whole mailbox were read.
-    {Sizes1, Bytes1} = keep_last(Unread, Sizes, Bytes),
-    Call1 = Call#{sizes := Sizes1, bytes := Bytes1},
-    case Unread < MaxQueue andalso Bytes1 < MaxBytes of
+    Call = #{caller := Caller, got := Got, sent := Sent} = maps:get(Ref, Calls),
+    Len = erlport_rs_mailbox:len(Caller),
+    Unread = erlport_rs_mailbox:unread(Len, Sent),
+    Call1 = Call#{sent := Unread},
+    case Len < MaxQueue andalso erlport_rs_mailbox:bytes(Unread) < MaxBytes of
         true ->
             State1 = State#{progress := Calls#{Ref := Call1#{got := 0, got_bytes := 0}}, held := lists:delete(Ref, Held)},
             send(term_to_binary({credit, Ref, Got}), State1);
         false ->
             later(State#{progress := Calls#{Ref := Call1}, held := [Ref | lists:delete(Ref, Held)]})
-    end.
-
-keep_last(N, Sizes, Bytes) ->
-    case queue:len(Sizes) > N of
-        true ->
-            {{value, Cost}, Rest} = queue:out(Sizes),
-            keep_last(N, Rest, Bytes - Cost);
-        false ->
-            {Sizes, Bytes}
     end.
 
 forget_progress(Ref, State = #{progress := Calls, held := Held}) when is_map_key(Ref, Calls) ->

@@ -28,6 +28,7 @@ main([Dir, Src | Rest]) ->
         {"10,000 calls from the port: process count flat, the rest busy", fun rust_call_flood/1},
         {"a 300 MB packet from the port is skipped as it arrives, never held", fun huge_packet/1},
         {"a compressed packet counts as the size it inflates to: 256 MB from 300 KB is never inflated", fun inflated_size/1},
+        {"sends to a process that does not read: about max_progress_bytes reach it, not 200 MB", fun send_flood/1},
         {"a program flooding the server faster than it can read is stopped", fun flood/1},
         {"{packet, 1} and {packet, 2}: an oversized call is refused, the port untouched", fun too_large/1},
         {"progress to a caller that never reads: memory bounded, handler told when it dies", fun progress_flood/1},
@@ -421,6 +422,28 @@ inflated_size(Ctx) ->
     receive Got -> throw({delivered, Got}) after 100 -> ok end,
     check(is_process_alive(S), server_died),
     erlport_rs:stop(S).
+
+%% 200 messages of 1 MB each for this process, which reads none of them while its call runs:
+%% the server lets through what fits in `max_progress_bytes' (8 MiB here, estimated at eight
+%% times a message's size: one of them) and drops the rest. Then one message to each of 5,000
+%% processes that are gone: what the server keeps of its sends stays within its limit.
+send_flood(Ctx) ->
+    Self = self(),
+    flush(),
+    Gone = [spawn(fun() -> ok end) || _ <- lists:seq(1, 5000)],
+    Frames = [term_to_binary({send, Self, {flood, I, binary:copy(<<I>>, 1048576)}}) || I <- lists:seq(1, 200)]
+             ++ [term_to_binary({send, Pid, hello}) || Pid <- Gone],
+    S = fake(Ctx, Frames, [{send, any}, {max_progress_bytes, 8 * 1048576}]),
+    %% The call is answered after every frame before it was read.
+    expect(3, erlport_rs:call(S, add, [1, 2], 20000)),
+    {messages, Got} = process_info(self(), messages),
+    Floods = [I || {flood, I, _} <- Got],
+    io:format("measured: 200 sends of 1 MB to a process that does not read: ~b delivered~n", [length(Floods)]),
+    check(length(Floods) >= 1 andalso length(Floods) =< 2, {delivered, length(Floods)}),
+    #{sent := Sent} = sys:get_state(S),
+    check(map_size(Sent) =< 1025, {sent_kept, map_size(Sent)}),
+    erlport_rs:stop(S),
+    flush().
 
 %% Zero bytes without end: an empty packet every 4 bytes, each refused (not a term), far
 %% faster than the server can refuse them. The server stops the program before its mailbox

@@ -12,9 +12,13 @@
 %% Ids in one `{release, Ids}' packet: small enough for any `max_packet' the program sets.
 -define(CHUNK, 40).
 
+%% The largest id a program reads back (the Rust side makes ids under 2^59): the server keeps
+%% at most `max_handles' of them, each a word or two, never a bignum of a packet's size.
+-define(MAX_ID, 16#7fffffffffffffff).
+
 %% @doc `{keep, Ref, Id}' from the program.
 keep(Ref, Id, State = #{calls := Calls, handles := Handles, owned := Owned, max_handles := Max})
-  when is_integer(Id), Id >= 0 ->
+  when is_integer(Id), Id >= 0, Id =< ?MAX_ID ->
     case ets:lookup(Calls, Ref) of
         [{Ref, Caller}] when map_size(Handles) < Max, not is_map_key(Id, Handles) ->
             Mine = maps:get(Caller, Owned, #{}),

@@ -38,7 +38,8 @@ main([Dir, Src | Rest]) ->
         {"a wrong peer fails at start, with an error that says why", fun wrong_peer/1},
         {"a caller's process dictionary stays small", fun dictionary/1},
         {"stderr lines, sends and handles it was not asked for: dropped", fun unasked/1},
-        {"a 1 MB stderr line: 4 KB of it logged, cut at a character", fun long_line/1}
+        {"a 1 MB stderr line: 4 KB of it logged, cut at a character", fun long_line/1},
+        {"a handle id past 63 bits is refused, never kept", fun handle_ids/1}
     ],
     Tests1 = case Rest of
                  [_, Only | _] -> [T || T = {Name, _} <- Tests, string:find(Name, Only) =/= nomatch];
@@ -257,6 +258,21 @@ long_line(Ctx) ->
         logger:set_primary_config(level, Primary),
         logger:remove_handler(trust_test_capture)
     end.
+
+%% `{keep, Ref, Id}' for a call waiting (a fake port cannot know its reference, so the
+%% server's handler is called as the server calls it): an id is kept only when the program
+%% can read it back, so `max_handles' of them cannot be bignums of a packet's size each.
+handle_ids(_Ctx) ->
+    Calls = ets:new(trust_test_calls, [set, public]),
+    Ref = make_ref(),
+    true = ets:insert(Calls, {Ref, self()}),
+    State = #{calls => Calls, handles => #{}, owned => #{}, max_handles => 10, dropped => #{},
+              logged_at => erlang:monotonic_time(millisecond)},
+    Max = 16#7fffffffffffffff,
+    [expect(#{}, maps:get(handles, erlport_rs_handles:keep(Ref, Id, State))) || Id <- [Max + 1, 1 bsl 100000, -1]],
+    expect(#{Max => self()}, maps:get(handles, erlport_rs_handles:keep(Ref, Max, State))),
+    ets:delete(Calls),
+    ok.
 
 junk(Ctx) ->
     rand:seed(exsss, {25, 25, 25}),

@@ -60,6 +60,7 @@
                 | {max_handles, non_neg_integer()}
                 | {stderr, inherit | logger}
                 | {max_stderr_lines, pos_integer()}
+                | {max_grace, non_neg_integer()}
                 | {name, atom() | {local, atom()} | {global, term()} | {via, module(), term()}}.
 -export_type([server/0, option/0]).
 
@@ -116,6 +117,9 @@
 %% <li>`{stderr, logger}': the program's stderr lines (its log, a panic's message) become
 %% `logger' events (notice), at most `max_stderr_lines' (200) a second, the rest dropped and
 %% counted; `{stderr, inherit}' (the default) leaves them on the VM's stderr.</li>
+%% <li>`{max_grace, Ms}': the longest grace period the program may ask for in its hello
+%% (60000); `stop' waits at most this long, and a second more, before it kills the
+%% program.</li>
 %% <li>`{max_handles, N}': the handles (`ctx.keep' in Rust) held at once (1,000,000); past it a
 %% new handle is released as soon as it is made.</li>
 %% <li>`{name, Name}': an atom (registered locally), `{local, Name}', `{global, Name}' or
@@ -155,7 +159,8 @@ child_spec([Executable, Options]) ->
 
 %% @doc Stops the server, and returns once the Rust program is gone: the port closes, the
 %% program's handlers are told (`ctx.is_cancelled()') and get its grace period (5 s by
-%% default), then the program exits; one that has not, a second later, is killed.
+%% default, at most `max_grace'), then the program exits; one that has not, a second later,
+%% is killed.
 -spec stop(server()) -> ok.
 stop(Server) ->
     gen_server:stop(Server, normal, infinity).
@@ -440,7 +445,8 @@ init({Executable, Options, Starter}) ->
                            max_out => min(MaxPacket, maps:get(max_packet, Theirs, MaxPacket)),
                            %% What the program said of itself (every key it sends is an
                            %% atom named here, so its hello decodes with [safe]).
-                           grace => maps:get(grace, Theirs, 5000),
+                           grace => erlport_rs_program:grace(maps:get(grace, Theirs, 5000),
+                                                             proplists:get_value(max_grace, Options, 60000)),
                            concurrency => maps:get(concurrency, Theirs, undefined),
                            window => Window,
                            window_bytes => WindowBytes,

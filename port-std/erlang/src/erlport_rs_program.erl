@@ -4,7 +4,7 @@
 %% never taken for it; waited for, and killed when it outlives its grace period.
 -module(erlport_rs_program).
 
--export([known/1, kill/2]).
+-export([known/1, grace/2, kill/2]).
 
 %% The program as an OS process: its pid, and (where /proc tells it) its start time, so a
 %% pid the system has given to another process since is never taken for it.
@@ -26,6 +26,11 @@ started_at(OsPid) ->
         _ ->
             undefined
     end.
+
+%% The grace period the program asked for in its hello (ms), within `Max'; what is not a
+%% number of milliseconds gets the default.
+grace(Said, Max) when is_integer(Said), Said >= 0 -> min(Said, Max);
+grace(_, Max) -> min(5000, Max).
 
 %% Waits until the program is gone, at most `Ms' ms, then kills it.
 kill(Program, Ms) ->

@@ -34,6 +34,7 @@ main([Dir, Src | Rest]) ->
         {"progress to a caller that never reads: memory bounded, handler told when it dies", fun progress_flood/1},
         {"timeouts kept while the program does not read and the pipe is full", fun full_pipe/1},
         {"stop returns once the program is gone, a running handler given its grace", fun stop_waits/1},
+        {"a grace period the program claims is held to max_grace: stop kills it in time", fun claimed_grace/1},
         {"the VM killed with SIGKILL: the program goes with it", fun vm_killed/1},
         {"a wrong peer fails at start, with an error that says why", fun wrong_peer/1},
         {"a caller's process dictionary stays small", fun dictionary/1},
@@ -630,6 +631,23 @@ stop_waits(Ctx) ->
     {Us2, ok} = timer:tc(fun() -> erlport_rs:stop(S2) end),
     check(not alive(OsPid2), still_alive_after_kill),
     check(Us2 div 1000 < 2500, {stop_took_ms, Us2 div 1000}).
+
+%% A program whose hello asks for a grace of 35 years, or one that is not a number, and that
+%% ignores the end of its input (`sleep' after the hello): `stop' waits `max_grace' and a
+%% second, then kills it.
+claimed_grace(_Ctx) ->
+    [begin
+         Hello = term_to_binary({hello, 1, #{concurrency => 64, grace => Grace, max_packet => 1 bsl 26}}),
+         File = tmp_file("hello"),
+         ok = file:write_file(File, [<<(byte_size(Hello)):32>>, Hello]),
+         {ok, S} = erlport_rs:start("/bin/sh", [{args, ["-c", "cat \"$0\"; exec sleep 600", File]},
+                                               {max_grace, 300}]),
+         OsPid = os_pid(S),
+         {Us, ok} = timer:tc(fun() -> erlport_rs:stop(S) end),
+         check(not alive(OsPid), {still_alive, Grace}),
+         check(Us div 1000 < 3500, {stop_took_ms, Grace, Us div 1000})
+     end || Grace <- [1 bsl 40, forever]],
+    ok.
 
 vm_killed(#{jobs := Jobs, mode := Mode, beams := Beams}) ->
     Code = io_lib:format(

@@ -50,6 +50,7 @@
                 | {atoms, existing | {create, non_neg_integer()}}
                 | {max_rust_calls, pos_integer()}
                 | {max_packet, pos_integer()}
+                | {inflate_limit, pos_integer()}
                 | {max_queue, pos_integer()}
                 | {progress_window, pos_integer()}
                 | {progress_bytes, pos_integer()}
@@ -96,8 +97,10 @@
 %% `{error, busy}'.</li>
 %% <li>`{max_packet, Bytes}': the largest packet sent or accepted (64 MiB, and never more
 %% than the packet size or the program's own limit allows); a call over it gets
-%% `{error, {packet_too_large, Len, Max}}' at once. A compressed packet counts as the size
-%% it inflates to: one from the program declaring more is dropped before it is inflated.</li>
+%% `{error, {packet_too_large, Len, Max}}' at once.
+%% `{inflate_limit, Bytes}': the largest size a compressed packet from the program may
+%% inflate to (64 MiB, as the Rust side's `Port::inflate_limit'); one declaring more is
+%% dropped before it is inflated.</li>
 %% <li>`{max_queue, Bytes}': how much may wait to be written to the program (8 MiB); past it a
 %% call gets `{error, busy}' at once instead of blocking its caller.</li>
 %% <li>`{progress_window, N}' (64) and `{progress_bytes, B}' (4 MiB): the progress messages,
@@ -416,7 +419,8 @@ init({Executable, Options, Starter}) ->
                                                        stderr => proplists:get_value(stderr, Options) =:= logger}},
                                    Encode),
             StartTimeout = proplists:get_value(start_timeout, Options, ?DEFAULT_TIMEOUT),
-            Reader = erlport_rs_frames:new(Packet, MaxPacket),
+            Inflated = proplists:get_value(inflate_limit, Options, 64 * ?MB),
+            Reader = erlport_rs_frames:new(Packet, MaxPacket, Inflated),
             case erlport_rs_hello:exchange(Port, Packet, Reader, Hello, MaxPacket, StartTimeout) of
                 {ok, Theirs, Reader1, After} ->
                     State = Tables#{port => Port,
@@ -442,6 +446,7 @@ init({Executable, Options, Starter}) ->
                            atoms => proplists:get_value(atoms, Options, existing),
                            max_rust_calls => proplists:get_value(max_rust_calls, Options, 64),
                            max_in => MaxPacket,
+                           inflate_limit => Inflated,
                            max_out => min(MaxPacket, maps:get(max_packet, Theirs, MaxPacket)),
                            %% What the program said of itself (every key it sends is an
                            %% atom named here, so its hello decodes with [safe]).

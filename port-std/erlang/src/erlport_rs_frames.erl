@@ -9,60 +9,62 @@
 %% `binary_to_term' would allocate and inflate.
 -module(erlport_rs_frames).
 
--export([new/2, feed/2, frame/2, write/3, max/1]).
+-export([new/3, feed/2, frame/2, write/3, max/1]).
 
 -export_type([reader/0]).
 
--opaque reader() :: {pos_integer(), non_neg_integer(), mode()}.
+-opaque reader() :: {pos_integer(), {non_neg_integer(), non_neg_integer()}, mode()}.
 -type mode() :: {header, binary()}
               | {body, non_neg_integer(), non_neg_integer(), [binary()]}
               | {skip, non_neg_integer()}.
 
-%% A reader of `N'-byte headers that refuses bodies over `Max' bytes.
--spec new(1 | 2 | 4, non_neg_integer()) -> reader().
-new(N, Max) -> {N, Max, {header, <<>>}}.
+%% A reader of `N'-byte headers that refuses bodies over `Max' bytes, and compressed terms
+%% that would inflate to more than `Inflated' bytes.
+-spec new(1 | 2 | 4, non_neg_integer(), non_neg_integer()) -> reader().
+new(N, Max, Inflated) -> {N, {Max, Inflated}, {header, <<>>}}.
 
 %% The packets completed by `Chunk', in order (`{too_large, Len}' for one refused: `Len' its
 %% length, or its term's size once inflated), and the reader for what follows.
 -spec feed(binary(), reader()) -> {[binary() | {too_large, non_neg_integer()}], reader()}.
-feed(Chunk, {N, Max, Mode}) ->
-    {Packets, Mode1} = feed(Chunk, N, Max, Mode, []),
-    {Packets, {N, Max, Mode1}}.
+feed(Chunk, {N, Limits, Mode}) ->
+    {Packets, Mode1} = feed(Chunk, N, Limits, Mode, []),
+    {Packets, {N, Limits, Mode1}}.
 
-feed(<<>>, _N, _Max, Mode, Acc) ->
+feed(<<>>, _N, _Limits, Mode, Acc) ->
     {lists:reverse(Acc), Mode};
-feed(Chunk, N, Max, {header, Partial}, Acc) ->
+feed(Chunk, N, Limits = {Max, _}, {header, Partial}, Acc) ->
     Bytes = case Partial of <<>> -> Chunk; _ -> <<Partial/binary, Chunk/binary>> end,
     Bits = N * 8,
     case Bytes of
         <<Len:Bits, Rest/binary>> when Len > Max ->
-            feed(Rest, N, Max, {skip, Len}, [{too_large, Len} | Acc]);
+            feed(Rest, N, Limits, {skip, Len}, [{too_large, Len} | Acc]);
         <<Len:Bits, Body:Len/binary, Rest/binary>> ->
-            feed(Rest, N, Max, {header, <<>>}, [packet(Body, Max) | Acc]);
+            feed(Rest, N, Limits, {header, <<>>}, [packet(Body, Limits) | Acc]);
         <<Len:Bits, Rest/binary>> ->
             {lists:reverse(Acc), {body, Len, byte_size(Rest), [Rest]}};
         _ ->
             {lists:reverse(Acc), {header, Bytes}}
     end;
-feed(Chunk, N, Max, {body, Len, Got, Parts}, Acc) ->
+feed(Chunk, N, Limits, {body, Len, Got, Parts}, Acc) ->
     Need = Len - Got,
     case Chunk of
         <<Last:Need/binary, Rest/binary>> ->
             Body = iolist_to_binary(lists:reverse(Parts, [Last])),
-            feed(Rest, N, Max, {header, <<>>}, [packet(Body, Max) | Acc]);
+            feed(Rest, N, Limits, {header, <<>>}, [packet(Body, Limits) | Acc]);
         _ ->
             {lists:reverse(Acc), {body, Len, Got + byte_size(Chunk), [Chunk | Parts]}}
     end;
-feed(Chunk, N, Max, {skip, Left}, Acc) ->
+feed(Chunk, N, Limits, {skip, Left}, Acc) ->
     case Chunk of
-        <<_:Left/binary, Rest/binary>> -> feed(Rest, N, Max, {header, <<>>}, Acc);
+        <<_:Left/binary, Rest/binary>> -> feed(Rest, N, Limits, {header, <<>>}, Acc);
         _ -> {lists:reverse(Acc), {skip, Left - byte_size(Chunk)}}
     end.
 
-%% A whole packet, or `{too_large, Size}' when its term would take more than `Max' bytes.
-packet(Body, Max) ->
+%% A whole packet, or `{too_large, Size}' when it is a compressed term that would inflate to
+%% more than the limit.
+packet(Body, {_, Inflated}) ->
     case erlport_rs_etf:term_size(Body) of
-        Size when Size > Max -> {too_large, Size};
+        Size when Size > Inflated -> {too_large, Size};
         _ -> Body
     end.
 

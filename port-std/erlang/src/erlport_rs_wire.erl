@@ -27,10 +27,12 @@
 -define(MAX_LINE, 4096).
 
 %% @doc Handles one packet from the port program. Its size is its term's: a compressed one
-%% counts as what it inflates to (the reader refused those over `max_packet' already).
-from_rust(Data, State = #{max_in := Max}) ->
+%% counts as what it inflates to (the reader refused those over `inflate_limit' already).
+from_rust(Data, State = #{max_in := Max}) when byte_size(Data) > Max ->
+    drop(too_large, byte_size(Data), State);
+from_rust(Data, State = #{inflate_limit := Limit}) ->
     case erlport_rs_etf:term_size(Data) of
-        Size when Size > Max -> drop(too_large, Size, State);
+        Size when Size > Limit -> drop(too_large, Size, State);
         Size -> decode(Data, Size, State)
     end.
 
@@ -97,7 +99,7 @@ deliver(Ref, Value, State = #{calls := Calls}) ->
 
 %%% Packets refused by binary_to_term(_, [safe])
 
-unsafe(Data, Size, State = #{max_in := Max, atoms := Atoms}) ->
+unsafe(Data, Size, State = #{inflate_limit := Max, atoms := Atoms}) ->
     Cap = case Atoms of {create, Allowance} -> Allowance + 1; _ -> ?NAMES end,
     Found = case erlport_rs_etf:plain(Data, Max) of
                 {ok, Bytes} -> {Bytes, erlport_rs_etf:unknown_atoms(Bytes, max(Cap, 1))};

@@ -192,11 +192,13 @@ funs(Ctx) ->
 fake(#{jobs := Jobs, mode := Mode}, Frames, Options) ->
     File = tmp_file("frames"),
     Hello = term_to_binary({hello, 1, #{concurrency => 64, grace => 5000, max_packet => 1 bsl 26}}),
-    ok = file:write_file(File, [frame(P) || P <- [Hello | Frames]]),
-    {ok, S} = erlport_rs:start("/bin/sh", [{args, ["-c", "cat \"$0\"; exec \"$@\"", File, Jobs | Mode]} | Options]),
+    N = proplists:get_value(packet, Options, 4),
+    ok = file:write_file(File, [frame(N, P) || P <- [Hello | Frames]]),
+    Args = ["-c", "cat \"$0\"; exec \"$@\"", File, Jobs, "--packet", integer_to_list(N) | Mode],
+    {ok, S} = erlport_rs:start("/bin/sh", [{args, Args} | Options]),
     S.
 
-frame(Packet) -> [<<(iolist_size(Packet)):32>>, Packet].
+frame(N, Packet) -> [<<(iolist_size(Packet)):(N * 8)>>, Packet].
 
 %% A logger handler (this module): what erlport_rs servers log as a program's stderr.
 log(#{meta := #{erlport_rs := _}, msg := Msg}, #{config := #{to := Pid}}) -> Pid ! {logged, Msg};
@@ -438,7 +440,16 @@ inflated_size(Ctx) ->
     receive {small, Bin} -> expect(100000, byte_size(Bin)) after 5000 -> throw(small_compressed_not_delivered) end,
     receive Got -> throw({delivered, Got}) after 100 -> ok end,
     check(is_process_alive(S), server_died),
-    erlport_rs:stop(S).
+    erlport_rs:stop(S),
+    %% The limit is `inflate_limit', not the packet's: with {packet, 2} (65,535 bytes at
+    %% most) a 1 MB term compressed into 1 KB is read, and one past `inflate_limit' is not.
+    Mid = term_to_binary({send, Self, {mid, binary:copy(<<0>>, 1048576)}}, [{compressed, 9}]),
+    Past = term_to_binary({send, Self, {past, binary:copy(<<0>>, 3000000)}}, [{compressed, 9}]),
+    S2 = fake(Ctx, [Mid, Past], [{send, any}, {packet, 2}, {inflate_limit, 2000000}]),
+    expect(3, erlport_rs:call(S2, add, [1, 2], 20000)),
+    receive {mid, Mid1} -> expect(1048576, byte_size(Mid1)) after 5000 -> throw(mid_not_delivered) end,
+    receive Got2 -> throw({delivered, Got2}) after 100 -> ok end,
+    erlport_rs:stop(S2).
 
 %% 200 messages of 1 MB each for this process, which reads none of them while its call runs:
 %% the server lets through what fits in `max_progress_bytes' (8 MiB here, estimated at eight

@@ -13,10 +13,11 @@
 %% The port program is not trusted: nothing it sends makes an atom (packets are decoded with
 %% `[safe]'), runs code the `allow' option does not name (arguments are data: funs in them
 %% are refused), crashes the server, or grows the node without bound (calls from Rust run at
-%% most `max_rust_calls' at once, progress is flow-controlled, packets are size-checked both
-%% ways). A call keeps its timeout whatever the program does, and a caller that dies or
-%% gives up cancels its call on the Rust side. The program never outlives the server: `stop'
-%% returns once it is gone.
+%% most `max_rust_calls' at once, progress and sends are bounded by what their receivers have
+%% not read, packets are size-checked both ways, compressed ones by the size they inflate
+%% to). A call keeps its timeout whatever the program does, and a caller that dies or gives
+%% up cancels its call on the Rust side. The program never outlives the server: `stop'
+%% returns once it is gone, within the grace period it asked for (at most `max_grace').
 %%
 %% Messages go both ways: what a process sends the server that is not a call (`Server !
 %% Msg', `cast/2') reaches the program's message handler (`on_message' in Rust), and the

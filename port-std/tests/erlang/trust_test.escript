@@ -706,6 +706,12 @@ wrong_peer(Ctx = #{hello := Hello}) ->
     {Us, R2} = timer:tc(fun() -> erlport_rs:start("/bin/sh", [{args, ["-c", "sleep 30"]}, {start_timeout, 300}]) end),
     expect({error, {no_hello, 300}}, R2),
     check(Us div 1000 < 2000, {no_hello_took_ms, Us div 1000}),
+    %% A hello that is a compressed term declaring 4 GiB: refused by its header, not inflated.
+    File = tmp_file("hello"),
+    Bomb = <<131, 80, 16#ffffffff:32, (zlib:compress(<<"hello">>))/binary>>,
+    ok = file:write_file(File, [<<(byte_size(Bomb)):32>>, Bomb]),
+    expect({error, {not_a_concurrent_port, {packet_too_large, 16#100000000}}},
+           erlport_rs:start("/bin/sh", [{args, ["-c", "cat \"$0\"; exec sleep 30", File]}, {start_timeout, 2000}])),
     ok.
 
 dictionary(Ctx) ->

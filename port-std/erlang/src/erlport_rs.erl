@@ -568,7 +568,7 @@ flush_port(Port) ->
 %% packet from the port as its size, so a report never prints megabytes of bytes.
 format_status(Status) ->
     maps:map(fun(state, State) when is_map(State) ->
-                     maps:without([reader, unsent, progress, dropped, handles, owned], State);
+                     maps:without([reader, unsent, progress, sent, dropped, handles, owned], State);
                 (message, {Port, {data, Chunk}}) when is_port(Port), is_binary(Chunk) ->
                      {Port, {data, {bytes, byte_size(Chunk)}}};
                 (log, Log) ->

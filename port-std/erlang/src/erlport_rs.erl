@@ -564,11 +564,14 @@ flush_port(Port) ->
         ok
     end.
 
-%% What a crash report or `sys:get_status' shows: the state without the buffers, and a
-%% packet from the port as its size, so a report never prints megabytes of bytes.
+%% What a crash report or `sys:get_status' shows: the state without the buffers and the
+%% tables kept per caller, call or handle (as their sizes), and a packet from the port as its
+%% size, so a report never prints megabytes.
 format_status(Status) ->
     maps:map(fun(state, State) when is_map(State) ->
-                     maps:without([reader, unsent, progress, sent, dropped, handles, owned], State);
+                     Tables = [progress, sent, handles, owned, monitors, watched, dead],
+                     maps:merge(maps:without([reader, unsent, dropped | Tables], State),
+                                maps:map(fun(_, T) -> {size, map_size(T)} end, maps:with(Tables, State)));
                 (message, {Port, {data, Chunk}}) when is_port(Port), is_binary(Chunk) ->
                      {Port, {data, {bytes, byte_size(Chunk)}}};
                 (log, Log) ->

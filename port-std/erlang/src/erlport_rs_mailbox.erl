@@ -10,11 +10,12 @@
 
 -export_type([sent/0]).
 
-%% The costs of the messages sent, oldest first, and their sum.
--opaque sent() :: {queue:queue(non_neg_integer()), non_neg_integer()}.
+%% The costs of the messages sent, oldest first, their number (`queue:len/1' counts the whole
+%% queue each time) and their sum.
+-opaque sent() :: {queue:queue(non_neg_integer()), non_neg_integer(), non_neg_integer()}.
 
 -spec new() -> sent().
-new() -> {queue:new(), 0}.
+new() -> {queue:new(), 0, 0}.
 
 %% What a message of `Size' external bytes may cost the heap of the process it goes to,
 %% estimated: eight times its size (a binary takes about one, a list of small integers
@@ -24,22 +25,19 @@ cost(Size) -> 8 * Size + 64.
 
 %% `Sent' and one more message, of cost `Cost'.
 -spec add(non_neg_integer(), sent()) -> sent().
-add(Cost, {Costs, Bytes}) -> {queue:in(Cost, Costs), Bytes + Cost}.
+add(Cost, {Costs, N, Bytes}) -> {queue:in(Cost, Costs), N + 1, Bytes + Cost}.
 
 %% The estimated cost of what is still unread.
 -spec bytes(sent()) -> non_neg_integer().
-bytes({_, Bytes}) -> Bytes.
+bytes({_, _, Bytes}) -> Bytes.
 
 %% What of `Sent' is still unread when the mailbox holds `Len' messages.
 -spec unread(non_neg_integer(), sent()) -> sent().
-unread(Len, Sent = {Costs, Bytes}) ->
-    case queue:len(Costs) > Len of
-        true ->
-            {{value, Cost}, Rest} = queue:out(Costs),
-            unread(Len, {Rest, Bytes - Cost});
-        false ->
-            Sent
-    end.
+unread(Len, {Costs, N, Bytes}) when N > Len ->
+    {{value, Cost}, Rest} = queue:out(Costs),
+    unread(Len, {Rest, N - 1, Bytes - Cost});
+unread(_Len, Sent) ->
+    Sent.
 
 %% The length of a local process's mailbox (0 when it is gone).
 -spec len(pid()) -> non_neg_integer().

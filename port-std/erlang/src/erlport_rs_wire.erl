@@ -346,7 +346,9 @@ send_local(Pid, Message, Size, State = #{sent := Sent, max_progress_queue := Max
     Cost = erlport_rs_mailbox:cost(Size),
     case Len > MaxQueue orelse Bytes > 0 andalso Bytes + Cost > MaxBytes of
         true ->
-            drop(send_to_full_mailbox, Pid, State#{sent := Sent#{Pid => Unread}});
+            %% Nothing is recorded for a process whose mailbox is full of others' messages.
+            Sent1 = case Bytes of 0 -> maps:remove(Pid, Sent); _ -> Sent#{Pid => Unread} end,
+            drop(send_to_full_mailbox, Pid, State#{sent := Sent1});
         false ->
             _ = erlang:send(Pid, Message, [noconnect, nosuspend]),
             prune_sent(State#{sent := Sent#{Pid => erlport_rs_mailbox:add(Cost, Unread)}})

@@ -459,9 +459,13 @@ send_flood(Ctx) ->
     Self = self(),
     flush(),
     Gone = [spawn(fun() -> ok end) || _ <- lists:seq(1, 5000)],
+    %% A process whose mailbox others filled past max_progress_queue: refused, nothing kept.
+    Stuffed = spawn(fun() -> receive stop -> ok end end),
+    [Stuffed ! I || I <- lists:seq(1, 100)],
     Frames = [term_to_binary({send, Self, {flood, I, binary:copy(<<I>>, 1048576)}}) || I <- lists:seq(1, 200)]
-             ++ [term_to_binary({send, Pid, hello}) || Pid <- Gone],
-    S = fake(Ctx, Frames, [{send, any}, {max_progress_bytes, 8 * 1048576}]),
+             ++ [term_to_binary({send, Pid, hello}) || Pid <- Gone]
+             ++ [term_to_binary({send, Stuffed, hello}) || _ <- lists:seq(1, 10)],
+    S = fake(Ctx, Frames, [{send, any}, {max_progress_bytes, 8 * 1048576}, {max_progress_queue, 50}]),
     %% The call is answered after every frame before it was read.
     expect(3, erlport_rs:call(S, add, [1, 2], 20000)),
     {messages, Got} = process_info(self(), messages),
@@ -470,6 +474,9 @@ send_flood(Ctx) ->
     check(length(Floods) >= 1 andalso length(Floods) =< 2, {delivered, length(Floods)}),
     #{sent := Sent} = sys:get_state(S),
     check(map_size(Sent) =< 1025, {sent_kept, map_size(Sent)}),
+    check(not is_map_key(Stuffed, Sent), kept_for_a_full_mailbox),
+    expect({message_queue_len, 100}, process_info(Stuffed, message_queue_len)),
+    Stuffed ! stop,
     %% What a crash report or sys:get_status shows has that table as its size.
     [Shown] = server_state(sys:get_status(S)),
     expect({size, map_size(Sent)}, maps:get(sent, Shown)),
